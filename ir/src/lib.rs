@@ -1,0 +1,20 @@
+//! The flash IR: a typed SSA graph of tensor operations kept in an arena.
+//!
+//! Values are indices ([`ValueId`]) into [`Graph::nodes`]; every node produces exactly one
+//! tensor value. Operands are always defined before use, which the verifier checks once so
+//! every later consumer can index freely. Each op has exactly one shape/dtype inference rule
+//! ([`infer::infer`]), shared by the builder, the verifier and the interpreter.
+#![deny(missing_docs)]
+
+pub mod dtype;
+pub mod error;
+pub mod graph;
+pub mod infer;
+pub mod op;
+pub mod text;
+pub mod verify;
+
+pub use dtype::{DType, TensorType};
+pub use error::{InferError, IrError};
+pub use graph::{Graph, Location, Node, ValueId};
+pub use op::{BinaryOp, CmpDir, DotDims, Literal, Op, ReduceKind, UnaryOp};

@@ -1,0 +1,164 @@
+//! The crate's error type. Errors are data first: paths, versions and XLA's own messages,
+//! rendered by `Display` into one clear sentence.
+
+use std::path::PathBuf;
+
+/// Shorthand for `Result<T, RuntimeError>`.
+pub type Result<T, E = RuntimeError> = std::result::Result<T, E>;
+
+/// Everything that can go wrong while finding, loading or driving a PJRT plugin.
+#[derive(Debug, thiserror::Error)]
+pub enum RuntimeError {
+    /// A PJRT call returned an error; `message` is XLA's text, verbatim.
+    #[error("XLA error in {call}: {message}")]
+    Xla {
+        /// The PJRT C API function that failed, e.g. `PJRT_Client_Compile`.
+        call: &'static str,
+        /// XLA's message, unchanged (MLIR diagnostics included).
+        message: String,
+    },
+    /// The plugin's API table does not reach this function (an older plugin).
+    #[error("the PJRT plugin does not provide {call}")]
+    Unsupported {
+        /// The missing PJRT C API function.
+        call: &'static str,
+    },
+    /// No file exists at the plugin path.
+    #[error("PJRT plugin not found: {path} does not exist")]
+    PluginNotFound {
+        /// The path that was tried.
+        path: PathBuf,
+    },
+    /// The file exists but the dynamic loader refused it.
+    #[error("{path} is not a loadable shared library: {reason}")]
+    NotASharedLibrary {
+        /// The plugin path.
+        path: PathBuf,
+        /// The dynamic loader's message.
+        reason: String,
+    },
+    /// The library loaded but exports no `GetPjrtApi`.
+    #[error("{path} is not a PJRT plugin: it exports no GetPjrtApi symbol ({reason})")]
+    MissingGetPjrtApi {
+        /// The plugin path.
+        path: PathBuf,
+        /// The dynamic loader's message.
+        reason: String,
+    },
+    /// `GetPjrtApi` returned a null pointer.
+    #[error("{path}: GetPjrtApi returned no API table")]
+    NullApi {
+        /// The plugin path.
+        path: PathBuf,
+    },
+    /// The plugin speaks another major version of the PJRT C API.
+    #[error(
+        "{path} implements PJRT C API {plugin_major}.{plugin_minor}, but flash was built \
+         for major version {ours_major} (header {ours_major}.{ours_minor}); use a plugin \
+         with API major version {ours_major}"
+    )]
+    ApiVersionMismatch {
+        /// The plugin path.
+        path: PathBuf,
+        /// The plugin's major version.
+        plugin_major: i32,
+        /// The plugin's minor version.
+        plugin_minor: i32,
+        /// The major version these bindings target.
+        ours_major: i32,
+        /// The minor version of the header these bindings follow.
+        ours_minor: i32,
+    },
+    /// The client reports no addressable device.
+    #[error("the PJRT client has no addressable device")]
+    NoDevice,
+    /// A device of another client was passed in.
+    #[error("device {id} belongs to another PJRT client")]
+    ForeignDevice {
+        /// The device's id.
+        id: i32,
+    },
+    /// A buffer of another client was passed to an executable.
+    #[error("argument {index} is a buffer of another PJRT client")]
+    ForeignBuffer {
+        /// Position of the argument.
+        index: usize,
+    },
+    /// A host array's byte length does not match its element type and dimensions.
+    #[error("host data has {actual} bytes, but {dims:?} elements of {ty:?} need {expected}")]
+    HostDataSize {
+        /// The element type.
+        ty: crate::ElementType,
+        /// The dimensions.
+        dims: Vec<i64>,
+        /// Bytes needed.
+        expected: usize,
+        /// Bytes given.
+        actual: usize,
+    },
+    /// Negative dimensions, or an element count that overflows.
+    #[error("invalid dimensions {dims:?}")]
+    InvalidDims {
+        /// The dimensions.
+        dims: Vec<i64>,
+    },
+    /// A buffer holds an element type this crate does not transfer.
+    #[error("unsupported PJRT element type {raw}")]
+    UnsupportedElementType {
+        /// The `PJRT_Buffer_Type` value.
+        raw: i32,
+    },
+    /// The text of a plugin spec is empty.
+    #[error("empty PJRT plugin spec: use cpu, cuda, tpu or a path to a plugin .so")]
+    EmptySpec,
+    /// A platform plugin was not found in any searched place.
+    #[error(
+        "the {platform} PJRT plugin is missing; looked in:\n{}\n{hint}",
+        list_paths(searched)
+    )]
+    PluginMissing {
+        /// `cpu`, `cuda` or `tpu`.
+        platform: &'static str,
+        /// Every file path that was checked.
+        searched: Vec<PathBuf>,
+        /// How to get it.
+        hint: String,
+    },
+    /// Installing the CPU plugin with pip failed.
+    #[error("installing the CPU PJRT plugin failed: {message}")]
+    Install {
+        /// What went wrong, with pip's output where there is some.
+        message: String,
+    },
+    /// No per-user cache directory could be chosen.
+    #[error("no cache directory: set FLASH_CACHE_DIR, XDG_CACHE_HOME or HOME")]
+    NoCacheDir,
+    /// A file-system operation failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done, with the path.
+        context: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Renders paths one per line, indented, for error messages.
+fn list_paths(paths: &[PathBuf]) -> String {
+    let lines: Vec<String> = paths
+        .iter()
+        .map(|p| format!("  {}", p.display()))
+        .collect();
+    lines.join("\n")
+}
+
+impl RuntimeError {
+    /// Wraps an I/O error with what was being done.
+    pub(crate) fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        RuntimeError::Io {
+            context: context.into(),
+            source,
+        }
+    }
+}

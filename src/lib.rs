@@ -1,0 +1,14 @@
+//! flash: a compiler for linear-time transformers (FLASH, Hua et al. 2022).
+//!
+//! A graph built with the DSL ([`dsl`]) becomes IR ([`flash_ir`]), is rewritten by the pass
+//! pipeline ([`flash_passes`]), printed as StableHLO text ([`stablehlo`]) and compiled and run
+//! by XLA through a PJRT plugin ([`flash_runtime`]).
+#![deny(missing_docs)]
+
+pub mod dsl;
+pub mod stablehlo;
+
+pub use flash_interp as interp;
+pub use flash_ir as ir;
+pub use flash_passes as passes;
+pub use flash_runtime as runtime;

@@ -1,0 +1,1 @@
+//! The StableHLO emitter (placeholder).
