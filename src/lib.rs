@@ -6,7 +6,11 @@
 #![deny(missing_docs)]
 
 pub mod dsl;
+pub mod exec;
+pub mod mlir_signature;
+pub mod safetensors_io;
 pub mod stablehlo;
+pub mod tensor;
 
 pub use flash_interp as interp;
 pub use flash_ir as ir;

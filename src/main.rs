@@ -1,1 +1,15 @@
-fn main() {}
+//! The `flash` command line: a thin layer over the library (see `flash::cli`).
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = flash::cli::Cli::parse();
+    match flash::cli::run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

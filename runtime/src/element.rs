@@ -124,7 +124,7 @@ impl Element for bool {
         out.push(u8::from(self));
     }
     fn read(bytes: &[u8]) -> Self {
-        bytes[0] != 0
+        bytes.first().is_some_and(|&b| b != 0)
     }
 }
 

@@ -108,6 +108,25 @@ pub enum RuntimeError {
         /// The `PJRT_Buffer_Type` value.
         raw: i32,
     },
+    /// Compile options that would abort the plugin.
+    #[error(
+        "invalid compile options: num_replicas = {num_replicas}, num_partitions = \
+         {num_partitions} (both must be at least 1)"
+    )]
+    InvalidCompileOptions {
+        /// The requested replica count.
+        num_replicas: i64,
+        /// The requested partition count.
+        num_partitions: i64,
+    },
+    /// Host data was read as another element type than it holds.
+    #[error("host data holds {actual:?}, not {expected:?}")]
+    ElementTypeMismatch {
+        /// The type asked for.
+        expected: crate::ElementType,
+        /// The type held.
+        actual: crate::ElementType,
+    },
     /// The text of a plugin spec is empty.
     #[error("empty PJRT plugin spec: use cpu, cuda, tpu or a path to a plugin .so")]
     EmptySpec,
@@ -146,10 +165,7 @@ pub enum RuntimeError {
 
 /// Renders paths one per line, indented, for error messages.
 fn list_paths(paths: &[PathBuf]) -> String {
-    let lines: Vec<String> = paths
-        .iter()
-        .map(|p| format!("  {}", p.display()))
-        .collect();
+    let lines: Vec<String> = paths.iter().map(|p| format!("  {}", p.display())).collect();
     lines.join("\n")
 }
 

@@ -6,7 +6,11 @@ use crate::ffi;
 
 /// Waits for `event` (null is allowed and means "already done"), then destroys it. An error
 /// carried by the event is reported as coming from `call`.
-pub(crate) fn await_and_destroy(api: Api, event: *mut ffi::Event, call: &'static str) -> Result<()> {
+pub(crate) fn await_and_destroy(
+    api: Api,
+    event: *mut ffi::Event,
+    call: &'static str,
+) -> Result<()> {
     if event.is_null() {
         return Ok(());
     }

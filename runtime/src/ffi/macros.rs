@@ -19,6 +19,7 @@ macro_rules! pjrt_struct {
             /// End of the last field in bytes, without trailing padding.
             #[allow(dead_code)]
             pub const STRUCT_SIZE: usize = {
+                #[allow(unused_mut)]
                 let mut end = 2 * core::mem::size_of::<usize>();
                 $(
                     let e = core::mem::offset_of!($name, $field) + core::mem::size_of::<$ty>();

@@ -1,0 +1,179 @@
+//! The PJRT client: created from a plugin, owns the devices, compiles programs (with an
+//! in-memory cache) and creates buffers. A client is `Send + Sync`; PJRT clients are
+//! thread-safe.
+
+use crate::api::{string_from, Api};
+use crate::compile::ExecutableCache;
+use crate::device::Device;
+use crate::error::{Result, RuntimeError};
+use crate::ffi;
+use crate::plugin::Plugin;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// The raw client, kept alive by the [`Client`] and by every buffer and executable made
+/// from it, so the client is destroyed only after all of them.
+pub(crate) struct ClientHandle {
+    plugin: Arc<Plugin>,
+    raw: *mut ffi::Client,
+}
+
+// SAFETY: PJRT clients are thread-safe; the handle itself is immutable.
+unsafe impl Send for ClientHandle {}
+// SAFETY: as above.
+unsafe impl Sync for ClientHandle {}
+
+impl ClientHandle {
+    /// The plugin's API table.
+    pub(crate) fn api(&self) -> Api {
+        self.plugin.api()
+    }
+
+    /// The raw client.
+    pub(crate) fn raw(&self) -> *mut ffi::Client {
+        self.raw
+    }
+}
+
+impl Drop for ClientHandle {
+    fn drop(&mut self) {
+        let mut args = ffi::ClientDestroyArgs {
+            client: self.raw,
+            ..Default::default()
+        };
+        // An error while destroying cannot be acted upon; it is dropped.
+        let _ = pjrt_call!(self.api(), PJRT_Client_Destroy, &mut args);
+    }
+}
+
+/// A PJRT client on one plugin.
+pub struct Client {
+    pub(crate) handle: Arc<ClientHandle>,
+    devices: Vec<Device>,
+    platform_name: String,
+    platform_version: String,
+    pub(crate) cache: ExecutableCache,
+}
+
+impl Client {
+    /// Creates a new client (with default options) on a loaded plugin.
+    pub fn create(plugin: Arc<Plugin>) -> Result<Client> {
+        let api = plugin.api();
+        let mut args = ffi::ClientCreateArgs::default();
+        pjrt_call!(api, PJRT_Client_Create, &mut args)?;
+        let handle = Arc::new(ClientHandle {
+            plugin,
+            raw: args.client,
+        });
+        let (platform_name, platform_version) = platform(&handle)?;
+        Ok(Client {
+            devices: devices(&handle)?,
+            handle,
+            platform_name,
+            platform_version,
+            cache: ExecutableCache::default(),
+        })
+    }
+
+    /// The process-wide client for the plugin at `path`: the plugin is loaded and the
+    /// client created on first use; later calls (from any thread) get the same client.
+    pub fn shared(path: &Path) -> Result<Arc<Client>> {
+        static CLIENTS: OnceLock<Mutex<HashMap<PathBuf, Arc<Client>>>> = OnceLock::new();
+        let plugin = Plugin::load(path)?;
+        let clients = CLIENTS.get_or_init(Default::default);
+        let mut clients = clients.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(c) = clients.get(plugin.path()) {
+            return Ok(c.clone());
+        }
+        let key = plugin.path().to_path_buf();
+        let client = Arc::new(Client::create(plugin)?);
+        clients.insert(key, client.clone());
+        Ok(client)
+    }
+
+    /// The plugin this client runs on.
+    pub fn plugin(&self) -> &Arc<Plugin> {
+        &self.handle.plugin
+    }
+
+    /// The platform name, e.g. `cpu` or `cuda`.
+    pub fn platform_name(&self) -> &str {
+        &self.platform_name
+    }
+
+    /// Platform-specific version text (e.g. the CUDA version).
+    pub fn platform_version(&self) -> &str {
+        &self.platform_version
+    }
+
+    /// The addressable devices.
+    pub fn devices(&self) -> &[Device] {
+        &self.devices
+    }
+
+    /// The first addressable device.
+    pub fn default_device(&self) -> Result<&Device> {
+        self.devices.first().ok_or(RuntimeError::NoDevice)
+    }
+
+    /// Checks that `device` belongs to this client.
+    pub(crate) fn own_device<'d>(&self, device: &'d Device) -> Result<&'d Device> {
+        if device.client_raw() == self.handle.raw {
+            Ok(device)
+        } else {
+            Err(RuntimeError::ForeignDevice { id: device.id() })
+        }
+    }
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("platform", &self.platform_name)
+            .field("devices", &self.devices)
+            .finish()
+    }
+}
+
+/// Reads the platform name and version.
+fn platform(handle: &ClientHandle) -> Result<(String, String)> {
+    let api = handle.api();
+    let mut name = ffi::ClientPlatformNameArgs {
+        client: handle.raw,
+        ..Default::default()
+    };
+    pjrt_call!(api, PJRT_Client_PlatformName, &mut name)?;
+    let mut version = ffi::ClientPlatformVersionArgs {
+        client: handle.raw,
+        ..Default::default()
+    };
+    pjrt_call!(api, PJRT_Client_PlatformVersion, &mut version)?;
+    // SAFETY: both strings are owned by the client and valid for these lengths.
+    unsafe {
+        Ok((
+            string_from(name.platform_name, name.platform_name_size),
+            string_from(version.platform_version, version.platform_version_size),
+        ))
+    }
+}
+
+/// Lists the addressable devices.
+fn devices(handle: &ClientHandle) -> Result<Vec<Device>> {
+    let api = handle.api();
+    let mut args = ffi::ClientAddressableDevicesArgs {
+        client: handle.raw,
+        ..Default::default()
+    };
+    pjrt_call!(api, PJRT_Client_AddressableDevices, &mut args)?;
+    if args.addressable_devices.is_null() {
+        return Ok(Vec::new());
+    }
+    // SAFETY: the client owns an array of `num_addressable_devices` device pointers.
+    let raw = unsafe {
+        std::slice::from_raw_parts(args.addressable_devices, args.num_addressable_devices)
+    };
+    raw.iter()
+        .map(|&d| Device::query(api, handle.raw, d))
+        .collect()
+}

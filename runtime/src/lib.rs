@@ -1,0 +1,61 @@
+//! flash-runtime: runs StableHLO programs on XLA through PJRT plugins, loaded at run time
+//! through the PJRT C API.
+//!
+//! - [`locate`] finds a plugin (`cpu`, `cuda`, `tpu` or a path) and installs the CPU plugin
+//!   on first use;
+//! - [`Plugin`] loads it (once per process) and checks its API version;
+//! - [`Client`] compiles StableHLO text into [`LoadedExecutable`]s (cached) and moves arrays
+//!   between host and device as [`Buffer`]s.
+//!
+//! ```no_run
+//! # fn main() -> flash_runtime::Result<()> {
+//! let client = flash_runtime::shared_client(None)?; // --plugin, FLASH_PJRT_PLUGIN or cpu
+//! let exe = client.compile("func.func @main(%a: tensor<2xf32>) -> tensor<2xf32> {\n\
+//!     %0 = stablehlo.add %a, %a : tensor<2xf32>\n  return %0 : tensor<2xf32>\n}")?;
+//! let x = flash_runtime::HostData::from_slice(&[2], &[1.0f32, 2.0])?;
+//! let x = client.upload(&x, client.default_device()?)?;
+//! let y = exe.execute(&[&x])?[0].to_host()?.to_vec::<f32>()?;
+//! assert_eq!(y, [2.0, 4.0]);
+//! # Ok(()) }
+//! ```
+
+#![deny(missing_docs)]
+
+#[macro_use]
+mod api;
+mod ffi;
+
+mod attributes;
+mod buffer;
+mod client;
+mod compile;
+mod compile_options;
+mod device;
+mod element;
+mod error;
+mod event;
+mod executable;
+mod host;
+pub mod locate;
+mod plugin;
+
+pub use attributes::AttrValue;
+pub use buffer::Buffer;
+pub use client::Client;
+pub use compile_options::CompileOptions;
+pub use device::Device;
+pub use element::{Element, ElementType};
+pub use error::{Result, RuntimeError};
+pub use executable::{ExecuteOptions, LoadedExecutable, MemoryStats};
+pub use host::HostData;
+pub use locate::PluginSpec;
+pub use plugin::{check_api_version, ApiVersion, Plugin, BINDINGS_API_VERSION};
+
+use std::sync::Arc;
+
+/// The process-wide client for the plugin chosen by `explicit` (a `--plugin` value), else
+/// `FLASH_PJRT_PLUGIN`, else `cpu`; see [`PluginSpec::choose`] and [`PluginSpec::resolve`].
+pub fn shared_client(explicit: Option<&str>) -> Result<Arc<Client>> {
+    let path = PluginSpec::choose(explicit)?.resolve()?;
+    Client::shared(&path)
+}

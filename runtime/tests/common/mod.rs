@@ -1,0 +1,36 @@
+//! Shared set-up for the integration tests: one process-wide client on the real plugin,
+//! found by the normal discovery (which installs the CPU plugin into the cache if needed).
+
+#![allow(dead_code)]
+
+use flash_runtime::{Buffer, Client, Element, HostData};
+use std::sync::Arc;
+
+/// The shared client; fails the test with instructions when no plugin can be had.
+pub fn client() -> Arc<Client> {
+    match flash_runtime::shared_client(None) {
+        Ok(c) => c,
+        Err(e) => panic!(
+            "no PJRT plugin for the tests: {e}\n\
+             get the CPU plugin with `pip install xla-cpu-pjrt` (or let flash install it: \
+             unset FLASH_OFFLINE and allow network access to PyPI), or point \
+             FLASH_PJRT_PLUGIN at a plugin .so"
+        ),
+    }
+}
+
+/// Uploads typed values to the default device.
+pub fn upload<T: Element>(client: &Client, dims: &[i64], values: &[T]) -> Buffer {
+    let host = HostData::from_slice(dims, values).expect("host data");
+    let device = client.default_device().expect("a device");
+    client.upload(&host, device).expect("upload")
+}
+
+/// Downloads a buffer as typed values.
+pub fn download<T: Element>(buffer: &Buffer) -> Vec<T> {
+    buffer
+        .to_host()
+        .expect("to_host")
+        .to_vec()
+        .expect("element type")
+}

@@ -1,0 +1,43 @@
+//! The `flash` command line: argument definitions (clap) and dispatch to one module per
+//! subcommand. Each subcommand returns `anyhow::Result`; `main` prints one message and exits
+//! non-zero on error.
+
+mod compile;
+mod info;
+mod run;
+mod setup;
+
+use clap::{Parser, Subcommand};
+
+/// A compiler for linear-time transformers: builds FLASH models, lowers them to StableHLO and
+/// runs them on XLA through a PJRT plugin.
+#[derive(Debug, Parser)]
+#[command(name = "flash", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Compile a graph (IR text) to StableHLO.
+    Compile(compile::CompileArgs),
+    /// Run a StableHLO program on a PJRT plugin.
+    Run(run::RunArgs),
+    /// Show the PJRT plugin: path, platform, API version, attributes, devices.
+    Info(info::InfoArgs),
+    /// Install a PJRT plugin into the per-user cache (only `cpu` is installable).
+    Setup(setup::SetupArgs),
+}
+
+/// Runs one parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Compile(a) => compile::run(a),
+        Command::Run(a) => run::run(a),
+        Command::Info(a) => info::run(a),
+        Command::Setup(a) => setup::run(a),
+    }
+}

@@ -1,0 +1,158 @@
+//! Reads the signature of a StableHLO program's `@main` function from its MLIR text: argument
+//! types and names (`flash.name` attributes, else `loc("name")`), and result types. This is
+//! all `flash run` needs to feed any StableHLO program, ours or anyone's.
+
+use crate::ir::{DType, TensorType};
+use thiserror::Error;
+
+/// One argument of `@main`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Argument {
+    /// Its type.
+    pub ty: TensorType,
+    /// Its name, if the program gives one.
+    pub name: Option<String>,
+}
+
+/// The signature of `@main`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Signature {
+    /// Arguments in order.
+    pub args: Vec<Argument>,
+    /// Result types in order.
+    pub results: Vec<TensorType>,
+}
+
+/// Why a signature could not be read.
+#[derive(Debug, Error, PartialEq)]
+#[error("line {line}: {message}")]
+pub struct SignatureError {
+    /// 1-based line of the problem.
+    pub line: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Parses the signature of the `@main` function in `text`.
+pub fn parse_signature(text: &str) -> Result<Signature, SignatureError> {
+    let start = text.find("@main(").ok_or_else(|| SignatureError {
+        line: 1,
+        message: "no function @main found (expected `func.func @main(...)`)".into(),
+    })?;
+    let line_of = |pos: usize| text[..pos].matches('\n').count() + 1;
+    let open = start + "@main".len();
+    let close = matching_paren(text, open).ok_or_else(|| SignatureError {
+        line: line_of(open),
+        message: "unbalanced parentheses in @main's argument list".into(),
+    })?;
+    let args = split_top_level(&text[open + 1..close], ',')
+        .into_iter()
+        .filter(|a| !a.trim().is_empty())
+        .map(|a| parse_argument(a).map_err(|m| SignatureError { line: line_of(open), message: m }))
+        .collect::<Result<Vec<_>, _>>()?;
+    let results = parse_results(&text[close + 1..]).map_err(|m| SignatureError { line: line_of(close), message: m })?;
+    Ok(Signature { args, results })
+}
+
+fn matching_paren(text: &str, open: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    for (i, c) in text[open..].char_indices() {
+        match c {
+            '"' => in_string = !in_string,
+            '(' | '<' | '{' | '[' if !in_string => depth += 1,
+            ')' | '>' | '}' | ']' if !in_string => {
+                if c == '>' && text[..open + i].ends_with('-') {
+                    continue;
+                }
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(open + i);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+fn split_top_level(s: &str, sep: char) -> Vec<&str> {
+    let (mut parts, mut depth, mut last, mut in_string) = (Vec::new(), 0i32, 0, false);
+    for (i, c) in s.char_indices() {
+        match c {
+            '"' => in_string = !in_string,
+            '(' | '<' | '{' | '[' if !in_string => depth += 1,
+            ')' | '>' | '}' | ']' if !in_string => depth -= 1,
+            c if c == sep && depth == 0 && !in_string => {
+                parts.push(&s[last..i]);
+                last = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&s[last..]);
+    parts
+}
+
+fn parse_argument(arg: &str) -> Result<Argument, String> {
+    let colon = arg.find(':').ok_or_else(|| format!("argument `{}` has no type", arg.trim()))?;
+    let rest = arg[colon + 1..].trim_start();
+    let ty_end = rest.find('>').map(|i| i + 1).unwrap_or(rest.len());
+    let ty = parse_tensor_type(&rest[..ty_end])?;
+    let name = quoted_after(rest, "flash.name = ").or_else(|| quoted_after(rest, "loc("));
+    Ok(Argument { ty, name })
+}
+
+fn quoted_after(s: &str, key: &str) -> Option<String> {
+    let at = s.find(key)? + key.len();
+    let body = s[at..].strip_prefix('"')?;
+    Some(body[..body.find('"')?].to_string())
+}
+
+fn parse_results(after: &str) -> Result<Vec<TensorType>, String> {
+    let after = after.trim_start();
+    let Some(rest) = after.strip_prefix("->") else {
+        return Ok(Vec::new());
+    };
+    let rest = rest.trim_start();
+    let list = if let Some(inner) = rest.strip_prefix('(') {
+        let close = matching_paren(rest, 0).ok_or("unbalanced result list")?;
+        &inner[..close - 1]
+    } else {
+        &rest[..rest.find('>').map(|i| i + 1).unwrap_or(rest.len())]
+    };
+    split_top_level(list, ',')
+        .into_iter()
+        .filter(|r| !r.trim().is_empty())
+        .map(|r| {
+            let r = r.trim();
+            parse_tensor_type(&r[..r.find('>').map(|i| i + 1).unwrap_or(r.len())])
+        })
+        .collect()
+}
+
+/// Parses `tensor<2x3xf32>` / `tensor<f32>` into a [`TensorType`].
+pub fn parse_tensor_type(s: &str) -> Result<TensorType, String> {
+    let inner = s
+        .trim()
+        .strip_prefix("tensor<")
+        .and_then(|r| r.strip_suffix('>'))
+        .ok_or_else(|| format!("`{}` is not a ranked tensor type", s.trim()))?;
+    let mut parts: Vec<&str> = inner.split('x').collect();
+    let elem = parts.pop().unwrap_or_default();
+    let dtype = match elem {
+        "f32" => DType::F32,
+        "f64" => DType::F64,
+        "bf16" => DType::BF16,
+        "f16" => DType::F16,
+        "i32" => DType::I32,
+        "i64" => DType::I64,
+        "i1" => DType::Bool,
+        other => return Err(format!("element type `{other}` is not supported (f32, f64, bf16, f16, i32, i64, i1)")),
+    };
+    let shape = parts
+        .iter()
+        .map(|d| d.parse::<usize>().map_err(|_| format!("dimension `{d}` in `{}` is not static", s.trim())))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(TensorType::new(dtype, shape))
+}
