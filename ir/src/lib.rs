@@ -6,6 +6,7 @@
 //! ([`infer::infer`]), shared by the builder, the verifier and the interpreter.
 #![deny(missing_docs)]
 
+pub mod build;
 pub mod dtype;
 pub mod error;
 pub mod graph;
@@ -14,7 +15,11 @@ pub mod op;
 pub mod text;
 pub mod verify;
 
+pub use build::Builder;
 pub use dtype::{DType, TensorType};
 pub use error::{InferError, IrError};
 pub use graph::{Graph, Location, Node, ValueId};
-pub use op::{BinaryOp, CmpDir, DotDims, Literal, Op, ReduceKind, UnaryOp};
+pub use op::{
+    BinaryOp, ChunkAttention, CmpDir, DotDims, LinearNorm, Literal, Op, ReduceKind, ScoreFn, UnaryOp,
+};
+pub use text::{parse_graph, print_graph, ParseError};
