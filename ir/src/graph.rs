@@ -44,7 +44,7 @@ impl Location {
 
     /// True if this is [`Location::unknown`].
     pub fn is_unknown(&self) -> bool {
-        self.line == 0 && &*self.file == "unknown"
+        self.line == 0 && self.col == 0 && &*self.file == "unknown"
     }
 
     /// The location of the caller of a `#[track_caller]` function.

@@ -159,7 +159,7 @@ pub enum Op {
         /// Result type.
         ty: TensorType,
     },
-    /// Result element at index i holds i[dim] converted to `ty.dtype`. No operands.
+    /// The result element at index `i` holds `i[dim]` converted to `ty.dtype`. No operands.
     /// C1: `dim < rank(ty)`.
     Iota {
         /// The dimension counted along.

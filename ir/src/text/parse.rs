@@ -1,0 +1,239 @@
+//! The parser: a recursive-descent reader of the text form that rebuilds every node through
+//! [`Graph::add`], so types are inferred, then checks each written type against inference.
+
+use super::cursor::Cursor;
+use super::lex::{lex, Pos, Tok};
+use super::ops::{build_op, is_op_name};
+use super::value::Attrs;
+use super::ParseError;
+use crate::dtype::TensorType;
+use crate::graph::{Graph, Location, ValueId};
+use crate::infer::expected_arity;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+type Result<T> = std::result::Result<T, ParseError>;
+
+/// Parses the IR text form (see [`crate::text`]) into a graph.
+///
+/// Value names may be any `%name`; they are numbered in definition order. Fails with the
+/// line, column and reason of the first problem: a syntax error, an unknown op or
+/// attribute, an undefined or redefined value, a wrong operand count, a constraint that
+/// inference rejects, or a written type that differs from the inferred one. Never panics.
+pub fn parse_graph(src: &str) -> Result<Graph> {
+    let mut p = Parser {
+        cur: Cursor::new(lex(src)?),
+        graph: Graph::default(),
+        names: HashMap::new(),
+    };
+    p.graph()?;
+    Ok(p.graph)
+}
+
+/// One node as written.
+struct NodeSyntax {
+    op_name: String,
+    op_pos: Pos,
+    operands: Vec<ValueId>,
+    attrs: Attrs,
+    ty: TensorType,
+    ty_pos: Pos,
+    loc: Location,
+    scope: Arc<str>,
+}
+
+struct Parser {
+    cur: Cursor,
+    graph: Graph,
+    /// Value names seen so far, with their ids and definition sites.
+    names: HashMap<String, (ValueId, Pos)>,
+}
+
+impl Parser {
+    fn graph(&mut self) -> Result<()> {
+        self.cur.keyword("graph")?;
+        self.cur.punct('@')?;
+        self.graph.name = match self.cur.peek() {
+            Tok::Str(_) => self.cur.string("a graph name")?,
+            _ => self.cur.ident("a graph name")?.0,
+        };
+        self.cur.punct('{')?;
+        while matches!(self.cur.peek(), Tok::Value(_)) {
+            self.node()?;
+        }
+        if !self.cur.is_keyword("return") {
+            return Err(self.cur.unexpected("a node (`%name = ...`) or `return`"));
+        }
+        self.outputs()?;
+        while self.cur.is_keyword("alias") {
+            self.alias()?;
+        }
+        if !self.cur.is_punct('}') {
+            return Err(self.cur.unexpected("`alias` or `}`"));
+        }
+        self.cur.next();
+        self.cur.end()
+    }
+
+    /// The value `%name` refers to.
+    fn lookup(&mut self) -> Result<ValueId> {
+        let (name, pos) = self.cur.value_name()?;
+        match self.names.get(&name) {
+            Some((id, _)) => Ok(*id),
+            None => Err(pos.error(format!("undefined value `%{name}`"))),
+        }
+    }
+
+    /// `return [%a, %b, ...]`.
+    fn outputs(&mut self) -> Result<()> {
+        self.cur.keyword("return")?;
+        if !matches!(self.cur.peek(), Tok::Value(_)) {
+            return Ok(());
+        }
+        loop {
+            let v = self.lookup()?;
+            self.graph.outputs.push(v);
+            if !self.cur.eat_punct(',') {
+                return Ok(());
+            }
+        }
+    }
+
+    /// `alias param P -> output O`.
+    fn alias(&mut self) -> Result<()> {
+        self.cur.keyword("alias")?;
+        self.cur.keyword("param")?;
+        let param = self.cur.usize("a parameter index")?;
+        self.cur.arrow()?;
+        self.cur.keyword("output")?;
+        let output = self.cur.usize("an output index")?;
+        self.graph.aliases.push((param, output));
+        Ok(())
+    }
+
+    /// `%name = op(operands) {attrs} : type loc(...) scope(...)`.
+    fn node(&mut self) -> Result<()> {
+        let (name, def_pos) = self.definition()?;
+        let syntax = self.node_syntax()?;
+        let id = self.add(syntax)?;
+        self.names.insert(name, (id, def_pos));
+        Ok(())
+    }
+
+    /// `%name =`, where `%name` is not yet defined.
+    fn definition(&mut self) -> Result<(String, Pos)> {
+        let (name, pos) = self.cur.value_name()?;
+        if let Some((_, prev)) = self.names.get(&name) {
+            let (line, col) = (prev.line, prev.col);
+            return Err(pos.error(format!(
+                "value `%{name}` is already defined at {line}:{col}"
+            )));
+        }
+        self.cur.punct('=')?;
+        Ok((name, pos))
+    }
+
+    /// Everything right of the `=`, read but not yet checked against the op.
+    fn node_syntax(&mut self) -> Result<NodeSyntax> {
+        let (op_name, op_pos) = self.cur.ident("an op name")?;
+        if !is_op_name(&op_name) {
+            return Err(op_pos.error(format!("unknown op `{op_name}`")));
+        }
+        let operands = self.operands()?;
+        let attrs = self.cur.attrs(&op_name, op_pos)?;
+        self.cur.punct(':')?;
+        let (ty, ty_pos) = self.cur.tensor_type()?;
+        let (loc, scope) = (self.location()?, self.scope()?);
+        Ok(NodeSyntax {
+            op_name,
+            op_pos,
+            operands,
+            attrs,
+            ty,
+            ty_pos,
+            loc,
+            scope,
+        })
+    }
+
+    /// Builds the op, appends it through [`Graph::add`] and checks the written type.
+    fn add(&mut self, n: NodeSyntax) -> Result<ValueId> {
+        let NodeSyntax {
+            op_name,
+            op_pos,
+            operands,
+            mut attrs,
+            ty,
+            ty_pos,
+            loc,
+            scope,
+        } = n;
+        let op = build_op(&op_name, &mut attrs, &ty)?;
+        attrs.finish()?;
+        if let Some(want) = expected_arity(&op).filter(|want| *want != operands.len()) {
+            let msg = format!(
+                "`{op_name}` expects {want} operand(s), got {}",
+                operands.len()
+            );
+            return Err(op_pos.error(msg));
+        }
+        let id = self
+            .graph
+            .add(op, operands, loc, scope)
+            .map_err(|e| op_pos.error(e.to_string()))?;
+        let inferred = self.graph.ty(id);
+        if *inferred != ty {
+            let msg =
+                format!("type mismatch: `{op_name}` is written as {ty} but inferred as {inferred}");
+            return Err(ty_pos.error(msg));
+        }
+        Ok(id)
+    }
+
+    /// An optional `(%a, %b, ...)`.
+    fn operands(&mut self) -> Result<Vec<ValueId>> {
+        let mut operands = Vec::new();
+        if !self.cur.eat_punct('(') || self.cur.eat_punct(')') {
+            return Ok(operands);
+        }
+        loop {
+            operands.push(self.lookup()?);
+            if !self.cur.eat_punct(',') {
+                self.cur.punct(')')?;
+                return Ok(operands);
+            }
+        }
+    }
+
+    /// An optional `loc("file":line:col)`; unknown when absent.
+    fn location(&mut self) -> Result<Location> {
+        if !self.cur.is_keyword("loc") {
+            return Ok(Location::unknown());
+        }
+        self.cur.next();
+        self.cur.punct('(')?;
+        let file = self.cur.string("a file name string")?;
+        self.cur.punct(':')?;
+        let line = self.cur.u32("a line number")?;
+        self.cur.punct(':')?;
+        let col = self.cur.u32("a column number")?;
+        self.cur.punct(')')?;
+        Ok(Location {
+            file: Arc::from(file),
+            line,
+            col,
+        })
+    }
+
+    /// An optional `scope("path")`; empty when absent.
+    fn scope(&mut self) -> Result<Arc<str>> {
+        if !self.cur.is_keyword("scope") {
+            return Ok(Arc::from(""));
+        }
+        self.cur.next();
+        self.cur.punct('(')?;
+        let scope = self.cur.string("a scope string")?;
+        self.cur.punct(')')?;
+        Ok(Arc::from(scope))
+    }
+}
