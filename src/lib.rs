@@ -5,6 +5,9 @@
 //! by XLA through a PJRT plugin ([`flash_runtime`]).
 #![deny(missing_docs)]
 
+pub mod cli;
+pub mod compiler;
+pub mod config;
 pub mod dsl;
 pub mod exec;
 pub mod mlir_signature;

@@ -9,7 +9,6 @@
 use super::error::{DslError, ErrorKind};
 use super::tensor::{DimArg, Tensor};
 use flash_ir::{Builder, DType, Graph, Location, Op, TensorType, ValueId};
-use std::borrow::Borrow;
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -141,9 +140,9 @@ impl Ctx {
     /// Sets `outputs` as the graph's results, verifies it and returns it, or returns the
     /// first error recorded while building.
     #[track_caller]
-    pub fn finish<T: Borrow<Tensor>>(self, outputs: &[T]) -> Result<Graph, DslError> {
+    pub fn finish<T: std::borrow::Borrow<Tensor>>(self, outputs: &[T]) -> Result<Graph, DslError> {
         let loc = Location::caller();
-        let inputs: Vec<&Tensor> = outputs.iter().map(|t| t.borrow()).collect();
+        let inputs: Vec<&Tensor> = outputs.iter().map(std::borrow::Borrow::borrow).collect();
         let ids = self.operand_ids(&loc, "finish", &inputs);
         let mut st = self.state.borrow_mut();
         if let Some(e) = &st.error {
@@ -155,9 +154,9 @@ impl Ctx {
         graph.outputs = ids;
         flash_ir::verify::verify(&graph).map_err(|e| DslError {
             loc,
-            scope: st.scope.to_string(),
+            scope: st.scope.clone(),
             op: "finish",
-            kind: ErrorKind::Verify(e),
+            kind: ErrorKind::Verify(Box::new(e)),
         })?;
         Ok(graph)
     }
@@ -215,7 +214,7 @@ impl Ctx {
     pub(crate) fn record(&self, loc: &Location, op: &'static str, kind: ErrorKind) {
         let mut st = self.state.borrow_mut();
         if st.error.is_none() {
-            let scope = st.scope.to_string();
+            let scope = st.scope.clone();
             st.error = Some(DslError { loc: loc.clone(), scope, op, kind });
         }
     }

@@ -7,6 +7,7 @@
 //! IR op is named too: `...: matmul: dot_general: C1: ...`.
 
 use flash_ir::{InferError, IrError, Location, TensorType};
+use std::sync::Arc;
 use thiserror::Error;
 
 /// The first error recorded by a graph context, located at the user's call site.
@@ -16,7 +17,7 @@ pub struct DslError {
     /// The user's call site (the line that called the DSL function).
     pub loc: Location,
     /// Scope path at the time of the call (`layers.0.attn`), empty at top level.
-    pub scope: String,
+    pub scope: Arc<str>,
     /// The DSL function or operator that failed (`add`, `matmul`, `reshape`, ...).
     pub op: &'static str,
     /// What went wrong.
@@ -51,7 +52,7 @@ pub enum ErrorKind {
     },
     /// Any other IR-level error.
     #[error("ir: {0}")]
-    Ir(IrError),
+    Ir(Box<IrError>),
     /// An axis outside `-rank..rank`.
     #[error("axis: {axis} is out of range for rank {rank}")]
     Axis {
@@ -112,7 +113,7 @@ pub enum ErrorKind {
     Argument(String),
     /// The finished graph failed verification.
     #[error("verify: {0}")]
-    Verify(IrError),
+    Verify(Box<IrError>),
 }
 
 impl ErrorKind {
@@ -138,7 +139,7 @@ impl From<IrError> for ErrorKind {
     fn from(e: IrError) -> Self {
         match e {
             IrError::Invalid { op, source, .. } => ErrorKind::Infer { ir_op: op, failed: source },
-            other => ErrorKind::Ir(other),
+            other => ErrorKind::Ir(Box::new(other)),
         }
     }
 }

@@ -68,7 +68,9 @@ impl<'g> Body<'g> {
 
     /// The SSA name of operand `i` of `node`.
     pub fn operand(&self, node: &Node, i: usize) -> String {
-        node.operands.get(i).map_or_else(|| "%missing".into(), |&v| self.name(v))
+        node.operands
+            .get(i)
+            .map_or_else(|| "%missing".into(), |&v| self.name(v))
     }
 
     /// The type of operand `i` of `node` (the node's own type if it is missing, which the
@@ -88,7 +90,9 @@ impl<'g> Body<'g> {
     where
         'g: 'n,
     {
-        (0..node.operands.len()).map(|i| self.operand_ty(node, i)).collect()
+        (0..node.operands.len())
+            .map(|i| self.operand_ty(node, i))
+            .collect()
     }
 
     /// Prints `%name = <op>` with the current node's location.

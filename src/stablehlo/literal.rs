@@ -20,8 +20,8 @@ pub fn scalar(value: f64, dtype: DType) -> Result<String, BadValue> {
     match dtype {
         DType::F64 => Ok(f64_text(value)),
         DType::F32 => Ok(f32_text(value as f32)),
-        DType::BF16 => Ok(bf16_text(bf16::from_f64(value))),
-        DType::F16 => Ok(f16_text(f16::from_f64(value))),
+        DType::BF16 => Ok(bf16_text(to_bf16(value))),
+        DType::F16 => Ok(f16_text(to_f16(value))),
         DType::I32 => int_text(value, 31),
         DType::I64 => int_text(value, 63),
         DType::Bool => bool_text(value),
@@ -29,12 +29,20 @@ pub fn scalar(value: f64, dtype: DType) -> Result<String, BadValue> {
 }
 
 /// The payload of a `dense<...>` attribute for `value` of type `ty`: one element for a
-/// splat, nested bracketed lists (one level per dimension) for a dense literal.
+/// splat, nested bracketed lists (one level per dimension) for a dense literal. A tensor
+/// without elements is written as a splat of zero: MLIR infers `[]` as shape `[0]` and
+/// would reject it for any other empty shape (`tensor<0x3xf32>`).
 pub fn dense(value: &Literal, ty: &TensorType) -> Result<String, BadValue> {
+    if ty.num_elements() == 0 {
+        return scalar(0.0, ty.dtype);
+    }
     match value {
         Literal::Splat(v) => scalar(*v, ty.dtype),
         Literal::Dense(vs) => {
-            let items = vs.iter().map(|v| scalar(*v, ty.dtype)).collect::<Result<Vec<_>, _>>()?;
+            let items = vs
+                .iter()
+                .map(|v| scalar(*v, ty.dtype))
+                .collect::<Result<Vec<_>, _>>()?;
             let mut out = String::new();
             nest(&items, &ty.shape, &mut out);
             Ok(out)
@@ -101,23 +109,54 @@ fn f32_text(x: f32) -> String {
 }
 
 fn bf16_text(x: bf16) -> String {
+    let hex = format!("0x{:04X}", x.to_bits());
     if !x.is_finite() {
-        return format!("0x{:04X}", x.to_bits());
+        return hex;
     }
-    match candidate(format!("{:e}", x.to_f32())) {
-        (text, Some(p)) if bf16::from_f64(p).to_bits() == x.to_bits() => text,
-        _ => format!("0x{:04X}", x.to_bits()),
-    }
+    shortest(x.to_f64(), |p| to_bf16(p).to_bits() == x.to_bits()).unwrap_or(hex)
 }
 
 fn f16_text(x: f16) -> String {
+    let hex = format!("0x{:04X}", x.to_bits());
     if !x.is_finite() {
-        return format!("0x{:04X}", x.to_bits());
+        return hex;
     }
-    match candidate(format!("{:e}", x.to_f32())) {
-        (text, Some(p)) if f16::from_f64(p).to_bits() == x.to_bits() => text,
-        _ => format!("0x{:04X}", x.to_bits()),
+    shortest(x.to_f64(), |p| to_f16(p).to_bits() == x.to_bits()).unwrap_or(hex)
+}
+
+/// The decimal with the fewest digits (at most 9) that `reads_back` accepts after MLIR's
+/// parse to `f64`; used for the 16-bit floats, whose shortest forms Rust does not print.
+fn shortest(x: f64, reads_back: impl Fn(f64) -> bool) -> Option<String> {
+    (0..9).find_map(|digits| match candidate(format!("{x:.digits$e}")) {
+        (text, Some(p)) if reads_back(p) => Some(text),
+        _ => None,
+    })
+}
+
+/// `x` rounded to bf16, to nearest with ties to even, as MLIR's `APFloat::convert` does.
+/// (`half`'s `from_f64` drops the low mantissa bits first and can round the wrong way.)
+fn to_bf16(x: f64) -> bf16 {
+    bf16::from_f32(to_f32_odd(x))
+}
+
+/// `x` rounded to f16, to nearest with ties to even (see [`to_bf16`]).
+fn to_f16(x: f64) -> f16 {
+    f16::from_f32(to_f32_odd(x))
+}
+
+/// `x` rounded to f32 "to odd" (truncate, then set the last bit if anything was lost).
+/// Rounding that again to a format at least two bits narrower, to nearest, gives the same
+/// result as rounding `x` to that format directly.
+fn to_f32_odd(x: f64) -> f32 {
+    let nearest = x as f32;
+    if x.is_nan() || f64::from(nearest) == x {
+        return nearest;
     }
+    let mut bits = nearest.to_bits();
+    if f64::from(nearest).abs() > x.abs() {
+        bits -= 1; // one step towards zero: the truncated value
+    }
+    f32::from_bits(bits | 1)
 }
 
 /// An integer in `[-2^bits, 2^bits)` (a signed integer of `bits + 1` bits); fractions,

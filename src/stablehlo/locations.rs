@@ -33,7 +33,12 @@ impl LocTable {
         let file = if loc.is_unknown() {
             None
         } else {
-            Some(self.alias(format!("loc({}:{}:{})", quote(&loc.file), loc.line, loc.col)))
+            Some(self.alias(format!(
+                "loc({}:{}:{})",
+                quote(&loc.file),
+                loc.line,
+                loc.col
+            )))
         };
         let number = match (scope.is_empty(), file) {
             (true, None) => return "loc(unknown)".into(),

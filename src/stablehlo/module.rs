@@ -27,14 +27,25 @@ pub fn emit_module(g: &Graph) -> Result<String, EmitError> {
     let _ = writeln!(
         out,
         "module {} attributes {{mhlo.num_partitions = 1 : i32, mhlo.num_replicas = 1 : i32}} {{",
-        symbol(&g.name)
+        module_symbol(&g.name)
     );
-    let _ = writeln!(out, "  func.func public @main({}) -> ({}) {{", arguments(g, &params, &aliases), results(g));
+    let _ = writeln!(
+        out,
+        "  func.func public @main({}) -> ({}) {{",
+        arguments(g, &params, &aliases),
+        results(g)
+    );
     out.push_str(&ops);
     let _ = writeln!(out, "{INDENT}{ret}");
     out.push_str("  }\n}\n");
     out.push_str(&locs.definitions());
     Ok(out)
+}
+
+/// The module's symbol: the graph name, or `@main` for an unnamed graph (XLA refuses a
+/// module without a name).
+fn module_symbol(name: &str) -> String {
+    symbol(if name.is_empty() { "main" } else { name })
 }
 
 /// Parameter values in index order, after checking the indices are exactly `0..n`.
@@ -43,7 +54,11 @@ fn checked_params(g: &Graph) -> Result<Vec<ValueId>, EmitError> {
     for (position, &v) in params.iter().enumerate() {
         if let Op::Parameter { index, .. } = g.node(v).op {
             if index != position {
-                return Err(EmitError::ParameterIndex { position, index, count: params.len() });
+                return Err(EmitError::ParameterIndex {
+                    position,
+                    index,
+                    count: params.len(),
+                });
             }
         }
     }
@@ -52,7 +67,12 @@ fn checked_params(g: &Graph) -> Result<Vec<ValueId>, EmitError> {
 
 /// Checks every output names an existing value.
 fn check_outputs(g: &Graph) -> Result<(), EmitError> {
-    match g.outputs.iter().enumerate().find(|(_, v)| v.index() >= g.nodes.len()) {
+    match g
+        .outputs
+        .iter()
+        .enumerate()
+        .find(|(_, v)| v.index() >= g.nodes.len())
+    {
         Some((index, v)) => Err(EmitError::UndefinedOutput { index, value: v.0 }),
         None => Ok(()),
     }
@@ -75,7 +95,11 @@ fn checked_aliases(g: &Graph, n_params: usize) -> Result<BTreeMap<usize, usize>,
             None
         };
         if let Some(reason) = reason {
-            return Err(EmitError::Alias { param, output, reason });
+            return Err(EmitError::Alias {
+                param,
+                output,
+                reason,
+            });
         }
         map.insert(param, output);
         outputs.push(output);
@@ -95,7 +119,10 @@ fn arguments(g: &Graph, params: &[ValueId], aliases: &BTreeMap<usize, usize>) ->
                 .map(|o| format!(", tf.aliasing_output = {o} : i32"))
                 .unwrap_or_default();
             let q = quote(name);
-            format!("%arg{i}: {} {{flash.name = {q}{alias}}} loc({q})", tensor_type(g.ty(v)))
+            format!(
+                "%arg{i}: {} {{flash.name = {q}{alias}}} loc({q})",
+                tensor_type(g.ty(v))
+            )
         })
         .collect();
     args.join(", ")

@@ -26,7 +26,9 @@ pub fn quote(s: &str) -> String {
 /// A symbol reference `@name`: bare when `name` is an MLIR bare identifier, quoted otherwise.
 pub fn symbol(name: &str) -> String {
     let mut chars = name.chars();
-    let bare = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    let bare = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '$' | '.'));
     if bare {
         format!("@{name}")
@@ -51,5 +53,9 @@ pub fn i64_array<T: ToString>(items: &[T]) -> String {
 
 /// Items joined by `", "`.
 pub fn join<T: ToString>(items: &[T]) -> String {
-    items.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+    items
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }

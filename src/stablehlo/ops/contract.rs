@@ -14,7 +14,11 @@ pub fn dot_general(b: &mut Body<'_>, node: &Node, dims: &DotDims) {
     let batching = if dims.lhs_batch.is_empty() && dims.rhs_batch.is_empty() {
         String::new()
     } else {
-        format!("batching_dims = {} x {}, ", list(&dims.lhs_batch), list(&dims.rhs_batch))
+        format!(
+            "batching_dims = {} x {}, ",
+            list(&dims.lhs_batch),
+            list(&dims.rhs_batch)
+        )
     };
     let ty = function_type(&b.operand_tys(node), &node.ty);
     b.def_result(&format!(

@@ -49,13 +49,21 @@ fn direction(dir: CmpDir) -> &'static str {
 /// `%N = stablehlo.exponential %x : tensor<...>`.
 pub fn unary(b: &mut Body<'_>, node: &Node, u: UnaryOp) {
     let x = b.operand(node, 0);
-    b.def_result(&format!("{} {x} : {}", unary_name(u), tensor_type(&node.ty)));
+    b.def_result(&format!(
+        "{} {x} : {}",
+        unary_name(u),
+        tensor_type(&node.ty)
+    ));
 }
 
 /// `%N = stablehlo.add %a, %b : tensor<...>`.
 pub fn binary(b: &mut Body<'_>, node: &Node, op: BinaryOp) {
     let (x, y) = (b.operand(node, 0), b.operand(node, 1));
-    b.def_result(&format!("{} {x}, {y} : {}", binary_name(op), tensor_type(&node.ty)));
+    b.def_result(&format!(
+        "{} {x}, {y} : {}",
+        binary_name(op),
+        tensor_type(&node.ty)
+    ));
 }
 
 /// `%N = stablehlo.compare  LT, %a, %b,  FLOAT : (...) -> tensor<...xi1>`.

@@ -43,17 +43,31 @@ pub fn emit_node(b: &mut Body<'_>, id: ValueId, node: &Node) -> Result<(), EmitE
         Op::BroadcastInDim { dims, .. } => shape::broadcast_in_dim(b, node, dims),
         Op::Reshape { .. } => shape::reshape(b, node),
         Op::Transpose { perm } => shape::transpose(b, node, perm),
-        Op::Slice { start, limit, stride } => shape::slice(b, node, start, limit, stride),
+        Op::Slice {
+            start,
+            limit,
+            stride,
+        } => shape::slice(b, node, start, limit, stride),
         Op::Concatenate { dim } => shape::concatenate(b, node, *dim),
-        Op::Pad { low, high, interior } => shape::pad(b, node, low, high, interior),
+        Op::Pad {
+            low,
+            high,
+            interior,
+        } => shape::pad(b, node, low, high, interior),
         Op::Reduce { kind, dims } => return reduce::reduce(b, node, *kind, dims),
-        Op::ReduceWindow { kind, window, strides, padding } => {
-            return reduce::reduce_window(b, node, *kind, window, strides, padding)
-        }
+        Op::ReduceWindow {
+            kind,
+            window,
+            strides,
+            padding,
+        } => return reduce::reduce_window(b, node, *kind, window, strides, padding),
         Op::DotGeneral(dims) => contract::dot_general(b, node, dims),
         Op::Gather => contract::gather(b, node),
         Op::Cumsum { .. } | Op::ChunkAttention(_) => {
-            return Err(EmitError::Composite { op: node.op.name(), loc: node.loc.clone() })
+            return Err(EmitError::Composite {
+                op: node.op.name(),
+                loc: node.loc.clone(),
+            })
         }
     }
     Ok(())

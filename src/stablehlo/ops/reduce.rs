@@ -1,13 +1,12 @@
 //! Reductions: `stablehlo.reduce` (pretty `applies` form) and `stablehlo.reduce_window`
 //! (generic form with a region), each with its identity as the init constant.
 
-use flash_ir::{DType, Node, ReduceKind};
+use flash_ir::{DType, Node, ReduceKind, TensorType};
 
 use crate::stablehlo::body::Body;
 use crate::stablehlo::error::EmitError;
 use crate::stablehlo::literal;
-use crate::stablehlo::syntax::i64_array;
-use crate::stablehlo::syntax::list;
+use crate::stablehlo::syntax::{i64_array, list};
 use crate::stablehlo::types::{function_type, scalar_type, tensor_type};
 
 /// The combining op of a reduction.
@@ -30,7 +29,12 @@ fn identity(kind: ReduceKind, dtype: DType) -> f64 {
 }
 
 /// Prints `%initN = stablehlo.constant <identity>` and returns its name.
-fn init_constant(b: &mut Body<'_>, node: &Node, kind: ReduceKind, dtype: DType) -> Result<String, EmitError> {
+fn init_constant(
+    b: &mut Body<'_>,
+    node: &Node,
+    kind: ReduceKind,
+    dtype: DType,
+) -> Result<String, EmitError> {
     let value = identity(kind, dtype);
     let text = literal::scalar(value, dtype).map_err(|bad| EmitError::Literal {
         node: b.node_id(),
@@ -39,17 +43,25 @@ fn init_constant(b: &mut Body<'_>, node: &Node, kind: ReduceKind, dtype: DType) 
         dtype,
     })?;
     let name = b.helper("init");
-    b.def(&name, &format!("stablehlo.constant dense<{text}> : {}", scalar_type(dtype)));
+    b.def(
+        &name,
+        &format!("stablehlo.constant dense<{text}> : {}", scalar_type(dtype)),
+    );
     Ok(name)
 }
 
 /// `%N = stablehlo.reduce(%x init: %initN) applies stablehlo.add across dimensions = [..]
 /// : (tensor<..>, tensor<..>) -> tensor<..>`.
-pub fn reduce(b: &mut Body<'_>, node: &Node, kind: ReduceKind, dims: &[usize]) -> Result<(), EmitError> {
+pub fn reduce(
+    b: &mut Body<'_>,
+    node: &Node,
+    kind: ReduceKind,
+    dims: &[usize],
+) -> Result<(), EmitError> {
     let x = b.operand(node, 0);
     let operand = b.operand_ty(node, 0).clone();
     let init = init_constant(b, node, kind, operand.dtype)?;
-    let init_ty = flash_ir::TensorType::scalar(operand.dtype);
+    let init_ty = TensorType::scalar(operand.dtype);
     let ty = function_type(&[&operand, &init_ty], &node.ty);
     b.def_result(&format!(
         "stablehlo.reduce({x} init: {init}) applies {} across dimensions = {} : {ty}",
@@ -75,11 +87,16 @@ pub fn reduce_window(
     let (lhs, rhs, out) = (b.helper("lhs"), b.helper("rhs"), b.helper("acc"));
     let loc = b.loc().to_string();
     let name = b.result();
-    b.raw(&format!("{name} = \"stablehlo.reduce_window\"({x}, {init}) ({{"));
+    b.raw(&format!(
+        "{name} = \"stablehlo.reduce_window\"({x}, {init}) ({{"
+    ));
     b.raw(&format!("^bb0({lhs}: {scalar}, {rhs}: {scalar}):"));
-    b.raw(&format!("  {out} = {} {lhs}, {rhs} : {scalar} {loc}", combiner(kind)));
+    b.raw(&format!(
+        "  {out} = {} {lhs}, {rhs} : {scalar} {loc}",
+        combiner(kind)
+    ));
     b.raw(&format!("  stablehlo.return {out} : {scalar} {loc}"));
-    let init_ty = flash_ir::TensorType::scalar(operand.dtype);
+    let init_ty = TensorType::scalar(operand.dtype);
     b.raw(&format!(
         "}}) {{padding = {}, window_dimensions = {}, window_strides = {}}} : {} {loc}",
         padding_attr(padding),
@@ -90,9 +107,16 @@ pub fn reduce_window(
     Ok(())
 }
 
-/// The `padding` attribute: `dense<[[lo, hi], ...]> : tensor<Rx2xi64>`.
+/// The `padding` attribute: `dense<[[lo, hi], ...]> : tensor<Rx2xi64>` (for rank 0 the
+/// splat `dense<0> : tensor<0x2xi64>`, since MLIR reads `[]` as shape `[0]`).
 fn padding_attr(padding: &[(usize, usize)]) -> String {
-    let pairs: Vec<String> = padding.iter().map(|(lo, hi)| format!("[{lo}, {hi}]")).collect();
-    let ty = tensor_type(&flash_ir::TensorType::new(DType::I64, [padding.len(), 2]));
+    let ty = tensor_type(&TensorType::new(DType::I64, [padding.len(), 2]));
+    if padding.is_empty() {
+        return format!("dense<0> : {ty}");
+    }
+    let pairs: Vec<String> = padding
+        .iter()
+        .map(|(lo, hi)| format!("[{lo}, {hi}]"))
+        .collect();
     format!("dense<[{}]> : {ty}", pairs.join(", "))
 }

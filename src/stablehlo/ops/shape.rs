@@ -15,7 +15,10 @@ fn signature(b: &Body<'_>, node: &Node) -> String {
 pub fn broadcast_in_dim(b: &mut Body<'_>, node: &Node, dims: &[usize]) {
     let x = b.operand(node, 0);
     let ty = signature(b, node);
-    b.def_result(&format!("stablehlo.broadcast_in_dim {x}, dims = {} : {ty}", list(dims)));
+    b.def_result(&format!(
+        "stablehlo.broadcast_in_dim {x}, dims = {} : {ty}",
+        list(dims)
+    ));
 }
 
 /// `%N = stablehlo.reshape %x : (...) -> ...`.
@@ -29,7 +32,10 @@ pub fn reshape(b: &mut Body<'_>, node: &Node) {
 pub fn transpose(b: &mut Body<'_>, node: &Node, perm: &[usize]) {
     let x = b.operand(node, 0);
     let ty = signature(b, node);
-    b.def_result(&format!("stablehlo.transpose {x}, dims = {} : {ty}", list(perm)));
+    b.def_result(&format!(
+        "stablehlo.transpose {x}, dims = {} : {ty}",
+        list(perm)
+    ));
 }
 
 /// `%N = stablehlo.slice %x [0:2, 1:5:2] : (...) -> ...` (start:limit:stride per dim).
@@ -39,17 +45,31 @@ pub fn slice(b: &mut Body<'_>, node: &Node, start: &[usize], limit: &[usize], st
         .iter()
         .zip(limit)
         .zip(stride)
-        .map(|((s, l), st)| if *st == 1 { format!("{s}:{l}") } else { format!("{s}:{l}:{st}") })
+        .map(|((s, l), st)| {
+            if *st == 1 {
+                format!("{s}:{l}")
+            } else {
+                format!("{s}:{l}:{st}")
+            }
+        })
         .collect();
     let ty = signature(b, node);
-    b.def_result(&format!("stablehlo.slice {x} [{}] : {ty}", ranges.join(", ")));
+    b.def_result(&format!(
+        "stablehlo.slice {x} [{}] : {ty}",
+        ranges.join(", ")
+    ));
 }
 
 /// `%N = stablehlo.concatenate %a, %b, dim = 0 : (...) -> ...`.
 pub fn concatenate(b: &mut Body<'_>, node: &Node, dim: usize) {
-    let xs: Vec<String> = (0..node.operands.len()).map(|i| b.operand(node, i)).collect();
+    let xs: Vec<String> = (0..node.operands.len())
+        .map(|i| b.operand(node, i))
+        .collect();
     let ty = signature(b, node);
-    b.def_result(&format!("stablehlo.concatenate {}, dim = {dim} : {ty}", join(&xs)));
+    b.def_result(&format!(
+        "stablehlo.concatenate {}, dim = {dim} : {ty}",
+        join(&xs)
+    ));
 }
 
 /// `%N = stablehlo.pad %x, %v, low = [..], high = [..], interior = [..] : (...) -> ...`.
