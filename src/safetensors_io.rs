@@ -38,11 +38,11 @@ pub enum TensorFileError {
         dtype: String,
     },
     /// A required tensor is absent.
-    #[error("{path}: no tensor named {name:?} (the file has: {available})")]
+    #[error("{path}: no tensor named {name} (the file has: {available})")]
     Missing {
         /// The file.
         path: PathBuf,
-        /// The missing name (and its alternatives).
+        /// The missing name and its alternatives, quoted.
         name: String,
         /// Names present in the file.
         available: String,
@@ -152,7 +152,7 @@ pub fn take_input(
         let available: Vec<&str> = tensors.iter().map(|(k, _)| k.as_str()).collect();
         return Err(TensorFileError::Missing {
             path: path.into(),
-            name: names.join(" or "),
+            name: names.iter().map(|n| format!("{n:?}")).collect::<Vec<_>>().join(" or "),
             available: if available.is_empty() { "nothing".into() } else { available.join(", ") },
         });
     };
