@@ -24,7 +24,11 @@ pub struct Builder<'g> {
 impl<'g> Builder<'g> {
     /// A builder with an unknown location and an empty scope.
     pub fn new(graph: &'g mut Graph) -> Self {
-        Builder { graph, loc: Location::unknown(), scope: Arc::from("") }
+        Builder {
+            graph,
+            loc: Location::unknown(),
+            scope: Arc::from(""),
+        }
     }
 
     /// A builder that stamps new nodes with `loc` and `scope`.
@@ -34,7 +38,8 @@ impl<'g> Builder<'g> {
 
     /// Appends `op` applied to `operands`.
     pub fn op(&mut self, op: Op, operands: Vec<ValueId>) -> BuildResult {
-        self.graph.add(op, operands, self.loc.clone(), self.scope.clone())
+        self.graph
+            .add(op, operands, self.loc.clone(), self.scope.clone())
     }
 
     /// The type of `v`.
@@ -55,12 +60,25 @@ impl<'g> Builder<'g> {
     /// A new parameter with the next free index.
     pub fn param(&mut self, name: &str, ty: TensorType) -> BuildResult {
         let index = self.graph.params().len();
-        self.op(Op::Parameter { index, name: name.to_string(), ty }, vec![])
+        self.op(
+            Op::Parameter {
+                index,
+                name: name.to_string(),
+                ty,
+            },
+            vec![],
+        )
     }
 
     /// A constant with every element equal to `value`.
     pub fn splat(&mut self, value: f64, ty: TensorType) -> BuildResult {
-        self.op(Op::Constant { value: Literal::Splat(value), ty }, vec![])
+        self.op(
+            Op::Constant {
+                value: Literal::Splat(value),
+                ty,
+            },
+            vec![],
+        )
     }
 
     /// A scalar constant.
@@ -76,7 +94,13 @@ impl<'g> Builder<'g> {
 
     /// A dense constant (row-major values).
     pub fn dense(&mut self, values: Vec<f64>, ty: TensorType) -> BuildResult {
-        self.op(Op::Constant { value: Literal::Dense(values), ty }, vec![])
+        self.op(
+            Op::Constant {
+                value: Literal::Dense(values),
+                ty,
+            },
+            vec![],
+        )
     }
 
     /// Indices along `dim` of a tensor of type `ty`.
@@ -145,7 +169,10 @@ impl<'g> Builder<'g> {
 
     /// Explicit broadcast: operand dim i goes to result dim `dims[i]`.
     pub fn broadcast_in_dim(&mut self, x: ValueId, shape: &[usize], dims: &[usize]) -> BuildResult {
-        let op = Op::BroadcastInDim { shape: shape.to_vec(), dims: dims.to_vec() };
+        let op = Op::BroadcastInDim {
+            shape: shape.to_vec(),
+            dims: dims.to_vec(),
+        };
         self.op(op, vec![x])
     }
 
@@ -156,7 +183,10 @@ impl<'g> Builder<'g> {
             return Ok(x);
         }
         let offset = shape.len().checked_sub(xs.len()).ok_or_else(|| {
-            self.invalid("broadcast_in_dim", format!("cannot broadcast {xs:?} to {shape:?}"))
+            self.invalid(
+                "broadcast_in_dim",
+                format!("cannot broadcast {xs:?} to {shape:?}"),
+            )
         })?;
         let dims: Vec<usize> = (offset..shape.len()).collect();
         self.broadcast_in_dim(x, shape, &dims)
@@ -167,7 +197,12 @@ impl<'g> Builder<'g> {
         if self.shape(x) == shape {
             return Ok(x);
         }
-        self.op(Op::Reshape { shape: shape.to_vec() }, vec![x])
+        self.op(
+            Op::Reshape {
+                shape: shape.to_vec(),
+            },
+            vec![x],
+        )
     }
 
     /// Permute dims; no op for the identity.
@@ -175,12 +210,27 @@ impl<'g> Builder<'g> {
         if perm.iter().enumerate().all(|(i, &p)| i == p) && perm.len() == self.ty(x).rank() {
             return Ok(x);
         }
-        self.op(Op::Transpose { perm: perm.to_vec() }, vec![x])
+        self.op(
+            Op::Transpose {
+                perm: perm.to_vec(),
+            },
+            vec![x],
+        )
     }
 
     /// Strided slice.
-    pub fn slice(&mut self, x: ValueId, start: &[usize], limit: &[usize], stride: &[usize]) -> BuildResult {
-        let op = Op::Slice { start: start.to_vec(), limit: limit.to_vec(), stride: stride.to_vec() };
+    pub fn slice(
+        &mut self,
+        x: ValueId,
+        start: &[usize],
+        limit: &[usize],
+        stride: &[usize],
+    ) -> BuildResult {
+        let op = Op::Slice {
+            start: start.to_vec(),
+            limit: limit.to_vec(),
+            stride: stride.to_vec(),
+        };
         self.op(op, vec![x])
     }
 
@@ -209,7 +259,11 @@ impl<'g> Builder<'g> {
     pub fn pad(&mut self, x: ValueId, value: f64, low: &[i64], high: &[i64]) -> BuildResult {
         let v = self.scalar(value, self.dtype(x))?;
         let interior = vec![0; low.len()];
-        let op = Op::Pad { low: low.to_vec(), high: high.to_vec(), interior };
+        let op = Op::Pad {
+            low: low.to_vec(),
+            high: high.to_vec(),
+            interior,
+        };
         self.op(op, vec![x, v])
     }
 
@@ -226,12 +280,24 @@ impl<'g> Builder<'g> {
 
     /// Sum over `dims`.
     pub fn reduce_sum(&mut self, x: ValueId, dims: &[usize]) -> BuildResult {
-        self.op(Op::Reduce { kind: ReduceKind::Sum, dims: dims.to_vec() }, vec![x])
+        self.op(
+            Op::Reduce {
+                kind: ReduceKind::Sum,
+                dims: dims.to_vec(),
+            },
+            vec![x],
+        )
     }
 
     /// Max over `dims`.
     pub fn reduce_max(&mut self, x: ValueId, dims: &[usize]) -> BuildResult {
-        self.op(Op::Reduce { kind: ReduceKind::Max, dims: dims.to_vec() }, vec![x])
+        self.op(
+            Op::Reduce {
+                kind: ReduceKind::Max,
+                dims: dims.to_vec(),
+            },
+            vec![x],
+        )
     }
 
     /// General dot product.
@@ -244,7 +310,10 @@ impl<'g> Builder<'g> {
     pub fn matmul_batched(&mut self, x: ValueId, y: ValueId, batch: usize) -> BuildResult {
         let (rx, ry) = (self.ty(x).rank(), self.ty(y).rank());
         if rx < batch + 1 || ry < batch + 1 {
-            return Err(self.invalid("dot_general", format!("ranks {rx} and {ry} too small for {batch} batch dims")));
+            return Err(self.invalid(
+                "dot_general",
+                format!("ranks {rx} and {ry} too small for {batch} batch dims"),
+            ));
         }
         let dims = DotDims {
             lhs_batch: (0..batch).collect(),
@@ -262,8 +331,21 @@ impl<'g> Builder<'g> {
     }
 
     /// Cumulative sum composite.
-    pub fn cumsum(&mut self, x: ValueId, dim: usize, exclusive: bool, reverse: bool) -> BuildResult {
-        self.op(Op::Cumsum { dim, exclusive, reverse }, vec![x])
+    pub fn cumsum(
+        &mut self,
+        x: ValueId,
+        dim: usize,
+        exclusive: bool,
+        reverse: bool,
+    ) -> BuildResult {
+        self.op(
+            Op::Cumsum {
+                dim,
+                exclusive,
+                reverse,
+            },
+            vec![x],
+        )
     }
 
     /// An `IrError::Invalid` at the builder's location, for helper-level argument errors.

@@ -17,7 +17,10 @@ pub struct InferError {
 impl InferError {
     /// A failure of constraint `constraint`.
     pub fn new(constraint: &'static str, message: impl Into<String>) -> Self {
-        InferError { constraint, message: message.into() }
+        InferError {
+            constraint,
+            message: message.into(),
+        }
     }
 }
 
@@ -47,7 +50,9 @@ pub enum IrError {
         operand: u32,
     },
     /// A node's recorded type differs from the inferred one.
-    #[error("node %{node} ({op}) at {loc}: recorded type {recorded} but inference gives {inferred}")]
+    #[error(
+        "node %{node} ({op}) at {loc}: recorded type {recorded} but inference gives {inferred}"
+    )]
     TypeMismatch {
         /// The node.
         node: u32,

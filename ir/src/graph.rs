@@ -39,7 +39,11 @@ pub struct Location {
 impl Location {
     /// The location of a node with no known call site.
     pub fn unknown() -> Self {
-        Location { file: Arc::from("unknown"), line: 0, col: 0 }
+        Location {
+            file: Arc::from("unknown"),
+            line: 0,
+            col: 0,
+        }
     }
 
     /// True if this is [`Location::unknown`].
@@ -51,7 +55,11 @@ impl Location {
     #[track_caller]
     pub fn caller() -> Self {
         let l = std::panic::Location::caller();
-        Location { file: Arc::from(l.file()), line: l.line(), col: l.column() }
+        Location {
+            file: Arc::from(l.file()),
+            line: l.line(),
+            col: l.column(),
+        }
     }
 }
 
@@ -99,7 +107,12 @@ impl Default for Graph {
 impl Graph {
     /// An empty graph.
     pub fn new(name: impl Into<String>) -> Self {
-        Graph { name: name.into(), nodes: Vec::new(), outputs: Vec::new(), aliases: Vec::new() }
+        Graph {
+            name: name.into(),
+            nodes: Vec::new(),
+            outputs: Vec::new(),
+            aliases: Vec::new(),
+        }
     }
 
     /// Appends a node after inferring its type; fails (naming the op, constraint and call
@@ -131,7 +144,13 @@ impl Graph {
             loc: loc.clone(),
             source,
         })?;
-        self.nodes.push(Node { op, operands, ty, loc, scope });
+        self.nodes.push(Node {
+            op,
+            operands,
+            ty,
+            loc,
+            scope,
+        });
         Ok(ValueId(id))
     }
 

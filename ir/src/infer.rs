@@ -24,19 +24,32 @@ pub fn infer(op: &Op, operands: &[&TensorType]) -> InferResult {
         Op::Iota { dim, ty } => infer_iota(*dim, ty),
         Op::Unary(u) => infer_unary(*u, operands[0]),
         Op::Binary(b) => infer_binary(*b, operands[0], operands[1]),
-        Op::Compare(_) => same_type("C1", operands[0], operands[1]).map(|t| t.with_dtype(DType::Bool)),
+        Op::Compare(_) => {
+            same_type("C1", operands[0], operands[1]).map(|t| t.with_dtype(DType::Bool))
+        }
         Op::Select => infer_select(operands[0], operands[1], operands[2]),
         Op::Convert { to } => Ok(operands[0].with_dtype(*to)),
         Op::BroadcastInDim { shape, dims } => infer_broadcast(operands[0], shape, dims),
         Op::Reshape { shape } => infer_reshape(operands[0], shape),
         Op::Transpose { perm } => infer_transpose(operands[0], perm),
-        Op::Slice { start, limit, stride } => infer_slice(operands[0], start, limit, stride),
+        Op::Slice {
+            start,
+            limit,
+            stride,
+        } => infer_slice(operands[0], start, limit, stride),
         Op::Concatenate { dim } => infer_concat(operands, *dim),
-        Op::Pad { low, high, interior } => infer_pad(operands[0], operands[1], low, high, interior),
+        Op::Pad {
+            low,
+            high,
+            interior,
+        } => infer_pad(operands[0], operands[1], low, high, interior),
         Op::Reduce { dims, .. } => infer_reduce(operands[0], dims),
-        Op::ReduceWindow { window, strides, padding, .. } => {
-            infer_reduce_window(operands[0], window, strides, padding)
-        }
+        Op::ReduceWindow {
+            window,
+            strides,
+            padding,
+            ..
+        } => infer_reduce_window(operands[0], window, strides, padding),
         Op::DotGeneral(d) => infer_dot(operands[0], operands[1], d),
         Op::Gather => infer_gather(operands[0], operands[1]),
         Op::Cumsum { dim, .. } => {
@@ -74,7 +87,10 @@ fn err<T>(constraint: &'static str, message: String) -> Result<T, InferError> {
 
 fn check_dim(c: &'static str, dim: usize, rank: usize) -> Result<(), InferError> {
     if dim >= rank {
-        return err(c, format!("dimension {dim} is out of range for rank {rank}"));
+        return err(
+            c,
+            format!("dimension {dim} is out of range for rank {rank}"),
+        );
     }
     Ok(())
 }
@@ -98,7 +114,11 @@ fn infer_constant(value: &Literal, ty: &TensorType) -> InferResult {
         if v.len() != ty.num_elements() {
             return err(
                 "C1",
-                format!("dense literal has {} values but {ty} has {}", v.len(), ty.num_elements()),
+                format!(
+                    "dense literal has {} values but {ty} has {}",
+                    v.len(),
+                    ty.num_elements()
+                ),
             );
         }
     }
@@ -129,23 +149,35 @@ fn infer_binary(b: BinaryOp, x: &TensorType, y: &TensorType) -> InferResult {
 
 fn infer_select(p: &TensorType, a: &TensorType, b: &TensorType) -> InferResult {
     if p.dtype != DType::Bool || p.shape != a.shape {
-        return err("C1", format!("predicate must be bool{:?}, got {p}", a.shape));
+        return err(
+            "C1",
+            format!("predicate must be bool{:?}, got {p}", a.shape),
+        );
     }
     same_type("C2", a, b)
 }
 
 fn infer_broadcast(x: &TensorType, shape: &[usize], dims: &[usize]) -> InferResult {
     if dims.len() != x.rank() {
-        return err("C1", format!("{} dims for an operand of rank {}", dims.len(), x.rank()));
+        return err(
+            "C1",
+            format!("{} dims for an operand of rank {}", dims.len(), x.rank()),
+        );
     }
     for (i, &d) in dims.iter().enumerate() {
         if d >= shape.len() || (i > 0 && dims[i - 1] >= d) {
-            return err("C2", format!("dims {dims:?} must increase and be < {}", shape.len()));
+            return err(
+                "C2",
+                format!("dims {dims:?} must increase and be < {}", shape.len()),
+            );
         }
         if x.shape[i] != 1 && x.shape[i] != shape[d] {
             return err(
                 "C3",
-                format!("operand dim {i} of size {} cannot broadcast to {}", x.shape[i], shape[d]),
+                format!(
+                    "operand dim {i} of size {} cannot broadcast to {}",
+                    x.shape[i], shape[d]
+                ),
             );
         }
     }
@@ -155,7 +187,13 @@ fn infer_broadcast(x: &TensorType, shape: &[usize], dims: &[usize]) -> InferResu
 fn infer_reshape(x: &TensorType, shape: &[usize]) -> InferResult {
     let n: usize = shape.iter().product();
     if n != x.num_elements() {
-        return err("C1", format!("cannot reshape {x} ({} elements) to {shape:?}", x.num_elements()));
+        return err(
+            "C1",
+            format!(
+                "cannot reshape {x} ({} elements) to {shape:?}",
+                x.num_elements()
+            ),
+        );
     }
     Ok(TensorType::new(x.dtype, shape))
 }
@@ -163,17 +201,28 @@ fn infer_reshape(x: &TensorType, shape: &[usize]) -> InferResult {
 fn infer_transpose(x: &TensorType, perm: &[usize]) -> InferResult {
     let mut seen = vec![false; x.rank()];
     let valid = perm.len() == x.rank()
-        && perm.iter().all(|&p| p < x.rank() && !std::mem::replace(&mut seen[p], true));
+        && perm
+            .iter()
+            .all(|&p| p < x.rank() && !std::mem::replace(&mut seen[p], true));
     if !valid {
-        return err("C1", format!("{perm:?} is not a permutation of the dims of {x}"));
+        return err(
+            "C1",
+            format!("{perm:?} is not a permutation of the dims of {x}"),
+        );
     }
-    Ok(TensorType::new(x.dtype, perm.iter().map(|&p| x.shape[p]).collect::<Vec<_>>()))
+    Ok(TensorType::new(
+        x.dtype,
+        perm.iter().map(|&p| x.shape[p]).collect::<Vec<_>>(),
+    ))
 }
 
 fn infer_slice(x: &TensorType, start: &[usize], limit: &[usize], stride: &[usize]) -> InferResult {
     let r = x.rank();
     if start.len() != r || limit.len() != r || stride.len() != r {
-        return err("C1", format!("start/limit/stride must each have {r} entries"));
+        return err(
+            "C1",
+            format!("start/limit/stride must each have {r} entries"),
+        );
     }
     let mut shape = Vec::with_capacity(r);
     for i in 0..r {
@@ -202,7 +251,10 @@ fn infer_concat(xs: &[&TensorType], dim: usize) -> InferResult {
             && x.rank() == first.rank()
             && (0..x.rank()).all(|i| i == dim || x.shape[i] == first.shape[i]);
         if !compatible {
-            return err("C2", format!("{x} does not match {first} outside dimension {dim}"));
+            return err(
+                "C2",
+                format!("{x} does not match {first} outside dimension {dim}"),
+            );
         }
         shape[dim] += x.shape[dim];
     }
@@ -217,16 +269,26 @@ fn infer_pad(
     interior: &[usize],
 ) -> InferResult {
     if value.rank() != 0 || value.dtype != x.dtype {
-        return err("C1", format!("padding value must be a {} scalar, got {value}", x.dtype));
+        return err(
+            "C1",
+            format!("padding value must be a {} scalar, got {value}", x.dtype),
+        );
     }
     let r = x.rank();
     if low.len() != r || high.len() != r || interior.len() != r {
-        return err("C2", format!("low/high/interior must each have {r} entries"));
+        return err(
+            "C2",
+            format!("low/high/interior must each have {r} entries"),
+        );
     }
     let mut shape = Vec::with_capacity(r);
     for i in 0..r {
         let n = x.shape[i] as i64;
-        let inner = if n == 0 { 0 } else { n + (n - 1) * interior[i] as i64 };
+        let inner = if n == 0 {
+            0
+        } else {
+            n + (n - 1) * interior[i] as i64
+        };
         let d = low[i] + inner + high[i];
         if d < 0 {
             return err("C3", format!("dim {i} would have negative size {d}"));
@@ -245,7 +307,10 @@ fn infer_reduce(x: &TensorType, dims: &[usize]) -> InferResult {
         }
     }
     numeric("C2", x)?;
-    let shape: Vec<usize> = (0..x.rank()).filter(|i| !seen[*i]).map(|i| x.shape[i]).collect();
+    let shape: Vec<usize> = (0..x.rank())
+        .filter(|i| !seen[*i])
+        .map(|i| x.shape[i])
+        .collect();
     Ok(TensorType::new(x.dtype, shape))
 }
 
@@ -257,13 +322,19 @@ fn infer_reduce_window(
 ) -> InferResult {
     let r = x.rank();
     if window.len() != r || strides.len() != r || padding.len() != r {
-        return err("C1", format!("window/strides/padding must each have {r} entries"));
+        return err(
+            "C1",
+            format!("window/strides/padding must each have {r} entries"),
+        );
     }
     let mut shape = Vec::with_capacity(r);
     for i in 0..r {
         let padded = x.shape[i] + padding[i].0 + padding[i].1;
         if window[i] == 0 || strides[i] == 0 || padded < window[i] {
-            return err("C2", format!("dim {i}: window {} does not fit {padded}", window[i]));
+            return err(
+                "C2",
+                format!("dim {i}: window {} does not fit {padded}", window[i]),
+            );
         }
         shape.push((padded - window[i]) / strides[i] + 1);
     }
@@ -273,7 +344,10 @@ fn infer_reduce_window(
 
 fn infer_dot(l: &TensorType, r: &TensorType, d: &DotDims) -> InferResult {
     if d.lhs_batch.len() != d.rhs_batch.len() || d.lhs_contract.len() != d.rhs_contract.len() {
-        return err("C1", "batch and contracting dimension lists must pair up".into());
+        return err(
+            "C1",
+            "batch and contracting dimension lists must pair up".into(),
+        );
     }
     let lhs_dims: Vec<usize> = d.lhs_batch.iter().chain(&d.lhs_contract).copied().collect();
     let rhs_dims: Vec<usize> = d.rhs_batch.iter().chain(&d.rhs_contract).copied().collect();
@@ -283,21 +357,41 @@ fn infer_dot(l: &TensorType, r: &TensorType, d: &DotDims) -> InferResult {
         if l.shape[*a] != r.shape[*b] {
             return err(
                 "C1",
-                format!("lhs dim {a} ({}) pairs with rhs dim {b} ({})", l.shape[*a], r.shape[*b]),
+                format!(
+                    "lhs dim {a} ({}) pairs with rhs dim {b} ({})",
+                    l.shape[*a], r.shape[*b]
+                ),
             );
         }
     }
     let floats = l.dtype.is_float() && l.dtype == r.dtype;
     let ints = l.dtype.is_int() && r.dtype.is_int();
     if !(floats || ints) {
-        return err("C3", format!("operand dtypes {} and {} cannot be multiplied", l.dtype, r.dtype));
+        return err(
+            "C3",
+            format!(
+                "operand dtypes {} and {} cannot be multiplied",
+                l.dtype, r.dtype
+            ),
+        );
     }
     if floats && !d.out.is_float() {
-        return err("C4", format!("float operands need a float result, got {}", d.out));
+        return err(
+            "C4",
+            format!("float operands need a float result, got {}", d.out),
+        );
     }
     let mut shape: Vec<usize> = d.lhs_batch.iter().map(|&i| l.shape[i]).collect();
-    shape.extend((0..l.rank()).filter(|i| !lhs_dims.contains(i)).map(|i| l.shape[i]));
-    shape.extend((0..r.rank()).filter(|i| !rhs_dims.contains(i)).map(|i| r.shape[i]));
+    shape.extend(
+        (0..l.rank())
+            .filter(|i| !lhs_dims.contains(i))
+            .map(|i| l.shape[i]),
+    );
+    shape.extend(
+        (0..r.rank())
+            .filter(|i| !rhs_dims.contains(i))
+            .map(|i| r.shape[i]),
+    );
     Ok(TensorType::new(d.out, shape))
 }
 
@@ -330,7 +424,13 @@ fn infer_chunk_attention(xs: &[&TensorType], chunk: usize) -> InferResult {
     }) && xs[..4].iter().all(|t| t.shape[2] == qq.shape[2]);
     if !ok {
         let listed: Vec<String> = xs.iter().map(|t| t.to_string()).collect();
-        return err("C1", format!("operands must be [B,T,s] x4 and [B,T,e], got {}", listed.join(", ")));
+        return err(
+            "C1",
+            format!(
+                "operands must be [B,T,s] x4 and [B,T,e], got {}",
+                listed.join(", ")
+            ),
+        );
     }
     if chunk == 0 {
         return err("C2", "chunk size must be >= 1".into());

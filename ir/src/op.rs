@@ -378,7 +378,14 @@ impl BinaryOp {
 
 impl CmpDir {
     /// Every direction.
-    pub const ALL: [CmpDir; 6] = [CmpDir::Eq, CmpDir::Ne, CmpDir::Lt, CmpDir::Le, CmpDir::Gt, CmpDir::Ge];
+    pub const ALL: [CmpDir; 6] = [
+        CmpDir::Eq,
+        CmpDir::Ne,
+        CmpDir::Lt,
+        CmpDir::Le,
+        CmpDir::Gt,
+        CmpDir::Ge,
+    ];
 
     /// Text-form name (`eq`, `lt`, ...), also StableHLO's direction in upper case.
     pub fn name(self) -> &'static str {

@@ -50,7 +50,9 @@ fn verify_params(g: &Graph) -> Result<(), IrError> {
                 )));
             }
             if !names.insert(name.as_str()) {
-                return Err(IrError::Graph(format!("parameter name {name:?} is used twice")));
+                return Err(IrError::Graph(format!(
+                    "parameter name {name:?} is used twice"
+                )));
             }
         }
     }

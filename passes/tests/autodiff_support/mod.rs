@@ -84,8 +84,16 @@ pub fn default_inputs(g: &Graph) -> Vec<Array> {
 pub fn gradients(g: &Graph, inputs: &[Array], wrt: &[usize]) -> Vec<Array> {
     let dg = grad(g, wrt).unwrap_or_else(|e| panic!("grad failed: {e}"));
     verify(&dg).unwrap_or_else(|e| panic!("gradient graph does not verify: {e}"));
-    assert_eq!(dg.nodes[..g.nodes.len()], g.nodes[..], "forward nodes changed");
-    assert_eq!(dg.outputs[..g.outputs.len()], g.outputs[..], "forward outputs changed");
+    assert_eq!(
+        dg.nodes[..g.nodes.len()],
+        g.nodes[..],
+        "forward nodes changed"
+    );
+    assert_eq!(
+        dg.outputs[..g.outputs.len()],
+        g.outputs[..],
+        "forward outputs changed"
+    );
     assert_eq!(dg.outputs.len(), g.outputs.len() + wrt.len());
     let outs = evaluate(&dg, inputs).unwrap_or_else(|e| panic!("evaluate: {e}"));
     let params = g.params();
@@ -141,7 +149,12 @@ fn shifted(inputs: &[Array], wrt: &[usize], dirs: &[Array], h: f64) -> Vec<Array
         if !xs[p].ty.dtype.is_float() {
             continue;
         }
-        let data = xs[p].data.iter().zip(&d.data).map(|(x, e)| x + h * e).collect();
+        let data = xs[p]
+            .data
+            .iter()
+            .zip(&d.data)
+            .map(|(x, e)| x + h * e)
+            .collect();
         xs[p] = Array::new(xs[p].ty.clone(), data).expect("length");
     }
     xs
