@@ -14,6 +14,9 @@ use flash_ir::{
     TensorType, UnaryOp,
 };
 use flash_passes::autodiff::{grad, AutodiffError};
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
 
 fn unary_case(u: UnaryOp, x: Array) {
     let ty = x.ty.clone();
@@ -433,6 +436,48 @@ fn dot_general_rule_handles_inner_and_outer_products() {
 fn dot_general_rule_handles_several_batch_dims() {
     let params = [("a", f64t(&[2, 3, 4, 5])), ("b", f64t(&[2, 3, 5, 2]))];
     check_op(&params, None, |b, p| b.matmul_batched(p[0], p[1], 2));
+}
+
+/// A random `dot_general` configuration: `(lhs shape, rhs shape, dims)` with up to two dims
+/// of each role (batch, contract, lhs free, rhs free) placed at random positions.
+fn random_dot(rng: &mut StdRng) -> (Vec<usize>, Vec<usize>, DotDims) {
+    let counts: Vec<usize> = (0..4).map(|_| rng.gen_range(0..=2)).collect();
+    // Role dims: (role, index within role, size).
+    let mut roles = Vec::new();
+    for (role, &n) in counts.iter().enumerate() {
+        for i in 0..n {
+            roles.push((role, i, rng.gen_range(1..=3)));
+        }
+    }
+    let mut lhs: Vec<_> = roles.iter().copied().filter(|r| r.0 != 3).collect();
+    let mut rhs: Vec<_> = roles.iter().copied().filter(|r| r.0 != 2).collect();
+    lhs.shuffle(rng);
+    rhs.shuffle(rng);
+    let pos = |side: &[(usize, usize, usize)], role, i| {
+        side.iter().position(|r| r.0 == role && r.1 == i).unwrap()
+    };
+    let pairs = |role: usize| -> (Vec<usize>, Vec<usize>) {
+        (0..counts[role])
+            .map(|i| (pos(&lhs, role, i), pos(&rhs, role, i)))
+            .unzip()
+    };
+    let ((lb, rb), (lc, rc)) = (pairs(0), pairs(1));
+    let shape = |side: &[(usize, usize, usize)]| side.iter().map(|r| r.2).collect();
+    (
+        shape(&lhs),
+        shape(&rhs),
+        dot(&lb, &rb, &lc, &rc, DType::F64),
+    )
+}
+
+#[test]
+fn dot_general_rule_matches_finite_differences_for_random_dim_layouts() {
+    let mut rng = StdRng::seed_from_u64(42);
+    for _ in 0..40 {
+        let (ls, rs, dims) = random_dot(&mut rng);
+        let params = [("a", f64t(&ls)), ("b", f64t(&rs))];
+        check_op(&params, None, |b, p| b.dot_general(p[0], p[1], dims));
+    }
 }
 
 #[test]

@@ -25,12 +25,17 @@ pub(crate) fn active_values(g: &Graph, loss: ValueId, wrt: &[ValueId]) -> Vec<bo
 
 /// Forward sweep: float values with elements that depend on a `wrt` parameter.
 fn varying(g: &Graph, wrt: &[ValueId]) -> Vec<bool> {
+    let mut seeded = vec![false; g.nodes.len()];
+    for w in wrt {
+        if let Some(s) = seeded.get_mut(w.index()) {
+            *s = true;
+        }
+    }
     let mut varies = vec![false; g.nodes.len()];
     for (i, n) in g.nodes.iter().enumerate() {
         let differentiable = n.ty.dtype.is_float() && n.ty.num_elements() > 0;
-        let seeded = wrt.iter().any(|w| w.index() == i);
         let reached = n.operands.iter().any(|o| varies[o.index()]);
-        varies[i] = differentiable && (seeded || reached);
+        varies[i] = differentiable && (seeded[i] || reached);
     }
     varies
 }

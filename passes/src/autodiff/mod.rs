@@ -7,25 +7,36 @@
 //! emitter treat it like any other graph.
 //!
 //! How (DESIGN.md, point 9):
-//! - [`active`] marks the values on a float path from a `wrt` parameter to the loss; only
+//! - `active.rs` marks the values on a float path from a `wrt` parameter to the loss; only
 //!   they get adjoints.
 //! - The loss is seeded with 1, then the nodes are walked backwards (reverse topological
 //!   order: every use of a value is visited before the value itself). Each active node's
-//!   cotangent is pushed to its operands by its op's VJP rule ([`rules::vjp`], one exhaustive
-//!   match over the op enum); [`accumulate`] sums the contributions a value receives from
-//!   several uses with `add`.
+//!   cotangent is pushed to its operands by its op's VJP rule (`rules::vjp`, one exhaustive
+//!   match over the op enum, rules grouped by op family under `rules/`); `accumulate.rs` sums
+//!   the contributions a value receives from several uses with `add`.
 //! - Reverse-pass nodes carry the location and scope of the forward node they differentiate.
 //! - A `wrt` parameter the loss does not depend on (or an integer one) gets zeros.
 //!
+//! Rule decisions: `max`/`min` ties send the cotangent to the first operand; `reduce max`
+//! splits it evenly among tied maxima; `abs` has gradient 0 at 0; `pow`'s exponent gradient
+//! uses `log(a)` only where `a > 0` (0 elsewhere); `gather` scatter-adds through a one-hot
+//! `dot_general`; `cumsum` stays a composite (direction flipped). Unsupported, as
+//! [`AutodiffError::Unsupported`]: `reduce_window max`, and `chunk_attention` (lower it first;
+//! the pipeline does).
+//!
 //! ```text
-//! before:                                      grad(g, &[0]):
-//!   %0 = parameter {index = 0, name = "x"} : f32[]   %0 = parameter {index = 0, name = "x"} : f32[]
-//!   %1 = mul(%0, %0) : f32[]                         %1 = mul(%0, %0) : f32[]
-//!   return %1                                        %2 = constant {value = splat(1)} : f32[]
-//!                                                    %3 = mul(%2, %0) : f32[]
-//!                                                    %4 = mul(%2, %0) : f32[]
-//!                                                    %5 = add(%3, %4) : f32[]
-//!                                                    return %1, %5
+//! before:
+//!   %0 = parameter {index = 0, name = "x"} : f32[]
+//!   %1 = mul(%0, %0) : f32[]
+//!   return %1
+//! after grad(g, &[0]):
+//!   %0 = parameter {index = 0, name = "x"} : f32[]
+//!   %1 = mul(%0, %0) : f32[]
+//!   %2 = constant {value = splat(1.0)} : f32[]     (the seed: d loss / d loss)
+//!   %3 = mul(%2, %0) : f32[]                       (through operand 0 of %1)
+//!   %4 = mul(%2, %0) : f32[]                       (through operand 1 of %1)
+//!   %5 = add(%3, %4) : f32[]                       (accumulated: 2x)
+//!   return %1, %5
 //! ```
 
 mod accumulate;

@@ -1,14 +1,17 @@
 //! VJP rule of `dot_general`, for any batch, contracting and free dims.
 //!
-//! The result's dims are `[batch, lhs free, rhs free]`. The gradient of one side ("self") is
-//! the `dot_general` of the cotangent with the other side, contracting the cotangent's dims
-//! of the other side's free dims with those free dims and batching the batch dims. Its dims
-//! come out as `[batch, self free, self contracting (in the other side's contracting dim
-//! order)]`, so a transpose restores self's dim order.
+//! The result's dims are `[batch, lhs free, rhs free]`. Each operand's gradient is a
+//! `dot_general` of the cotangent with the other operand that contracts the other operand's
+//! free dims and batches the batch dims, then a transpose back to the operand's dim order:
+//! - lhs: `dot(ct, rhs)` gives `[batch, lhs free, lhs contract]`, the layout of an `[M, K]`
+//!   matrix, so a plain matmul needs no transpose;
+//! - rhs: `dot(lhs, ct)` gives `[batch, rhs contract, rhs free]`, the layout of a `[K, N]`
+//!   matrix, likewise.
 //!
-//! Dtypes: the cotangent (of the result dtype `out`) is converted to the operands' dtype,
-//! the transposed product accumulates in `out` like the forward one, and the result is
-//! converted back to the operand dtype. Integer operands get no gradient.
+//! The contracting dims come out in the order of the other operand's (sorted) contracting
+//! dims. Dtypes: the cotangent (of the result dtype `out`) is converted to the operands'
+//! dtype, the product accumulates in `out` like the forward one, and the result is converted
+//! back to the operand dtype. Integer operands get no gradient.
 
 use super::{Ctx, RuleResult};
 use flash_ir::build::BuildResult;
@@ -32,6 +35,16 @@ impl Side {
             free,
         }
     }
+
+    /// Where each of this side's contracting dims lands when the partner's remaining
+    /// (contracting) dims come out sorted, counted from `at`.
+    fn contract_positions(&self, partner: &Side, at: usize) -> Vec<usize> {
+        partner
+            .contract
+            .iter()
+            .map(|&p| at + partner.contract.iter().filter(|&&e| e < p).count())
+            .collect()
+    }
 }
 
 /// The two transposed products.
@@ -39,57 +52,77 @@ pub(super) fn dot_general(c: &mut Ctx<'_, '_>, dims: &DotDims) -> RuleResult {
     let (l, r, ct) = (c.x(0), c.x(1), c.ct);
     let lhs = Side::new(c.b.ty(l).rank(), &dims.lhs_batch, &dims.lhs_contract);
     let rhs = Side::new(c.b.ty(r).rank(), &dims.rhs_batch, &dims.rhs_contract);
-    let nb = lhs.batch.len();
-    let (lhs_at, rhs_at) = (nb, nb + lhs.free.len());
     let out = dims.out;
-    let gl = c.when(0, |b| side_grad(b, ct, r, &lhs, &rhs, rhs_at, out))?;
-    let gr = c.when(1, |b| side_grad(b, ct, l, &rhs, &lhs, lhs_at, out))?;
+    let gl = c.when(0, |b| lhs_grad(b, ct, r, &lhs, &rhs, out))?;
+    let gr = c.when(1, |b| rhs_grad(b, ct, l, &lhs, &rhs, out))?;
     Ok(vec![gl, gr])
 }
 
-/// The gradient of the side `me`, whose partner operand is `other`; `them_at` is where
-/// `other`'s free dims start among the cotangent's dims.
-fn side_grad(
+/// `dot(ct, rhs)`: `[batch, lhs free, lhs contract]`, transposed into lhs's order.
+fn lhs_grad(
     b: &mut Builder<'_>,
     ct: ValueId,
-    other: ValueId,
-    me: &Side,
-    them: &Side,
-    them_at: usize,
+    r: ValueId,
+    lhs: &Side,
+    rhs: &Side,
     out: DType,
 ) -> BuildResult {
-    let dtype = b.dtype(other);
+    let dtype = b.dtype(r);
     let ct = b.convert(ct, dtype)?;
-    let nb = me.batch.len();
+    let (nb, rhs_free_at) = (lhs.batch.len(), lhs.batch.len() + lhs.free.len());
     let dims = DotDims {
         lhs_batch: (0..nb).collect(),
-        rhs_batch: them.batch.clone(),
-        lhs_contract: (them_at..them_at + them.free.len()).collect(),
-        rhs_contract: them.free.clone(),
+        rhs_batch: rhs.batch.clone(),
+        lhs_contract: (rhs_free_at..rhs_free_at + rhs.free.len()).collect(),
+        rhs_contract: rhs.free.clone(),
         out,
     };
-    let g = b.dot_general(ct, other, dims)?;
-    let g = b.transpose(g, &restore_perm(me, them))?;
+    let g = b.dot_general(ct, r, dims)?;
+    let free_at = (nb..nb + lhs.free.len()).collect::<Vec<_>>();
+    let contract_at = lhs.contract_positions(rhs, rhs_free_at);
+    let g = b.transpose(g, &perm(lhs, &free_at, &contract_at))?;
     b.convert(g, dtype)
 }
 
-/// `perm[d]` = position of `me`'s dim `d` in `[batch, me free, me contract in the order of
-/// them's sorted contracting dims]`.
-fn restore_perm(me: &Side, them: &Side) -> Vec<usize> {
-    let rank = me.batch.len() + me.contract.len() + me.free.len();
-    let mut perm = vec![0; rank];
-    for (i, &d) in me.batch.iter().enumerate() {
+/// `dot(lhs, ct)`: `[batch, rhs contract, rhs free]`, transposed into rhs's order.
+fn rhs_grad(
+    b: &mut Builder<'_>,
+    ct: ValueId,
+    l: ValueId,
+    lhs: &Side,
+    rhs: &Side,
+    out: DType,
+) -> BuildResult {
+    let dtype = b.dtype(l);
+    let ct = b.convert(ct, dtype)?;
+    let nb = lhs.batch.len();
+    let dims = DotDims {
+        lhs_batch: lhs.batch.clone(),
+        rhs_batch: (0..nb).collect(),
+        lhs_contract: lhs.free.clone(),
+        rhs_contract: (nb..nb + lhs.free.len()).collect(),
+        out,
+    };
+    let g = b.dot_general(l, ct, dims)?;
+    let contract_at = rhs.contract_positions(lhs, nb);
+    let free_at = nb + rhs.contract.len();
+    let free_at = (free_at..free_at + rhs.free.len()).collect::<Vec<_>>();
+    let g = b.transpose(g, &perm(rhs, &free_at, &contract_at))?;
+    b.convert(g, dtype)
+}
+
+/// The transpose taking the product's dims to `side`'s order: `perm[d]` is the product dim
+/// holding `side`'s dim `d` (batch dims lead, in order).
+fn perm(side: &Side, free_at: &[usize], contract_at: &[usize]) -> Vec<usize> {
+    let mut perm = vec![0; side.batch.len() + side.contract.len() + side.free.len()];
+    for (i, &d) in side.batch.iter().enumerate() {
         perm[d] = i;
     }
-    let free_at = me.batch.len();
-    for (k, &d) in me.free.iter().enumerate() {
-        perm[d] = free_at + k;
+    for (&d, &at) in side.free.iter().zip(free_at) {
+        perm[d] = at;
     }
-    let contract_at = free_at + me.free.len();
-    for (i, &d) in me.contract.iter().enumerate() {
-        let partner = them.contract[i];
-        let rank_among = them.contract.iter().filter(|&&e| e < partner).count();
-        perm[d] = contract_at + rank_among;
+    for (&d, &at) in side.contract.iter().zip(contract_at) {
+        perm[d] = at;
     }
     perm
 }
