@@ -30,10 +30,21 @@ fn mlp_layer_has_scoped_params_and_expected_ops() {
         (x.matmul(&w) + &b).relu()
     });
     let g = build(ctx, &[&y]);
-    let names: Vec<_> = g.params().iter().map(|&p| g.param_name(p).unwrap().to_string()).collect();
+    let names: Vec<_> = g
+        .params()
+        .iter()
+        .map(|&p| g.param_name(p).unwrap().to_string())
+        .collect();
     assert_eq!(names, ["x", "layers.0.w", "layers.0.b"]);
     let expected = [
-        "parameter", "parameter", "parameter", "dot_general", "broadcast_in_dim", "add", "constant", "max",
+        "parameter",
+        "parameter",
+        "parameter",
+        "dot_general",
+        "broadcast_in_dim",
+        "add",
+        "constant",
+        "max",
     ];
     assert_eq!(ops(&g), expected);
     assert_eq!(g.ty(g.outputs[0]).to_string(), "f32[8,4]");
@@ -50,7 +61,16 @@ fn broadcasting_inserts_explicit_broadcast_in_dim() {
     let ab = &a * &b;
     let abc = &ab - &c;
     let g = build(ctx, &[&abc]);
-    assert_eq!(ops(&g)[3..], ["broadcast_in_dim", "broadcast_in_dim", "mul", "broadcast_in_dim", "sub"]);
+    assert_eq!(
+        ops(&g)[3..],
+        [
+            "broadcast_in_dim",
+            "broadcast_in_dim",
+            "mul",
+            "broadcast_in_dim",
+            "sub"
+        ]
+    );
     let dims = |i: usize| match &g.nodes[i].op {
         Op::BroadcastInDim { shape, dims } => (shape.clone(), dims.clone()),
         other => panic!("expected broadcast_in_dim, got {other:?}"),
@@ -77,9 +97,22 @@ fn scalars_become_splats_of_the_tensor_dtype() {
     let y = 2.0 - &x;
     let z = -(y * 0.5);
     let g = build(ctx, &[&z]);
-    assert_eq!(ops(&g), ["parameter", "constant", "sub", "constant", "mul", "neg"]);
-    assert_eq!(g.nodes[1].op, Op::Constant { value: Literal::Splat(2.0), ty: g.nodes[0].ty.clone() });
-    assert_eq!(g.nodes[2].operands, [flash::ir::ValueId(1), flash::ir::ValueId(0)], "2 - x keeps the order");
+    assert_eq!(
+        ops(&g),
+        ["parameter", "constant", "sub", "constant", "mul", "neg"]
+    );
+    assert_eq!(
+        g.nodes[1].op,
+        Op::Constant {
+            value: Literal::Splat(2.0),
+            ty: g.nodes[0].ty.clone()
+        }
+    );
+    assert_eq!(
+        g.nodes[2].operands,
+        [flash::ir::ValueId(1), flash::ir::ValueId(0)],
+        "2 - x keeps the order"
+    );
     assert_eq!(g.nodes[3].ty.to_string(), "bf16[2,3]");
 }
 
@@ -118,7 +151,11 @@ fn nested_scopes_and_guards_name_params_and_nodes() {
     let w = ctx.param("w", DType::F32, &[4]);
     let z = &y + &w;
     let g = build(ctx, &[&z]);
-    let names: Vec<_> = g.params().iter().map(|&p| g.param_name(p).unwrap()).collect();
+    let names: Vec<_> = g
+        .params()
+        .iter()
+        .map(|&p| g.param_name(p).unwrap())
+        .collect();
     assert_eq!(names, ["x", "layers.1.attn.gain", "w"]);
     assert_eq!(&*node(&g, &y).scope, "layers.1.attn");
     assert_eq!(&*node(&g, &z).scope, "");
@@ -135,13 +172,23 @@ fn nodes_record_the_callers_line() {
     let softmax_line = line!() - 1;
     let g = build(ctx, &[&y, &s]);
     let loc = &g.nodes[0].loc;
-    assert_eq!((&*loc.file, loc.line, loc.col), (FILE, input_line, 13));
+    assert_eq!(
+        (&*loc.file, loc.line, loc.col),
+        (FILE, input_line, 17),
+        "a method call records its name"
+    );
     let add = node(&g, &y);
-    assert_eq!((add.loc.line, add.loc.col), (add_line, 13), "an operator records its expression");
+    assert_eq!(
+        (add.loc.line, add.loc.col),
+        (add_line, 13),
+        "an operator records its expression"
+    );
     assert_eq!(g.nodes[1].loc.line, add_line, "the splat constant too");
     let softmax_nodes = &g.nodes[3..];
     assert!(softmax_nodes.len() >= 6);
-    assert!(softmax_nodes.iter().all(|n| n.loc.line == softmax_line && &*n.loc.file == FILE));
+    assert!(softmax_nodes
+        .iter()
+        .all(|n| n.loc.line == softmax_line && &*n.loc.file == FILE));
 }
 
 #[test]
@@ -164,7 +211,10 @@ fn shape_ops_build_the_expected_types() {
     assert_eq!(ty(&x.pad_axis(1, 1, 2, 0.0)), "f32[2,6,4]");
     assert_eq!(ty(&x.pad(&[0, 0, -1], &[1, 0, 0], 0.0)), "f32[3,3,3]");
     let parts = x.split(-1, &[1, 3]);
-    assert_eq!(parts.iter().map(ty).collect::<Vec<_>>(), ["f32[2,3,1]", "f32[2,3,3]"]);
+    assert_eq!(
+        parts.iter().map(ty).collect::<Vec<_>>(),
+        ["f32[2,3,1]", "f32[2,3,3]"]
+    );
     assert_eq!(ty(&ctx.concat(&parts, 2)), "f32[2,3,4]");
     assert_eq!(ty(&ctx.concat(&[&x, &x], 0)), "f32[4,3,4]");
     assert!(ctx.finish(&[x]).is_ok());
@@ -197,8 +247,20 @@ fn reductions_drop_or_keep_axes() {
     let m = x.mean(&[2], false);
     let g = build(ctx, &[&m]);
     assert_eq!(ops(&g)[before..], ["reduce", "constant", "div"]);
-    assert_eq!(g.nodes[before].op, Op::Reduce { kind: ReduceKind::Sum, dims: vec![2] });
-    assert_eq!(g.nodes[before + 1].op, Op::Constant { value: Literal::Splat(4.0), ty: g.nodes[before].ty.clone() });
+    assert_eq!(
+        g.nodes[before].op,
+        Op::Reduce {
+            kind: ReduceKind::Sum,
+            dims: vec![2]
+        }
+    );
+    assert_eq!(
+        g.nodes[before + 1].op,
+        Op::Constant {
+            value: Literal::Splat(4.0),
+            ty: g.nodes[before].ty.clone()
+        }
+    );
 }
 
 #[test]
@@ -231,10 +293,28 @@ fn softmax_subtracts_the_max_first() {
     let x = ctx.input("x", DType::F32, &[2, 3]);
     let y = x.softmax(1);
     let g = build(ctx, &[&y]);
-    let expected = ["parameter", "reduce", "broadcast_in_dim", "sub", "exp", "reduce", "broadcast_in_dim", "div"];
+    let expected = [
+        "parameter",
+        "reduce",
+        "broadcast_in_dim",
+        "sub",
+        "exp",
+        "reduce",
+        "broadcast_in_dim",
+        "div",
+    ];
     assert_eq!(ops(&g), expected);
-    assert_eq!(g.nodes[1].op, Op::Reduce { kind: ReduceKind::Max, dims: vec![1] });
-    assert_eq!(g.nodes[3].operands, [flash::ir::ValueId(0), flash::ir::ValueId(2)]);
+    assert_eq!(
+        g.nodes[1].op,
+        Op::Reduce {
+            kind: ReduceKind::Max,
+            dims: vec![1]
+        }
+    );
+    assert_eq!(
+        g.nodes[3].operands,
+        [flash::ir::ValueId(0), flash::ir::ValueId(2)]
+    );
 }
 
 #[test]
@@ -248,7 +328,17 @@ fn activations_and_log_softmax_keep_the_type() {
         x.gelu(),
         x.log_softmax(-1),
         x.logsumexp(-1, true),
-        x.exp().log().tanh().sigmoid().sqrt().rsqrt().sin().cos().abs().neg().square(),
+        x.exp()
+            .log()
+            .tanh()
+            .sigmoid()
+            .sqrt()
+            .rsqrt()
+            .sin()
+            .cos()
+            .abs()
+            .neg()
+            .square(),
         x.pow(2.0).maximum(0.0).minimum(&x),
     ];
     let tys: Vec<String> = outs.iter().map(|t| t.ty().unwrap().to_string()).collect();
@@ -296,7 +386,13 @@ fn constants_iota_gather_and_cast() {
     let h = pos.cast(DType::F32);
     let g = build(ctx, &[&e, &sum, &h, &f]);
     assert_eq!(node(&g, &e).op, Op::Gather);
-    assert_eq!(node(&g, &pos).op, Op::Iota { dim: 0, ty: flash::ir::TensorType::new(DType::I32, [5]) });
+    assert_eq!(
+        node(&g, &pos).op,
+        Op::Iota {
+            dim: 0,
+            ty: flash::ir::TensorType::new(DType::I32, [5])
+        }
+    );
     assert_eq!(node(&g, &h).op, Op::Convert { to: DType::F32 });
 }
 

@@ -1,14 +1,17 @@
 //! Misuse of the DSL never panics: the first error is recorded with the user's line, the op
 //! and the failed constraint; later ops are no-ops on poisoned tensors.
 
-use flash::dsl::{Ctx, DType, DslError, DotDims, Tensor};
+use flash::dsl::{Ctx, DType, DotDims, DslError, Tensor};
 
 const FILE: &str = "tests/dsl_errors.rs";
 
 /// The error `finish` returns for outputs `outs`.
 fn finish_err(ctx: Ctx, outs: &[&Tensor]) -> DslError {
     match ctx.finish(outs) {
-        Ok(g) => panic!("expected an error, got a graph with {} nodes", g.nodes.len()),
+        Ok(g) => panic!(
+            "expected an error, got a graph with {} nodes",
+            g.nodes.len()
+        ),
         Err(e) => e,
     }
 }
@@ -47,7 +50,11 @@ fn c1_dtype_mismatch_is_not_promoted() {
     let line = line!() - 1;
     let e = finish_err(ctx, &[&y]);
     assert_err(&e, line, "maximum", "C1");
-    assert!(e.to_string().ends_with("maximum: max: C1: operand types differ: f32[2,3] vs bf16[3]"), "{e}");
+    assert!(
+        e.to_string()
+            .ends_with("maximum: max: C1: operand types differ: f32[2,3] vs bf16[3]"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -73,7 +80,11 @@ fn unary_float_function_on_int_is_c1() {
     let line = line!() - 1;
     let e = finish_err(ctx, &[&y]);
     assert_err(&e, line, "exp", "C1");
-    assert!(e.to_string().ends_with("exp: C1: exp does not accept i32[2]"), "{e}");
+    assert!(
+        e.to_string()
+            .ends_with("exp: C1: exp does not accept i32[2]"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -119,7 +130,11 @@ fn axis_error_points_at_the_users_line() {
     let line = line!() - 1;
     let e = finish_err(ctx, &[&y]);
     assert_err(&e, line, "sum", "axis");
-    assert!(e.to_string().ends_with("sum: axis: -3 is out of range for rank 2"), "{e}");
+    assert!(
+        e.to_string()
+            .ends_with("sum: axis: -3 is out of range for rank 2"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -130,9 +145,13 @@ fn bad_reshapes() {
     let line = line!() - 1;
     let e = finish_err(ctx, &[&y]);
     assert_err(&e, line, "reshape", "reshape");
-    assert!(e.to_string().ends_with("reshape: reshape: cannot reshape f32[2,3] to [4, -1]"), "{e}");
+    assert!(
+        e.to_string()
+            .ends_with("reshape: reshape: cannot reshape f32[2,3] to [4, -1]"),
+        "{e}"
+    );
 
-    for shape in [&[-1, -1][..], &[-2, 3]] {
+    for shape in [&[-1, -1][..], &[-2, 3], &[i64::MAX, 4, -1]] {
         let ctx = Ctx::default();
         let y = f32_input(&ctx, "x", &[2, 3]).reshape(shape);
         assert_eq!(finish_err(ctx, &[&y]).constraint(), "reshape");
@@ -154,7 +173,11 @@ fn matmul_contraction_mismatch_cites_dot_general() {
     let line = line!() - 1;
     let e = finish_err(ctx, &[&y]);
     assert_err(&e, line, "matmul", "C1");
-    assert!(e.to_string().contains("matmul: dot_general: C1: lhs dim 1 (3) pairs with rhs dim 0 (4)"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("matmul: dot_general: C1: lhs dim 1 (3) pairs with rhs dim 0 (4)"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -192,7 +215,9 @@ fn dot_general_with_bad_dims() {
 fn broadcast_squeeze_slice_and_split_errors() {
     type ShapeOp = fn(&Tensor) -> Vec<Tensor>;
     let cases: [(&str, &str, ShapeOp); 6] = [
-        ("broadcast_to", "broadcast", |x| vec![x.broadcast_to(&[4, 3])]),
+        ("broadcast_to", "broadcast", |x| {
+            vec![x.broadcast_to(&[4, 3])]
+        }),
         ("broadcast_to", "broadcast", |x| vec![x.broadcast_to(&[3])]),
         ("squeeze", "squeeze", |x| vec![x.squeeze(1)]),
         ("slice", "index", |x| vec![x.slice(1, 0, 4)]),
@@ -212,15 +237,20 @@ fn broadcast_squeeze_slice_and_split_errors() {
 #[test]
 fn concat_pad_gather_select_and_constant_errors() {
     type CtxOp = fn(&Ctx, &Tensor) -> Tensor;
-    let cases: [(&str, &str, CtxOp); 8] = [
+    let cases: [(&str, &str, CtxOp); 9] = [
         ("concat", "C2", |c, x| c.concat(&[x.clone(), x.t()], 0)),
         ("concat", "argument", |c, _| c.concat::<Tensor>(&[], 0)),
         ("pad", "C2", |_, x| x.pad(&[1], &[1], 0.0)),
         ("gather", "C1", |_, x| x.gather(x)),
         ("select", "C1", |_, x| x.select(x, x)),
-        ("constant_dense", "C1", |c, _| c.constant_dense(&[1.0], DType::F32, &[2])),
+        ("select", "argument", |_, x| x.gt(0.0).select(1.0, 0.0)),
+        ("constant_dense", "C1", |c, _| {
+            c.constant_dense(&[1.0], DType::F32, &[2])
+        }),
         ("iota", "axis", |c, _| c.iota(DType::I32, &[3], 1)),
-        ("cast", "context", |_, x| Ctx::default().input("y", DType::F32, &[1]) + x),
+        ("cast", "context", |_, x| {
+            Ctx::default().input("y", DType::F32, &[1]) + x
+        }),
     ];
     for (op, constraint, f) in cases {
         let ctx = Ctx::default();
@@ -238,18 +268,22 @@ fn concat_pad_gather_select_and_constant_errors() {
 #[test]
 fn duplicate_param_names_error_at_the_second_definition() {
     let ctx = Ctx::default();
-    let first_line = line!() + 2;
-    let w1 = ctx.scope("layers.0", |ctx| {
-        ctx.param("w", DType::F32, &[2])
-    });
-    let w2 = ctx.scope("layers", |ctx| ctx.scope("0", |ctx| ctx.param("w", DType::F32, &[2])));
+    let w1 = ctx.scope("layers.0", |ctx| ctx.param("w", DType::F32, &[2]));
+    let first_line = line!() - 1;
+    let nested = |ctx: &Ctx| ctx.scope("0", |ctx| ctx.param("w", DType::F32, &[2]));
     let line = line!() - 1;
+    let w2 = ctx.scope("layers", nested);
     assert!(!w1.is_poisoned() && w2.is_poisoned());
     let e = finish_err(ctx, &[&w1]);
     assert_err(&e, line, "param", "param");
     assert_eq!(&*e.scope, "layers.0");
     let first = format!("already defined at {FILE}:{first_line}:");
-    assert!(e.to_string().contains("param: parameter name \"layers.0.w\"") && e.to_string().contains(&first), "{e}");
+    assert!(
+        e.to_string()
+            .contains("param: parameter name \"layers.0.w\"")
+            && e.to_string().contains(&first),
+        "{e}"
+    );
 }
 
 #[test]
@@ -269,14 +303,20 @@ fn poisoned_tensors_do_not_cascade() {
     let bad = &a + &b;
     let line = line!() - 1;
     let nodes = ctx.num_nodes();
-    let later = (bad.exp().matmul(&a).sum(&[9], false) + 1.0).reshape(&[7, -1]).softmax(3);
+    let later = (bad.exp().matmul(&a).sum(&[9], false) + 1.0)
+        .reshape(&[7, -1])
+        .softmax(3);
     let healthy_after_error = a.relu();
     let _ = ctx.param("a", DType::F32, &[1]);
     ctx.fail("custom", "ignored");
     assert!(later.is_poisoned() && healthy_after_error.is_poisoned());
     assert_eq!(later.shape(), Vec::<usize>::new());
     assert_eq!(later.dim(2), 1);
-    assert_eq!(ctx.num_nodes(), nodes, "no node is added after the first error");
+    assert_eq!(
+        ctx.num_nodes(),
+        nodes,
+        "no node is added after the first error"
+    );
     let e = finish_err(ctx, &[&later]);
     assert_err(&e, line, "add", "C1");
 }
@@ -301,7 +341,9 @@ fn custom_failures_and_bad_dim_reads() {
     let x = f32_input(&ctx, "x", &[2]);
     let e = finish_err(ctx, &[&x]);
     assert_err(&e, line, "layer_norm", "argument");
-    assert!(e.to_string().ends_with("layer_norm: argument: width 3 is not divisible by 2 heads"));
+    assert!(e
+        .to_string()
+        .ends_with("layer_norm: argument: width 3 is not divisible by 2 heads"));
 
     let ctx = Ctx::default();
     let x = f32_input(&ctx, "x", &[2]);

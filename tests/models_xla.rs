@@ -1,0 +1,93 @@
+//! The four language models, built at tiny sizes, run on the real XLA CPU plugin and compared
+//! with the reference interpreter on the unlowered graph (which evaluates FLASH attention
+//! densely, so the comparison is independent of the chunked lowering).
+
+mod models_support;
+
+use flash::config::{ModelConfig, ModelKind, Precision};
+use flash::models::{build_lm, BuildOptions, Mode};
+use models_support::*;
+
+/// Loss on XLA equals the interpreter's, and is near ln(vocab) at initialisation.
+fn loss_matches_interpreter(kind: ModelKind) {
+    let cfg = tiny(kind);
+    for mode in [Mode::Lm, Mode::Mlm] {
+        for t in [8, 10] {
+            let opts = BuildOptions { batch: 2, seq_len: t, mode, forward: false };
+            let g = build_lm(&cfg, &opts).unwrap_or_else(|e| panic!("{kind:?}: {e}"));
+            let mut inputs = params(&cfg);
+            inputs.extend(token_inputs(cfg.vocab, mode, 2, t, 3));
+            let xla = scalar(&xla_run(&xla_compile(&g), &inputs)[0]);
+            let want = interp(&g, &inputs)[0].data[0];
+            let what = format!("{kind:?} {mode:?} T={t}");
+            assert!((xla - want).abs() <= 1e-4 * want.abs(), "{what}: XLA {xla} vs interpreter {want}");
+            let uniform = (cfg.vocab as f64).ln();
+            assert!((xla - uniform).abs() < 0.1, "{what}: initial loss {xla}, ln(vocab) {uniform}");
+        }
+    }
+}
+
+#[test]
+fn transformer_loss_matches_the_interpreter() {
+    loss_matches_interpreter(ModelKind::Transformer);
+}
+
+#[test]
+fn transformer_plus_plus_loss_matches_the_interpreter() {
+    loss_matches_interpreter(ModelKind::TransformerPlusPlus);
+}
+
+#[test]
+fn flash_quad_loss_matches_the_interpreter() {
+    loss_matches_interpreter(ModelKind::FlashQuad);
+}
+
+#[test]
+fn flash_loss_matches_the_interpreter() {
+    loss_matches_interpreter(ModelKind::Flash);
+}
+
+/// LM logits at positions <= t do not change when the tokens after t change, and some later
+/// logit does (so the check can fail).
+#[test]
+fn lm_logits_are_causal_for_every_kind() {
+    let (b, t, vocab) = (2, 10, 256);
+    for kind in KINDS {
+        let cfg = tiny(kind);
+        let g = build_lm(&cfg, &BuildOptions { batch: b, seq_len: t, mode: Mode::Lm, forward: true }).unwrap();
+        let program = xla_compile(&g);
+        let mut inputs = params(&cfg);
+        inputs.extend(token_inputs(vocab, Mode::Lm, b, t, 5));
+        let base = xla_run(&program, &inputs)[1].to_f64();
+        let tokens = inputs.pop().unwrap().to_f64();
+        for cut in [2, 3, 5, 8] {
+            let changed: Vec<f64> = (0..tokens.len()).map(|i| if i % (t + 1) > cut { (tokens[i] + 17.0) % 255.0 } else { tokens[i] }).collect();
+            let mut inputs2 = inputs.clone();
+            inputs2.push(ints(&[b, t + 1], &changed));
+            let logits = xla_run(&program, &inputs2)[1].to_f64();
+            let pos = |i: usize| (i / vocab) % t;
+            let max_diff = |keep: &dyn Fn(usize) -> bool| {
+                (0..base.len()).filter(|&i| keep(pos(i))).map(|i| (base[i] - logits[i]).abs()).fold(0.0, f64::max)
+            };
+            assert!(max_diff(&|p| p <= cut) <= 1e-6, "{kind:?}: logits at positions <= {cut} changed");
+            assert!(max_diff(&|p| p > cut) > 1e-4, "{kind:?}: logits after {cut} did not change");
+        }
+    }
+}
+
+/// A bf16 model (f32 parameters, bf16 compute, f32 loss) runs and lands near the f32 loss.
+#[test]
+fn bf16_models_run_close_to_f32() {
+    for kind in [ModelKind::Flash, ModelKind::TransformerPlusPlus] {
+        for mode in [Mode::Lm, Mode::Mlm] {
+            let f32_cfg = tiny(kind);
+            let bf16_cfg = ModelConfig { precision: Precision::Bf16, ..f32_cfg.clone() };
+            let opts = BuildOptions { batch: 2, seq_len: 10, mode, forward: false };
+            let mut inputs = params(&f32_cfg);
+            inputs.extend(token_inputs(f32_cfg.vocab, mode, 2, 10, 9));
+            let loss = |cfg: &ModelConfig| scalar(&xla_run(&xla_compile(&build_lm(cfg, &opts).unwrap()), &inputs)[0]);
+            let (full, half) = (loss(&f32_cfg), loss(&bf16_cfg));
+            assert!(half.is_finite() && (full - half).abs() < 0.05, "{kind:?} {mode:?}: f32 {full} vs bf16 {half}");
+        }
+    }
+}
