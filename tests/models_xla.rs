@@ -8,23 +8,37 @@ use flash::config::{ModelConfig, ModelKind, Precision};
 use flash::models::{build_lm, BuildOptions, Mode};
 use models_support::*;
 
-/// Loss on XLA equals the interpreter's, and is near ln(vocab) at initialisation.
+/// Loss and logits on XLA equal the interpreter's (with parameters large enough that every
+/// layer matters), and the loss is near ln(vocab) at initialisation.
 fn loss_matches_interpreter(kind: ModelKind) {
     let cfg = tiny(kind);
     for mode in [Mode::Lm, Mode::Mlm] {
         for t in [8, 10] {
-            let opts = BuildOptions { batch: 2, seq_len: t, mode, forward: false };
-            let g = build_lm(&cfg, &opts).unwrap_or_else(|e| panic!("{kind:?}: {e}"));
-            let mut inputs = params(&cfg);
-            inputs.extend(token_inputs(cfg.vocab, mode, 2, t, 3));
-            let xla = scalar(&xla_run(&xla_compile(&g), &inputs)[0]);
-            let want = interp(&g, &inputs)[0].data[0];
             let what = format!("{kind:?} {mode:?} T={t}");
-            assert!((xla - want).abs() <= 1e-4 * want.abs(), "{what}: XLA {xla} vs interpreter {want}");
+            let opts = BuildOptions { batch: 2, seq_len: t, mode, forward: true };
+            let g = build_lm(&cfg, &opts).unwrap_or_else(|e| panic!("{what}: {e}"));
+            let program = xla_compile(&g);
+            let tokens = token_inputs(cfg.vocab, mode, 2, t, 3);
+            let inputs = [params_with_std(&cfg, 0.3), tokens.clone()].concat();
+            let xla = xla_run(&program, &inputs);
+            let want = interp(&g, &inputs);
+            let loss = scalar(&xla[0]);
+            assert!((loss - want[0].data[0]).abs() <= 1e-4 * want[0].data[0].abs(), "{what}: XLA {loss} vs {:?}", want[0].data);
+            assert_logits_close(&what, &xla[1].to_f64(), &want[1].data);
+            let initial = scalar(&xla_run(&program, &[params(&cfg), tokens].concat())[0]);
             let uniform = (cfg.vocab as f64).ln();
-            assert!((xla - uniform).abs() < 0.1, "{what}: initial loss {xla}, ln(vocab) {uniform}");
+            assert!((initial - uniform).abs() < 0.1, "{what}: initial loss {initial}, ln(vocab) {uniform}");
         }
     }
+}
+
+/// Every logit within 1e-4 of the reference, relative to the largest reference logit.
+fn assert_logits_close(what: &str, got: &[f64], want: &[f64]) {
+    assert_eq!(got.len(), want.len(), "{what}");
+    let scale = want.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+    let worst = got.iter().zip(want).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+    assert!(scale > 1.0, "{what}: logits too small to compare ({scale})");
+    assert!(worst <= 1e-4 * scale, "{what}: logits differ by {worst} (scale {scale})");
 }
 
 #[test]

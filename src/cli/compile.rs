@@ -1,13 +1,16 @@
 //! `flash compile`: IR text (a `.fir` file) to StableHLO, with the pipeline's IR dumps and
 //! per-pass timings on request.
 
+use super::model_args::ModelArgs;
 use crate::compiler::{compile, Program};
+use crate::ir::Graph;
+use crate::models::{build_lm, BuildOptions, Mode};
 use crate::ir::text::parse_graph;
 use crate::passes::{CumsumStrategy, PipelineOptions};
 use crate::safetensors_io::write_atomically;
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// How chunk-level prefix sums are lowered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -76,11 +79,36 @@ impl PipelineFlags {
     }
 }
 
+/// The objective of a model program.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ModeFlag {
+    /// Causal language modelling (input `tokens` i32 [B, T+1]).
+    Lm,
+    /// Masked language modelling (inputs `tokens`, `targets`, `loss_mask` [B, T]).
+    Mlm,
+}
+
 /// Arguments of `flash compile`.
 #[derive(Debug, Args)]
 pub struct CompileArgs {
-    /// A graph in IR text form.
-    pub graph: PathBuf,
+    /// A graph in IR text form (or give --preset/--config for a model).
+    #[arg(required_unless_present_any = ["preset", "config"], conflicts_with_all = ["preset", "config"])]
+    pub graph: Option<PathBuf>,
+    /// The model, instead of a graph file.
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Sequence length T of a model program.
+    #[arg(long, default_value_t = 256)]
+    pub seq_len: usize,
+    /// Batch size B of a model program.
+    #[arg(long, default_value_t = 1)]
+    pub batch: usize,
+    /// Objective of a model program.
+    #[arg(long, value_enum, default_value_t = ModeFlag::Lm)]
+    pub mode: ModeFlag,
+    /// Also output the logits.
+    #[arg(long)]
+    pub forward: bool,
     /// Where to write the StableHLO text.
     #[arg(short, long)]
     pub output: PathBuf,
@@ -91,12 +119,31 @@ pub struct CompileArgs {
 
 /// Runs `flash compile`.
 pub fn run(args: CompileArgs) -> anyhow::Result<()> {
-    let path = &args.graph;
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let graph = parse_graph(&text).map_err(|e| anyhow::anyhow!("{}:{e}", path.display()))?;
-    let program = compile(graph, &args.pipeline.options()).with_context(|| format!("cannot compile {}", path.display()))?;
+    let (graph, what) = match &args.graph {
+        Some(path) => (read_graph(path)?, path.display().to_string()),
+        None => (model_graph(&args)?, "the model".to_string()),
+    };
+    let program = compile(graph, &args.pipeline.options()).with_context(|| format!("cannot compile {what}"))?;
     args.pipeline.report(&program);
     write_atomically(&args.output, program.mlir.as_bytes())
         .with_context(|| format!("cannot write {}", args.output.display()))?;
     Ok(())
+}
+
+fn read_graph(path: &Path) -> anyhow::Result<Graph> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    parse_graph(&text).map_err(|e| anyhow::anyhow!("{}:{e}", path.display()))
+}
+
+fn model_graph(args: &CompileArgs) -> anyhow::Result<Graph> {
+    let cfg = args.model.load()?;
+    if args.seq_len == 0 || args.batch == 0 {
+        anyhow::bail!("--seq-len and --batch must be at least 1");
+    }
+    let mode = match args.mode {
+        ModeFlag::Lm => Mode::Lm,
+        ModeFlag::Mlm => Mode::Mlm,
+    };
+    let opts = BuildOptions { batch: args.batch, seq_len: args.seq_len, mode, forward: args.forward };
+    Ok(build_lm(&cfg, &opts)?)
 }

@@ -4,6 +4,8 @@
 
 mod compile;
 mod info;
+mod model_args;
+mod params;
 mod run;
 mod setup;
 
@@ -22,8 +24,12 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Compile a graph (IR text) to StableHLO.
+    /// Compile a graph (IR text) or a model (--preset/--config) to StableHLO.
     Compile(compile::CompileArgs),
+    /// List a model's parameters: name, shape, dtype, and the total count.
+    Params(params::ParamsArgs),
+    /// Write a model's initial parameters as safetensors (keys = parameter names).
+    Init(params::InitArgs),
     /// Run a StableHLO program on a PJRT plugin.
     Run(run::RunArgs),
     /// Show the PJRT plugin: path, platform, API version, attributes, devices.
@@ -36,6 +42,8 @@ pub enum Command {
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Compile(a) => compile::run(a),
+        Command::Params(a) => params::run_params(a),
+        Command::Init(a) => params::run_init(a),
         Command::Run(a) => run::run(a),
         Command::Info(a) => info::run(a),
         Command::Setup(a) => setup::run(a),

@@ -57,6 +57,7 @@ impl Default for Ctx {
 
 impl Ctx {
     /// A context building an empty graph called `name`.
+    #[track_caller]
     pub fn new(name: &str) -> Ctx {
         let state = State {
             graph: Graph::new(name),
@@ -65,7 +66,9 @@ impl Ctx {
             error: None,
             finished: false,
         };
-        Ctx { state: Rc::new(RefCell::new(state)) }
+        Ctx {
+            state: Rc::new(RefCell::new(state)),
+        }
     }
 
     /// Runs `f` inside scope `name` (which may itself contain dots, `layers.0`).
@@ -82,7 +85,10 @@ impl Ctx {
         let depth = st.scopes.len();
         st.scopes.push(name.to_string());
         st.scope = Arc::from(st.scopes.join("."));
-        ScopeGuard { ctx: self.clone(), depth }
+        ScopeGuard {
+            ctx: self.clone(),
+            depth,
+        }
     }
 
     /// The current scope path (`layers.0.attn`), empty at top level.
@@ -95,7 +101,11 @@ impl Ctx {
     #[track_caller]
     pub fn param(&self, name: &str, dtype: DType, shape: &[usize]) -> Tensor {
         let scope = self.scope_path();
-        let full = if scope.is_empty() { name.to_string() } else { format!("{scope}.{name}") };
+        let full = if scope.is_empty() {
+            name.to_string()
+        } else {
+            format!("{scope}.{name}")
+        };
         self.parameter("param", full, TensorType::new(dtype, shape))
     }
 
@@ -191,7 +201,12 @@ impl Ctx {
 
     /// The ids of `inputs`, or `None` if the context is poisoned or finished, or an input is
     /// poisoned or foreign (recording the error if it is the first).
-    fn operand_ids(&self, loc: &Location, op: &'static str, inputs: &[&Tensor]) -> Option<Vec<ValueId>> {
+    fn operand_ids(
+        &self,
+        loc: &Location,
+        op: &'static str,
+        inputs: &[&Tensor],
+    ) -> Option<Vec<ValueId>> {
         let (poisoned, finished) = {
             let st = self.state.borrow();
             (st.error.is_some(), st.finished)
@@ -215,13 +230,23 @@ impl Ctx {
         let mut st = self.state.borrow_mut();
         if st.error.is_none() {
             let scope = st.scope.clone();
-            st.error = Some(DslError { loc: loc.clone(), scope, op, kind });
+            st.error = Some(DslError {
+                loc: loc.clone(),
+                scope,
+                op,
+                kind,
+            });
         }
     }
 
     /// The type of `v`, if it is defined (the graph is gone after `finish`).
     pub(crate) fn type_of(&self, v: ValueId) -> Option<TensorType> {
-        self.state.borrow().graph.nodes.get(v.index()).map(|n| n.ty.clone())
+        self.state
+            .borrow()
+            .graph
+            .nodes
+            .get(v.index())
+            .map(|n| n.ty.clone())
     }
 
     /// True if both handles share one graph.
@@ -231,7 +256,13 @@ impl Ctx {
 
     /// Normalises a possibly negative axis for `rank`, recording an error at `loc` if it is
     /// out of range.
-    pub(crate) fn axis(&self, loc: &Location, op: &'static str, axis: impl DimArg, rank: usize) -> Option<usize> {
+    pub(crate) fn axis(
+        &self,
+        loc: &Location,
+        op: &'static str,
+        axis: impl DimArg,
+        rank: usize,
+    ) -> Option<usize> {
         let a = axis.to_i64();
         let r = rank as i64;
         let n = if a < 0 { a + r } else { a };

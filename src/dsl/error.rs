@@ -138,7 +138,10 @@ impl ErrorKind {
 impl From<IrError> for ErrorKind {
     fn from(e: IrError) -> Self {
         match e {
-            IrError::Invalid { op, source, .. } => ErrorKind::Infer { ir_op: op, failed: source },
+            IrError::Invalid { op, source, .. } => ErrorKind::Infer {
+                ir_op: op,
+                failed: source,
+            },
             other => ErrorKind::Ir(Box::new(other)),
         }
     }

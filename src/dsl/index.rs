@@ -10,7 +10,9 @@ impl Tensor {
     #[track_caller]
     pub fn gather(&self, ids: &Tensor) -> Tensor {
         let loc = Location::caller();
-        self.ctx().emit(&loc, "gather", &[self, ids], |b, v| Ok(b.gather(v[0], v[1])?))
+        self.ctx().emit(&loc, "gather", &[self, ids], |b, v| {
+            Ok(b.gather(v[0], v[1])?)
+        })
     }
 }
 
@@ -26,7 +28,9 @@ impl Ctx {
     pub fn constant_dense(&self, values: &[f64], dtype: DType, shape: &[usize]) -> Tensor {
         let loc = Location::caller();
         let ty = TensorType::new(dtype, shape);
-        self.emit(&loc, "constant_dense", &[], |b, _| Ok(b.dense(values.to_vec(), ty)?))
+        self.emit(&loc, "constant_dense", &[], |b, _| {
+            Ok(b.dense(values.to_vec(), ty)?)
+        })
     }
 
     /// A constant with every element equal to `value`.

@@ -11,14 +11,18 @@ impl Tensor {
     #[track_caller]
     pub fn matmul(&self, rhs: &Tensor) -> Tensor {
         let loc = Location::caller();
-        self.ctx().emit(&loc, "matmul", &[self, rhs], |b, v| matmul_ids(b, v[0], v[1]))
+        self.ctx().emit(&loc, "matmul", &[self, rhs], |b, v| {
+            matmul_ids(b, v[0], v[1])
+        })
     }
 
     /// `dot_general` with explicit batch/contracting dimensions and result dtype.
     #[track_caller]
     pub fn dot_general(&self, rhs: &Tensor, dims: DotDims) -> Tensor {
         let loc = Location::caller();
-        self.ctx().emit(&loc, "dot_general", &[self, rhs], |b, v| Ok(b.dot_general(v[0], v[1], dims)?))
+        self.ctx().emit(&loc, "dot_general", &[self, rhs], |b, v| {
+            Ok(b.dot_general(v[0], v[1], dims)?)
+        })
     }
 }
 
@@ -35,15 +39,19 @@ pub fn chunk_attention(
 ) -> Tensor {
     let loc = Location::caller();
     let inputs = [q_quad, k_quad, q_lin, k_lin, v];
-    q_quad.ctx().emit(&loc, "chunk_attention", &inputs, |b, ids| {
-        Ok(b.op(Op::ChunkAttention(attrs), ids.to_vec())?)
-    })
+    q_quad
+        .ctx()
+        .emit(&loc, "chunk_attention", &inputs, |b, ids| {
+            Ok(b.op(Op::ChunkAttention(attrs), ids.to_vec())?)
+        })
 }
 
 fn matmul_ids(b: &mut Builder<'_>, x: ValueId, y: ValueId) -> Result<ValueId, ErrorKind> {
     let (xs, ys) = (b.shape(x), b.shape(y));
     if xs.is_empty() || ys.is_empty() {
-        return Err(ErrorKind::Argument(format!("matmul needs operands of rank >= 1, got {xs:?} and {ys:?}")));
+        return Err(ErrorKind::Argument(format!(
+            "matmul needs operands of rank >= 1, got {xs:?} and {ys:?}"
+        )));
     }
     let (x1, y1) = (xs.len() == 1, ys.len() == 1);
     let x = if x1 { b.reshape(x, &[1, xs[0]])? } else { x };

@@ -1,6 +1,7 @@
 //! Elementwise math on [`Tensor`]: unary functions, binary functions with NumPy broadcasting
 //! and scalar operands, comparisons (bool results), `select`/[`where_`] and `cast`.
 
+use super::error::ErrorKind;
 use super::tensor::{Elementwise, Operand, Tensor};
 use flash_ir::{BinaryOp, CmpDir, DType, Location, UnaryOp};
 
@@ -118,8 +119,19 @@ impl Tensor {
     pub fn select(&self, on_true: impl Into<Operand>, on_false: impl Into<Operand>) -> Tensor {
         let loc = Location::caller();
         let operands = [Operand::from(self), on_true.into(), on_false.into()];
+        if operands[1].tensor().is_none() && operands[2].tensor().is_none() {
+            let msg = "select needs at least one tensor branch to take the dtype from";
+            self.ctx()
+                .record(&loc, "select", ErrorKind::Argument(msg.into()));
+            return self.poisoned();
+        }
         let dtype_from = if operands[1].tensor().is_some() { 1 } else { 2 };
-        let ew = Elementwise { op: "select", dtype_from, same_dtype_from: 1, operands: &operands };
+        let ew = Elementwise {
+            op: "select",
+            dtype_from,
+            same_dtype_from: 1,
+            operands: &operands,
+        };
         ew.emit(self.ctx(), &loc, |b, v| b.select(v[0], v[1], v[2]))
     }
 
@@ -137,14 +149,28 @@ impl Tensor {
         swapped: bool,
     ) -> Tensor {
         let lhs = Operand::from(self);
-        let (operands, dtype_from) = if swapped { ([rhs, lhs], 1) } else { ([lhs, rhs], 0) };
-        let ew = Elementwise { op: name, dtype_from, same_dtype_from: 0, operands: &operands };
+        let (operands, dtype_from) = if swapped {
+            ([rhs, lhs], 1)
+        } else {
+            ([lhs, rhs], 0)
+        };
+        let ew = Elementwise {
+            op: name,
+            dtype_from,
+            same_dtype_from: 0,
+            operands: &operands,
+        };
         ew.emit(self.ctx(), loc, |b, v| b.binary(op, v[0], v[1]))
     }
 
     fn compare_at(&self, loc: &Location, name: &'static str, dir: CmpDir, rhs: Operand) -> Tensor {
         let operands = [Operand::from(self), rhs];
-        let ew = Elementwise { op: name, dtype_from: 0, same_dtype_from: 0, operands: &operands };
+        let ew = Elementwise {
+            op: name,
+            dtype_from: 0,
+            same_dtype_from: 0,
+            operands: &operands,
+        };
         ew.emit(self.ctx(), loc, |b, v| b.compare(dir, v[0], v[1]))
     }
 }

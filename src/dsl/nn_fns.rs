@@ -124,7 +124,11 @@ fn gelu(b: &mut Builder<'_>, v: ValueId) -> BuildResult {
 }
 
 /// `(x - max, exp(x - max))` with the max over `axis` broadcast back.
-fn shifted_exp(b: &mut Builder<'_>, v: ValueId, axis: usize) -> Result<(ValueId, ValueId), flash_ir::IrError> {
+fn shifted_exp(
+    b: &mut Builder<'_>,
+    v: ValueId,
+    axis: usize,
+) -> Result<(ValueId, ValueId), flash_ir::IrError> {
     let m = b.reduce_max(v, &[axis])?;
     let m = restore_axis(b, m, &b.shape(v), axis)?;
     let z = b.sub(v, m)?;

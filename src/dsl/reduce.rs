@@ -11,7 +11,9 @@ impl Tensor {
     #[track_caller]
     pub fn sum<A: DimArg>(&self, axes: &[A], keepdim: bool) -> Tensor {
         let loc = Location::caller();
-        self.reduce_at(&loc, "sum", axes, keepdim, |b, v, dims| b.reduce_sum(v, dims))
+        self.reduce_at(&loc, "sum", axes, keepdim, |b, v, dims| {
+            b.reduce_sum(v, dims)
+        })
     }
 
     /// Mean over `axes` (sum divided by the count; integer division for integer dtypes).
@@ -31,7 +33,9 @@ impl Tensor {
     #[track_caller]
     pub fn max<A: DimArg>(&self, axes: &[A], keepdim: bool) -> Tensor {
         let loc = Location::caller();
-        self.reduce_at(&loc, "max", axes, keepdim, |b, v, dims| b.reduce_max(v, dims))
+        self.reduce_at(&loc, "max", axes, keepdim, |b, v, dims| {
+            b.reduce_max(v, dims)
+        })
     }
 
     /// Minimum over `axes` (as `-max(-x)`).
@@ -67,7 +71,9 @@ impl Tensor {
         let Some(axis) = self.norm_axis(&loc, "cumsum", axis) else {
             return self.poisoned();
         };
-        self.apply(&loc, "cumsum", |b, v| Ok(b.cumsum(v, axis, exclusive, reverse)?))
+        self.apply(&loc, "cumsum", |b, v| {
+            Ok(b.cumsum(v, axis, exclusive, reverse)?)
+        })
     }
 
     /// Reduces over the normalised `axes` with `f`, then restores them as size-1 axes when

@@ -41,7 +41,10 @@ impl Tensor {
     #[track_caller]
     pub fn transpose(&self, a: impl DimArg, b: impl DimArg) -> Tensor {
         let loc = Location::caller();
-        let (Some(a), Some(b)) = (self.norm_axis(&loc, "transpose", a), self.norm_axis(&loc, "transpose", b)) else {
+        let (Some(a), Some(b)) = (
+            self.norm_axis(&loc, "transpose", a),
+            self.norm_axis(&loc, "transpose", b),
+        ) else {
             return self.poisoned();
         };
         let mut perm: Vec<usize> = (0..self.rank()).collect();
@@ -88,7 +91,10 @@ impl Tensor {
         let mut shape = self.shape();
         self.apply(&loc, "squeeze", |b, v| {
             if shape[axis] != 1 {
-                return Err(ErrorKind::Squeeze { axis, size: shape[axis] });
+                return Err(ErrorKind::Squeeze {
+                    axis,
+                    size: shape[axis],
+                });
             }
             shape.remove(axis);
             Ok(b.reshape(v, &shape)?)
@@ -104,7 +110,13 @@ impl Tensor {
     /// Every `step`-th element of `start..end` along `axis`; negative `start`/`end` count
     /// from the end.
     #[track_caller]
-    pub fn slice_step(&self, axis: impl DimArg, start: impl DimArg, end: impl DimArg, step: usize) -> Tensor {
+    pub fn slice_step(
+        &self,
+        axis: impl DimArg,
+        start: impl DimArg,
+        end: impl DimArg,
+        step: usize,
+    ) -> Tensor {
         let loc = Location::caller();
         let Some(axis) = self.norm_axis(&loc, "slice", axis) else {
             return self.poisoned();
@@ -131,7 +143,10 @@ impl Tensor {
         };
         let total: usize = sizes.iter().sum();
         if total != self.shape()[a] {
-            let msg = format!("sizes {sizes:?} add up to {total}, not to the size {} of axis {a}", self.shape()[a]);
+            let msg = format!(
+                "sizes {sizes:?} add up to {total}, not to the size {} of axis {a}",
+                self.shape()[a]
+            );
             self.ctx().record(&loc, "split", ErrorKind::Argument(msg));
             return vec![self.poisoned(); sizes.len()];
         }
@@ -169,13 +184,19 @@ impl Ctx {
         let loc = Location::caller();
         let inputs: Vec<&Tensor> = tensors.iter().map(|t| t.borrow()).collect();
         let Some(first) = inputs.first() else {
-            self.record(&loc, "concat", ErrorKind::Argument("concat needs at least one tensor".into()));
+            self.record(
+                &loc,
+                "concat",
+                ErrorKind::Argument("concat needs at least one tensor".into()),
+            );
             return Tensor::from_parts(self.clone(), None);
         };
         let Some(axis) = self.axis(&loc, "concat", axis, first.rank()) else {
             return Tensor::from_parts(self.clone(), None);
         };
-        self.emit(&loc, "concat", &inputs, |b, ids| Ok(b.concat(ids.to_vec(), axis)?))
+        self.emit(&loc, "concat", &inputs, |b, ids| {
+            Ok(b.concat(ids.to_vec(), axis)?)
+        })
     }
 }
 
@@ -191,13 +212,18 @@ fn index(i: impl DimArg, size: usize) -> Result<usize, ErrorKind> {
 
 /// The reshape target with its `-1` resolved.
 fn resolve_reshape(from: &TensorType, to: &[i64]) -> Result<Vec<usize>, ErrorKind> {
-    let bad = || ErrorKind::Reshape { from: from.clone(), to: to.to_vec() };
+    let bad = || ErrorKind::Reshape {
+        from: from.clone(),
+        to: to.to_vec(),
+    };
     let inferred: Vec<usize> = (0..to.len()).filter(|&i| to[i] == -1).collect();
     if inferred.len() > 1 || to.iter().any(|&d| d < -1) {
         return Err(bad());
     }
-    let known: usize = to.iter().filter(|&&d| d >= 0).map(|&d| d as usize).product();
     let mut shape: Vec<usize> = to.iter().map(|&d| d.max(0) as usize).collect();
+    let mut sizes = to.iter().filter(|&&d| d >= 0);
+    let known = sizes.try_fold(1usize, |acc, &d| acc.checked_mul(d as usize));
+    let known = known.ok_or_else(bad)?;
     if let Some(&i) = inferred.first() {
         let n = from.num_elements();
         if known == 0 || !n.is_multiple_of(known) {

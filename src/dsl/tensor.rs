@@ -143,12 +143,22 @@ impl Tensor {
     }
 
     /// Normalises `axis` against this tensor's rank (recording an error when out of range).
-    pub(crate) fn norm_axis(&self, loc: &Location, op: &'static str, axis: impl DimArg) -> Option<usize> {
+    pub(crate) fn norm_axis(
+        &self,
+        loc: &Location,
+        op: &'static str,
+        axis: impl DimArg,
+    ) -> Option<usize> {
         self.ctx.axis(loc, op, axis, self.rank())
     }
 
     /// Normalises several axes; `None` if any is out of range.
-    pub(crate) fn norm_axes<A: DimArg>(&self, loc: &Location, op: &'static str, axes: &[A]) -> Option<Vec<usize>> {
+    pub(crate) fn norm_axes<A: DimArg>(
+        &self,
+        loc: &Location,
+        op: &'static str,
+        axes: &[A],
+    ) -> Option<Vec<usize>> {
         axes.iter().map(|&a| self.norm_axis(loc, op, a)).collect()
     }
 
@@ -191,35 +201,60 @@ impl Elementwise<'_> {
 
     fn prepare(&self, b: &mut Builder<'_>, ids: &[ValueId]) -> Result<Vec<ValueId>, ErrorKind> {
         let mut next = ids.iter().copied();
-        let vals: Vec<Option<ValueId>> = self.operands.iter().map(|o| o.tensor().and_then(|_| next.next())).collect();
-        let Some(typed) = vals.get(self.dtype_from).copied().flatten().or_else(|| ids.first().copied()) else {
-            return Err(ErrorKind::Argument("at least one operand must be a tensor".into()));
+        let vals: Vec<Option<ValueId>> = self
+            .operands
+            .iter()
+            .map(|o| o.tensor().and_then(|_| next.next()))
+            .collect();
+        let typed = vals
+            .get(self.dtype_from)
+            .copied()
+            .flatten()
+            .or(ids.first().copied());
+        let Some(typed) = typed else {
+            return Err(ErrorKind::Argument(
+                "at least one operand must be a tensor".into(),
+            ));
         };
-        let dtype = b.dtype(typed);
-        let checked: Vec<DType> = vals[self.same_dtype_from.min(vals.len())..].iter().flatten().map(|&v| b.dtype(v)).collect();
-        let same = checked.windows(2).all(|w| w[0] == w[1]);
-        let shapes: Vec<Vec<usize>> = ids.iter().map(|&v| b.shape(v)).collect();
-        let target = if same { broadcast_shapes(&shapes) } else { None };
-        let splat_ty = TensorType::new(dtype, target.clone().unwrap_or_else(|| b.shape(typed)));
-        vals.iter()
+        let target = self.target_shape(b, &vals);
+        let splat_shape = target.clone().unwrap_or_else(|| b.shape(typed));
+        let splat_ty = TensorType::new(b.dtype(typed), splat_shape);
+        let prepared = vals
+            .iter()
             .zip(self.operands)
             .map(|(v, o)| match (v, o, &target) {
                 (Some(v), _, Some(t)) => b.broadcast_to(*v, t),
                 (Some(v), _, None) => Ok(*v),
                 (None, Operand::Scalar(c), _) => b.splat(*c, splat_ty.clone()),
-                (None, Operand::Tensor(_), _) => unreachable_operand(b),
-            })
+                (None, Operand::Tensor(_), _) => missing_operand(b),
+            });
+        prepared
             .collect::<Result<Vec<_>, _>>()
             .map_err(ErrorKind::from)
     }
+
+    /// The common broadcast shape of the tensor operands, or `None` when they do not
+    /// broadcast or their dtypes (from `same_dtype_from` on) differ.
+    fn target_shape(&self, b: &Builder<'_>, vals: &[Option<ValueId>]) -> Option<Vec<usize>> {
+        let checked = vals[self.same_dtype_from.min(vals.len())..]
+            .iter()
+            .flatten();
+        let dtypes: Vec<DType> = checked.map(|&v| b.dtype(v)).collect();
+        if dtypes.windows(2).any(|w| w[0] != w[1]) {
+            return None;
+        }
+        let shapes: Vec<Vec<usize>> = vals.iter().flatten().map(|&v| b.shape(v)).collect();
+        broadcast_shapes(&shapes)
+    }
 }
 
-fn unreachable_operand(b: &Builder<'_>) -> BuildResult {
+fn missing_operand(b: &Builder<'_>) -> BuildResult {
     Err(b.invalid("elementwise", "a tensor operand has no value".into()))
 }
 
 impl Operand {
     /// The tensor, if this operand is one.
+    #[track_caller]
     pub fn tensor(&self) -> Option<&Tensor> {
         match self {
             Operand::Tensor(t) => Some(t),
@@ -249,9 +284,16 @@ pub(crate) fn broadcast_shapes(shapes: &[Vec<usize>]) -> Option<Vec<usize>> {
 /// `Err(Broadcast)` unless `from` broadcasts to exactly `to`.
 pub(crate) fn check_broadcast_to(from: &[usize], to: &[usize]) -> Result<(), ErrorKind> {
     let ok = from.len() <= to.len()
-        && from.iter().rev().zip(to.iter().rev()).all(|(&f, &t)| f == 1 || f == t);
+        && from
+            .iter()
+            .rev()
+            .zip(to.iter().rev())
+            .all(|(&f, &t)| f == 1 || f == t);
     if ok {
         return Ok(());
     }
-    Err(ErrorKind::Broadcast { lhs: from.to_vec(), rhs: to.to_vec() })
+    Err(ErrorKind::Broadcast {
+        lhs: from.to_vec(),
+        rhs: to.to_vec(),
+    })
 }

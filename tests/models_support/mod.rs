@@ -7,7 +7,7 @@ use flash::config::{ModelConfig, ModelKind};
 use flash::exec::{self, Compiled};
 use flash::interp::{evaluate, Array};
 use flash::ir::{DType, Graph, TensorType};
-use flash::models::{init_params, mask_token, param_specs, Mode};
+use flash::models::{init_params, mask_token, param_specs, Init, Mode};
 use flash::passes::{pass_names, PipelineOptions};
 use flash::runtime::Client;
 use flash::tensor::HostTensor;
@@ -58,6 +58,18 @@ pub fn interp(g: &Graph, inputs: &[HostTensor]) -> Vec<Array> {
 /// Initial parameters of `cfg` (seed 1), in program-input order.
 pub fn params(cfg: &ModelConfig) -> Vec<HostTensor> {
     init_params(&param_specs(cfg).unwrap(), 1).into_iter().map(|(_, t)| t).collect()
+}
+
+/// Parameters of `cfg` with every normal initialiser's std replaced by `std` (seed 2), so
+/// that attention and gating matter more than at initialisation.
+pub fn params_with_std(cfg: &ModelConfig, std: f64) -> Vec<HostTensor> {
+    let mut specs = param_specs(cfg).unwrap();
+    for s in &mut specs {
+        if let Init::Normal { .. } = s.init {
+            s.init = Init::Normal { std };
+        }
+    }
+    init_params(&specs, 2).into_iter().map(|(_, t)| t).collect()
 }
 
 /// Random token inputs for `mode`: LM `tokens [B, T+1]`; MLM `tokens` (about a quarter
