@@ -119,12 +119,19 @@ pub struct CompileArgs {
 
 /// Runs `flash compile`.
 pub fn run(args: CompileArgs) -> anyhow::Result<()> {
+    let start = std::time::Instant::now();
     let (graph, what) = match &args.graph {
         Some(path) => (read_graph(path)?, path.display().to_string()),
         None => (model_graph(&args)?, "the model".to_string()),
     };
+    let build_time = start.elapsed();
     let program = compile(graph, &args.pipeline.options()).with_context(|| format!("cannot compile {what}"))?;
     args.pipeline.report(&program);
+    if args.pipeline.timings {
+        let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
+        eprintln!("build graph     {:>10.3}", ms(build_time));
+        eprintln!("our side total  {:>10.3}", ms(build_time + program.our_compile_time()));
+    }
     write_atomically(&args.output, program.mlir.as_bytes())
         .with_context(|| format!("cannot write {}", args.output.display()))?;
     Ok(())

@@ -2,6 +2,7 @@
 //! subcommand. Each subcommand returns `anyhow::Result`; `main` prints one message and exits
 //! non-zero on error.
 
+mod bench;
 mod compile;
 mod info;
 mod model_args;
@@ -32,6 +33,8 @@ pub enum Command {
     Init(params::InitArgs),
     /// Run a StableHLO program on a PJRT plugin.
     Run(run::RunArgs),
+    /// Time models across context lengths at constant tokens per batch (table, JSON, PNG).
+    Bench(bench::BenchArgs),
     /// Show the PJRT plugin: path, platform, API version, attributes, devices.
     Info(info::InfoArgs),
     /// Install a PJRT plugin into the per-user cache (only `cpu` is installable).
@@ -45,6 +48,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Params(a) => params::run_params(a),
         Command::Init(a) => params::run_init(a),
         Command::Run(a) => run::run(a),
+        Command::Bench(a) => bench::run(a),
         Command::Info(a) => info::run(a),
         Command::Setup(a) => setup::run(a),
     }

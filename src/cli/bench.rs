@@ -1,0 +1,128 @@
+//! `flash bench`: step latency of several models across context lengths at a constant number
+//! of tokens per batch (the paper's Figures 5(a)/6(a)), with FLOP rates against a measured
+//! matmul peak. Prints a table; `--json` writes one record per (model, length), `--plot` a
+//! PNG of latency against length.
+
+use crate::bench::plot::plot_latency;
+use crate::bench::record::table;
+use crate::bench::{parse_model, run_bench, BenchOptions, Progress, Stage, Workload};
+use crate::passes::CumsumStrategy;
+use anyhow::Context;
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::path::PathBuf;
+
+/// Arguments of `flash bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Models, comma-separated: transformer, transformer++, flash-quad, flash.
+    #[arg(long, value_delimiter = ',', default_value = "transformer++,flash-quad,flash")]
+    pub models: Vec<String>,
+    /// Sequence lengths, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "512,1024,2048,4096,8192")]
+    pub seq_lens: Vec<usize>,
+    /// Tokens per batch (the batch is this over the sequence length).
+    #[arg(long, default_value_t = 8192)]
+    pub tokens_per_batch: usize,
+    /// Time the training step (forward, backward, AdamW); the default.
+    #[arg(long, conflicts_with = "forward")]
+    pub train: bool,
+    /// Time the forward pass (LM loss) instead.
+    #[arg(long)]
+    pub forward: bool,
+    /// Model width d.
+    #[arg(long, default_value_t = 256)]
+    pub width: usize,
+    /// Transformer layers L; FLASH-Quad and FLASH get 2L.
+    #[arg(long, default_value_t = 2)]
+    pub layers: usize,
+    /// Timed executions per model and length.
+    #[arg(long, default_value_t = 3)]
+    pub reps: usize,
+    /// Untimed executions before them.
+    #[arg(long, default_value_t = 1)]
+    pub warmup: usize,
+    /// Cumsum lowering: auto, matmul, reduce_window, log_scan.
+    #[arg(long, default_value = "auto")]
+    pub cumsum: String,
+    /// Size n of the n x n x n f32 matmul measuring the peak (0 skips it).
+    #[arg(long, default_value_t = 2048)]
+    pub peak_size: usize,
+    /// Seed of the random parameters and tokens.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// PJRT plugin: `cpu`, `cuda`, `tpu` or a path (default: FLASH_PJRT_PLUGIN, else cpu).
+    #[arg(long)]
+    pub plugin: Option<String>,
+    /// Write the records as JSON here.
+    #[arg(long, value_name = "OUT.json")]
+    pub json: Option<PathBuf>,
+    /// Draw latency against sequence length as a PNG here.
+    #[arg(long, value_name = "OUT.png")]
+    pub plot: Option<PathBuf>,
+}
+
+impl BenchArgs {
+    /// The benchmark the arguments describe (checked).
+    pub fn options(&self) -> anyhow::Result<BenchOptions> {
+        let models = self.models.iter().map(|m| parse_model(m)).collect::<Result<Vec<_>, _>>()?;
+        let cumsum: CumsumStrategy = self.cumsum.parse().context("--cumsum")?;
+        let opts = BenchOptions {
+            models,
+            seq_lens: self.seq_lens.clone(),
+            tokens_per_batch: self.tokens_per_batch,
+            workload: if self.forward { Workload::Forward } else { Workload::Train },
+            width: self.width,
+            layers: self.layers,
+            reps: self.reps,
+            warmup: self.warmup,
+            cumsum,
+            seed: self.seed,
+            peak_size: self.peak_size,
+        };
+        opts.validate()?;
+        Ok(opts)
+    }
+}
+
+/// Runs `flash bench`.
+pub fn run(args: BenchArgs) -> anyhow::Result<()> {
+    let opts = args.options()?;
+    let client = crate::runtime::shared_client(args.plugin.as_deref())?;
+    let cases = (opts.models.len() * opts.seq_lens.len()) as u64;
+    let bar = ProgressBar::new(cases);
+    if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} [{elapsed}] {msg}") {
+        bar.set_style(style);
+    }
+    let report = run_bench(&client, &opts, &mut |p| show(&bar, p));
+    bar.finish_and_clear();
+    let report = report?;
+    if let Some(peak) = &report.peak {
+        let gflops = peak.flops_per_s() / 1e9;
+        println!("peak: {gflops:.1} GFLOP/s ({n}^3 f32 matmul on {})", client.platform_name(), n = peak.size);
+    }
+    print!("{}", table(&report.records));
+    if let Some(path) = &args.json {
+        let text = serde_json::to_string_pretty(&report.records)?;
+        std::fs::write(path, text + "\n").with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if let Some(path) = &args.plot {
+        plot_latency(&report.records, path)?;
+    }
+    Ok(())
+}
+
+/// Updates the progress bar for one event.
+fn show(bar: &ProgressBar, p: Progress) {
+    match p {
+        Progress::Peak => bar.set_message("measuring the matmul peak"),
+        Progress::Case { model, seq_len, stage, .. } => {
+            let name = model.name();
+            match stage {
+                Stage::Compiling => bar.set_message(format!("{name} T={seq_len}: compiling")),
+                Stage::Ran { run, total } => bar.set_message(format!("{name} T={seq_len}: run {run}/{total}")),
+                Stage::Done => bar.inc(1),
+            }
+        }
+    }
+}
