@@ -15,7 +15,12 @@ fn loss_matches_interpreter(kind: ModelKind) {
     for mode in [Mode::Lm, Mode::Mlm] {
         for t in [8, 10] {
             let what = format!("{kind:?} {mode:?} T={t}");
-            let opts = BuildOptions { batch: 2, seq_len: t, mode, forward: true };
+            let opts = BuildOptions {
+                batch: 2,
+                seq_len: t,
+                mode,
+                forward: true,
+            };
             let g = build_lm(&cfg, &opts).unwrap_or_else(|e| panic!("{what}: {e}"));
             let program = xla_compile(&g);
             let tokens = token_inputs(cfg.vocab, mode, 2, t, 3);
@@ -23,11 +28,18 @@ fn loss_matches_interpreter(kind: ModelKind) {
             let xla = xla_run(&program, &inputs);
             let want = interp(&g, &inputs);
             let loss = scalar(&xla[0]);
-            assert!((loss - want[0].data[0]).abs() <= 1e-4 * want[0].data[0].abs(), "{what}: XLA {loss} vs {:?}", want[0].data);
+            assert!(
+                (loss - want[0].data[0]).abs() <= 1e-4 * want[0].data[0].abs(),
+                "{what}: XLA {loss} vs {:?}",
+                want[0].data
+            );
             assert_logits_close(&what, &xla[1].to_f64(), &want[1].data);
             let initial = scalar(&xla_run(&program, &[params(&cfg), tokens].concat())[0]);
             let uniform = (cfg.vocab as f64).ln();
-            assert!((initial - uniform).abs() < 0.1, "{what}: initial loss {initial}, ln(vocab) {uniform}");
+            assert!(
+                (initial - uniform).abs() < 0.1,
+                "{what}: initial loss {initial}, ln(vocab) {uniform}"
+            );
         }
     }
 }
@@ -36,9 +48,16 @@ fn loss_matches_interpreter(kind: ModelKind) {
 fn assert_logits_close(what: &str, got: &[f64], want: &[f64]) {
     assert_eq!(got.len(), want.len(), "{what}");
     let scale = want.iter().fold(0.0f64, |m, x| m.max(x.abs()));
-    let worst = got.iter().zip(want).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+    let worst = got
+        .iter()
+        .zip(want)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
     assert!(scale > 1.0, "{what}: logits too small to compare ({scale})");
-    assert!(worst <= 1e-4 * scale, "{what}: logits differ by {worst} (scale {scale})");
+    assert!(
+        worst <= 1e-4 * scale,
+        "{what}: logits differ by {worst} (scale {scale})"
+    );
 }
 
 #[test]
@@ -68,40 +87,81 @@ fn lm_logits_are_causal_for_every_kind() {
     let (b, t, vocab) = (2, 10, 256);
     for kind in KINDS {
         let cfg = tiny(kind);
-        let g = build_lm(&cfg, &BuildOptions { batch: b, seq_len: t, mode: Mode::Lm, forward: true }).unwrap();
+        let g = build_lm(
+            &cfg,
+            &BuildOptions {
+                batch: b,
+                seq_len: t,
+                mode: Mode::Lm,
+                forward: true,
+            },
+        )
+        .unwrap();
         let program = xla_compile(&g);
         let mut inputs = params(&cfg);
         inputs.extend(token_inputs(vocab, Mode::Lm, b, t, 5));
         let base = xla_run(&program, &inputs)[1].to_f64();
         let tokens = inputs.pop().unwrap().to_f64();
         for cut in [2, 3, 5, 8] {
-            let changed: Vec<f64> = (0..tokens.len()).map(|i| if i % (t + 1) > cut { (tokens[i] + 17.0) % 255.0 } else { tokens[i] }).collect();
+            let changed: Vec<f64> = (0..tokens.len())
+                .map(|i| {
+                    if i % (t + 1) > cut {
+                        (tokens[i] + 17.0) % 255.0
+                    } else {
+                        tokens[i]
+                    }
+                })
+                .collect();
             let mut inputs2 = inputs.clone();
             inputs2.push(ints(&[b, t + 1], &changed));
             let logits = xla_run(&program, &inputs2)[1].to_f64();
             let pos = |i: usize| (i / vocab) % t;
             let max_diff = |keep: &dyn Fn(usize) -> bool| {
-                (0..base.len()).filter(|&i| keep(pos(i))).map(|i| (base[i] - logits[i]).abs()).fold(0.0, f64::max)
+                (0..base.len())
+                    .filter(|&i| keep(pos(i)))
+                    .map(|i| (base[i] - logits[i]).abs())
+                    .fold(0.0, f64::max)
             };
-            assert!(max_diff(&|p| p <= cut) <= 1e-6, "{kind:?}: logits at positions <= {cut} changed");
-            assert!(max_diff(&|p| p > cut) > 1e-4, "{kind:?}: logits after {cut} did not change");
+            assert!(
+                max_diff(&|p| p <= cut) <= 1e-6,
+                "{kind:?}: logits at positions <= {cut} changed"
+            );
+            assert!(
+                max_diff(&|p| p > cut) > 1e-4,
+                "{kind:?}: logits after {cut} did not change"
+            );
         }
     }
 }
 
-/// A bf16 model (f32 parameters, bf16 compute, f32 loss) runs and lands near the f32 loss.
+/// A bf16 model (f32 parameters, bf16 compute, f32 loss) runs and lands within 2% of the f32
+/// loss, with parameters large enough that every layer matters.
 #[test]
 fn bf16_models_run_close_to_f32() {
     for kind in [ModelKind::Flash, ModelKind::TransformerPlusPlus] {
         for mode in [Mode::Lm, Mode::Mlm] {
             let f32_cfg = tiny(kind);
-            let bf16_cfg = ModelConfig { precision: Precision::Bf16, ..f32_cfg.clone() };
-            let opts = BuildOptions { batch: 2, seq_len: 10, mode, forward: false };
-            let mut inputs = params(&f32_cfg);
+            let bf16_cfg = ModelConfig {
+                precision: Precision::Bf16,
+                ..f32_cfg.clone()
+            };
+            let opts = BuildOptions {
+                batch: 2,
+                seq_len: 10,
+                mode,
+                forward: false,
+            };
+            let mut inputs = params_with_std(&f32_cfg, 0.3);
             inputs.extend(token_inputs(f32_cfg.vocab, mode, 2, 10, 9));
-            let loss = |cfg: &ModelConfig| scalar(&xla_run(&xla_compile(&build_lm(cfg, &opts).unwrap()), &inputs)[0]);
+            let loss = |cfg: &ModelConfig| {
+                scalar(&xla_run(&xla_compile(&build_lm(cfg, &opts).unwrap()), &inputs)[0])
+            };
             let (full, half) = (loss(&f32_cfg), loss(&bf16_cfg));
-            assert!(half.is_finite() && (full - half).abs() < 0.05, "{kind:?} {mode:?}: f32 {full} vs bf16 {half}");
+            println!("{kind:?} {mode:?}: f32 loss {full}, bf16 loss {half}");
+            assert!(
+                half.is_finite() && (full - half).abs() < 0.02 * full,
+                "{kind:?} {mode:?}: f32 {full} vs bf16 {half}"
+            );
         }
     }
 }

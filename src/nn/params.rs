@@ -59,7 +59,12 @@ impl Params {
     /// A registry over `ctx` storing parameters as `param_dtype` and computing in `compute`.
     pub fn new(ctx: &Ctx, param_dtype: DType, compute: DType) -> Params {
         let specs = RefCell::new(Vec::new());
-        Params { ctx: ctx.clone(), param_dtype, compute, specs }
+        Params {
+            ctx: ctx.clone(),
+            param_dtype,
+            compute,
+            specs,
+        }
     }
 
     /// The graph context.
@@ -73,7 +78,6 @@ impl Params {
     }
 
     /// Runs `f` inside scope `name` of the context.
-    #[track_caller]
     pub fn scope<R>(&self, name: &str, f: impl FnOnce(&Params) -> R) -> R {
         let _guard = self.ctx.push_scope(name);
         f(self)
@@ -81,13 +85,22 @@ impl Params {
 
     /// A parameter `<scope>.<name>` of `shape`, initialised by `init`, converted to the
     /// compute dtype.
-    #[track_caller]
     pub fn param(&self, name: &str, shape: &[usize], init: Init) -> Tensor {
         let scope = self.ctx.scope_path();
-        let full = if scope.is_empty() { name.to_string() } else { format!("{scope}.{name}") };
+        let full = if scope.is_empty() {
+            name.to_string()
+        } else {
+            format!("{scope}.{name}")
+        };
         let ty = TensorType::new(self.param_dtype, shape);
-        self.specs.borrow_mut().push(ParamSpec { name: full, ty, init });
-        self.ctx.param(name, self.param_dtype, shape).cast(self.compute)
+        self.specs.borrow_mut().push(ParamSpec {
+            name: full,
+            ty,
+            init,
+        });
+        self.ctx
+            .param(name, self.param_dtype, shape)
+            .cast(self.compute)
     }
 
     /// The specs of every parameter created so far, in creation order.

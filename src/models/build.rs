@@ -1,0 +1,94 @@
+//! [`build_lm`]: the training (or evaluation) graph of a language model: the model
+//! parameters in [`super::param_specs`] order, then the token inputs, and as outputs the
+//! mean loss (f32 scalar) and, with `forward`, the f32 logits.
+
+use super::error::{config_field, ModelError};
+use super::loss::{cross_entropy, masked_mean_loss, mean_loss};
+use super::options::{BuildOptions, Mode};
+use super::stack::LanguageModel;
+use crate::config::{ModelConfig, ModelKind};
+use crate::dsl::{Ctx, DType, Tensor};
+use crate::ir::Graph;
+use crate::nn::Params;
+
+/// Builds the loss graph of `cfg`'s model for `opts` (see the module docs of
+/// [`crate::models`] for the inputs and outputs).
+pub fn build_lm(cfg: &ModelConfig, opts: &BuildOptions) -> Result<Graph, ModelError> {
+    check_config(cfg)?;
+    check_options(cfg, opts)?;
+    let ctx = Ctx::new(&format!(
+        "{}_{}",
+        cfg.kind.name().replace('+', "p").replace('-', "_"),
+        mode_name(opts.mode)
+    ));
+    let p = Params::new(&ctx, DType::F32, cfg.precision.dtype());
+    let model = LanguageModel::new(&p, cfg, opts.mode.causal());
+    let (b, t) = (opts.batch, opts.seq_len);
+    let (loss, logits) = match opts.mode {
+        Mode::Lm => {
+            let tokens = ctx.input("tokens", DType::I32, &[b, t + 1]);
+            let logits = model.logits(&tokens.slice(1, 0, t));
+            (
+                mean_loss(&cross_entropy(&logits, &tokens.slice(1, 1, t + 1))),
+                logits,
+            )
+        }
+        Mode::Mlm => {
+            let tokens = ctx.input("tokens", DType::I32, &[b, t]);
+            let targets = ctx.input("targets", DType::I32, &[b, t]);
+            let mask = ctx.input("loss_mask", DType::F32, &[b, t]);
+            let logits = model.logits(&tokens);
+            (
+                masked_mean_loss(&cross_entropy(&logits, &targets), &mask),
+                logits,
+            )
+        }
+    };
+    let outputs: Vec<&Tensor> = if opts.forward {
+        vec![&loss, &logits]
+    } else {
+        vec![&loss]
+    };
+    Ok(ctx.finish(&outputs)?)
+}
+
+/// Validates `cfg`, including the combinations the layers do not support.
+pub(crate) fn check_config(cfg: &ModelConfig) -> Result<(), ModelError> {
+    cfg.validate()?;
+    if cfg.kind == ModelKind::Flash && cfg.rel_pos_bias {
+        let msg =
+            "the FLASH layer's chunked attention has no relative-position bias; use flash-quad";
+        return Err(config_field("rel_pos_bias", msg));
+    }
+    Ok(())
+}
+
+/// Checks the batch size and sequence length against `cfg`.
+fn check_options(cfg: &ModelConfig, opts: &BuildOptions) -> Result<(), ModelError> {
+    let bad = |field, message: String| Err(ModelError::BuildOption { field, message });
+    if opts.batch == 0 {
+        return bad("batch", "must be at least 1".into());
+    }
+    if opts.seq_len == 0 {
+        return bad("seq_len", "must be at least 1".into());
+    }
+    let positional = cfg.kind == ModelKind::Transformer
+        || (cfg.kind == ModelKind::FlashQuad && cfg.rel_pos_bias);
+    if positional && opts.seq_len > cfg.max_len {
+        return bad(
+            "seq_len",
+            format!(
+                "{} exceeds the model's max_len {}",
+                opts.seq_len, cfg.max_len
+            ),
+        );
+    }
+    Ok(())
+}
+
+fn mode_name(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Lm => "lm",
+        Mode::Mlm => "mlm",
+    }
+}

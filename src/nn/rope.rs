@@ -1,0 +1,49 @@
+//! Rotary position embeddings (RoPE), "rotate half" layout, base 10000, over the last axis,
+//! with positions along the second-to-last axis:
+//!
+//! `rope(x)_t = x_t * cos(t w) + rotate_half(x_t) * sin(t w)`, where for a width n the
+//! frequencies are `w_i = base^(-2i/n)` (i < n/2) repeated twice, and
+//! `rotate_half([x1, x2]) = [-x2, x1]` for the two halves. Scores `rope(q)_i . rope(k)_j`
+//! depend only on `i - j` (FLASH.md section 4).
+
+use crate::dsl::{DType, Tensor};
+
+/// The RoPE base.
+pub const ROPE_BASE: f64 = 10000.0;
+
+/// RoPE of `x` (`[.., T, n]`, n even) at positions `0..T`.
+pub fn rope(x: &Tensor) -> Tensor {
+    rope_from(x, 0)
+}
+
+/// RoPE of `x` (`[.., T, n]`, n even) at positions `start..start + T`.
+pub fn rope_from(x: &Tensor, start: usize) -> Tensor {
+    let (t, n) = (x.dim(-2), x.dim(-1));
+    if n % 2 != 0 {
+        x.ctx()
+            .fail("rope", format!("RoPE needs an even last axis, got {n}"));
+        return x.clone();
+    }
+    let (cos, sin) = tables(x, t, n, start);
+    let half = n / 2;
+    let (x1, x2) = (x.slice(-1, 0, half), x.slice(-1, half, n));
+    let rotated = x.ctx().concat(&[-x2, x1], -1);
+    x * cos + rotated * sin
+}
+
+/// The `[T, n]` cos and sin tables in `x`'s dtype (angles computed in f32, or f64 for f64).
+fn tables(x: &Tensor, t: usize, n: usize, start: usize) -> (Tensor, Tensor) {
+    let ctx = x.ctx();
+    let angle_dtype = if x.dtype() == DType::F64 {
+        DType::F64
+    } else {
+        DType::F32
+    };
+    let freqs: Vec<f64> = (0..n)
+        .map(|i| ROPE_BASE.powf(-2.0 * (i % (n / 2)) as f64 / n as f64))
+        .collect();
+    let freqs = ctx.constant_dense(&freqs, angle_dtype, &[n]);
+    let positions = ctx.iota(angle_dtype, &[t, n], 0) + start as f64;
+    let angles = positions * freqs;
+    (angles.cos().cast(x.dtype()), angles.sin().cast(x.dtype()))
+}
