@@ -276,14 +276,17 @@ impl ModelConfig {
             }
         }
         let is_transformer = matches!(self.kind, ModelKind::Transformer | ModelKind::TransformerPlusPlus);
-        if is_transformer && self.width % self.heads != 0 {
+        if is_transformer && !self.width.is_multiple_of(self.heads) {
             return Err(field("heads", format!("width {} is not divisible by {} heads", self.width, self.heads)));
         }
-        if is_transformer && (self.width / self.heads) % 2 != 0 && self.kind == ModelKind::TransformerPlusPlus {
+        if self.kind == ModelKind::TransformerPlusPlus && !(self.width / self.heads).is_multiple_of(2) {
             return Err(field("heads", format!("RoPE needs an even head width, got {}", self.width / self.heads)));
         }
-        if !is_transformer && self.shared % 2 != 0 {
+        if !is_transformer && !self.shared.is_multiple_of(2) {
             return Err(field("shared", format!("RoPE needs an even shared width, got {}", self.shared)));
+        }
+        if self.kind == ModelKind::Flash && self.rel_pos_bias {
+            return Err(field("rel_pos_bias", "is only available for flash-quad (the chunked attention has no bias input)"));
         }
         Ok(())
     }

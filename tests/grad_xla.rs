@@ -37,7 +37,7 @@ fn elementwise_rules() {
     grad_case("div", &[M, M], |_, p| &p[0] / (p[1].square() + 1.0));
     grad_case("max/min", &[M, M], |_, p| p[0].maximum(&(&p[1] + 0.01)) + p[0].minimum(&(&p[1] - 0.01)));
     grad_case("pow", &[M, M], |_, p| (p[0].square() + 0.5).pow(&p[1]));
-    grad_case("select", &[M, M], |_, p| p[0].gt(&p[1]).select(&p[0].exp(), &p[1].sin()));
+    grad_case("select", &[M, M], |_, p| p[0].gt(&p[1]).select(p[0].exp(), p[1].sin()));
 }
 
 #[test]
