@@ -153,3 +153,46 @@ fn causality_later_tokens_never_change_earlier_outputs() {
     let later_differs = slice_tokens(&after[0], cut + 1, t - cut - 1) != slice_tokens(&base[0], cut + 1, t - cut - 1);
     assert!(later_differs, "outputs after the cut should change");
 }
+
+/// Step-by-step decoding in plain Rust: position t sees the exact relu^2 scores of the keys
+/// of its own chunk up to t, plus `q_lin_t` times a running sum of the finished chunks'
+/// `k_lin^T v`, averaged over those chunks (FLASH.md section 4).
+fn decode(inputs: &[HostTensor], t_len: usize, c: usize) -> Vec<f64> {
+    let [qq, kq, ql, kl, v] = [0, 1, 2, 3, 4].map(|i| inputs[i].to_f64());
+    let at = |x: &[f64], w: usize, b: usize, t: usize, k: usize| x[(b * t_len + t) * w + k];
+    let dot = |x: &[f64], y: &[f64], b: usize, i: usize, j: usize| -> f64 {
+        (0..S).map(|k| at(x, S, b, i, k) * at(y, S, b, j, k)).sum()
+    };
+    let mut out = vec![0.0; B * t_len * E];
+    for b in 0..B {
+        let mut memory = vec![0.0; S * E]; // sum of finished chunks' k_lin^T v
+        for t in 0..t_len {
+            let g = t / c;
+            if t % c == 0 && g > 0 {
+                for j in (g - 1) * c..g * c {
+                    for (s, e) in (0..S).flat_map(|s| (0..E).map(move |e| (s, e))) {
+                        memory[s * E + e] += at(&kl, S, b, j, s) * at(&v, E, b, j, e);
+                    }
+                }
+            }
+            for e in 0..E {
+                let local: f64 = (g * c..=t).map(|j| (dot(&qq, &kq, b, t, j) / c as f64).max(0.0).powi(2) * at(&v, E, b, j, e)).sum();
+                let global: f64 = (0..S).map(|s| at(&ql, S, b, t, s) * memory[s * E + e]).sum::<f64>() / (c * g.max(1)) as f64;
+                out[(b * t_len + t) * E + e] = local + global;
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn step_by_step_decoding_reproduces_the_forward_pass() {
+    let (t, c) = (14, 4);
+    let g = attention_graph(t, attrs(c, true), DType::F32);
+    let inputs = random_inputs(&g, 13, 0);
+    let forward = run_xla(&g, &inputs)[0].to_f64();
+    let decoded = decode(&inputs, t, c);
+    for (i, (a, b)) in forward.iter().zip(&decoded).enumerate() {
+        assert!((a - b).abs() <= 1e-4 * b.abs().max(1.0), "element {i}: forward {a}, decoding {b}");
+    }
+}
