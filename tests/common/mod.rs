@@ -100,7 +100,8 @@ pub fn check_gradients_on_xla_within(what: &str, g: &Graph, seed: u64, rtol: f64
     let params = g.params();
     let float_params: Vec<usize> =
         (0..params.len()).filter(|&i| g.ty(params[i]).dtype.is_float()).collect();
-    let grad_graph = flash::passes::autodiff::grad(g, &float_params)
+    let lowered = flash::passes::chunk_attention::lower_all(g.clone()).expect("lower chunk attention");
+    let grad_graph = flash::passes::autodiff::grad(&lowered, &float_params)
         .unwrap_or_else(|e| panic!("{what}: grad failed: {e}"));
     let x = random_inputs(g, seed, 4);
     let direction = random_inputs(g, seed + 1000, 4);

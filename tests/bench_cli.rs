@@ -1,0 +1,139 @@
+//! `flash bench` end to end on a tiny configuration (train step and forward), checking the
+//! table, the JSON records and the PNG; and one clear error for every bad argument.
+
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn flash(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_flash")).args(args).output().expect("run flash")
+}
+
+/// Runs a failing command and returns its stderr, checking it is one clear message.
+fn fails(args: &[&str]) -> String {
+    let out = flash(args);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!out.status.success(), "flash {args:?} should fail");
+    assert!(stderr.starts_with("error"), "flash {args:?}: {stderr}");
+    assert!(!stderr.contains("panicked"), "flash {args:?} panicked: {stderr}");
+    stderr
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("flash-bench-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+const TINY: [&str; 14] = [
+    "bench",
+    "--width",
+    "32",
+    "--layers",
+    "1",
+    "--seq-lens",
+    "16,32",
+    "--tokens-per-batch",
+    "64",
+    "--reps",
+    "2",
+    "--peak-size",
+    "128",
+    "--models=transformer++,flash-quad,flash",
+];
+
+/// Runs the tiny benchmark with `extra` arguments, writing JSON and PNG into a fresh folder;
+/// returns stdout, the records and the PNG bytes.
+fn run_tiny(name: &str, extra: &[&str]) -> (String, Vec<Value>, Vec<u8>) {
+    let dir = temp_dir(name);
+    let (json, png) = (dir.join("out.json"), dir.join("out.png"));
+    let mut args: Vec<&str> = TINY.to_vec();
+    args.extend(extra);
+    args.extend(["--json", json.to_str().unwrap(), "--plot", png.to_str().unwrap()]);
+    let out = flash(&args);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let records: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let png = std::fs::read(&png).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    (stdout, records, png)
+}
+
+fn check_records(records: &[Value], workload: &str) {
+    assert_eq!(records.len(), 6, "3 models x 2 lengths");
+    let pairs: Vec<(&str, u64)> = records.iter().map(|r| (r["model"].as_str().unwrap(), r["seq_len"].as_u64().unwrap())).collect();
+    let expected = [("transformer++", 16), ("transformer++", 32), ("flash-quad", 16), ("flash-quad", 32), ("flash", 16), ("flash", 32)];
+    assert_eq!(pairs, expected);
+    for r in records {
+        let t = r["seq_len"].as_u64().unwrap();
+        assert_eq!(r["batch"].as_u64(), Some(64 / t));
+        assert_eq!(r["width"].as_u64(), Some(32));
+        let layers = if r["model"] == "transformer++" { 1 } else { 2 };
+        assert_eq!(r["layers"].as_u64(), Some(layers), "GAU models get 2L");
+        assert_eq!(r["workload"], workload);
+        assert_eq!(r["reps"].as_u64(), Some(2));
+        for key in ["median_s", "min_s", "xla_compile_s", "our_compile_s", "flops_per_s", "peak_flops_per_s", "peak_fraction"] {
+            assert!(r[key].as_f64().is_some_and(|v| v > 0.0), "{key} in {r}");
+        }
+        assert!(r["min_s"].as_f64() <= r["median_s"].as_f64());
+        assert!(r["flops"].as_u64().is_some_and(|f| f > 0));
+        assert!(r["memory"]["argument_bytes"].as_i64().is_some(), "{r}");
+    }
+}
+
+fn check_png(png: &[u8]) {
+    assert!(png.len() > 1000, "a PNG of {} bytes", png.len());
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+}
+
+#[test]
+fn train_step_bench_writes_table_json_and_png() {
+    let (stdout, records, png) = run_tiny("train", &["--train"]);
+    assert!(stdout.contains("peak:") && stdout.contains("flash-quad"), "{stdout}");
+    check_records(&records, "train");
+    for r in &records {
+        // The train step donates parameters and AdamW state: XLA reports aliased bytes.
+        assert!(r["memory"]["alias_bytes"].as_i64().is_some_and(|b| b > 0), "{r}");
+        let (flops, formula) = (r["flops"].as_u64().unwrap(), r["formula_flops"].as_u64().unwrap());
+        assert!(flops >= formula, "the counted step {flops} covers three forward passes {formula}");
+    }
+    check_png(&png);
+}
+
+#[test]
+fn forward_bench_counts_the_closed_form() {
+    let (_, records, png) = run_tiny("forward", &["--forward"]);
+    check_records(&records, "forward");
+    for r in &records {
+        assert_eq!(r["flops"], r["formula_flops"], "{r}");
+    }
+    check_png(&png);
+}
+
+#[test]
+fn bad_arguments_give_clear_errors() {
+    let base = ["bench", "--width", "32", "--layers", "1", "--peak-size", "0"];
+    let with = |extra: &[&str]| -> String {
+        let mut args = base.to_vec();
+        args.extend(extra);
+        fails(&args)
+    };
+    let e = with(&["--models", "flash,gpt"]);
+    assert!(e.contains("unknown model \"gpt\"") && e.contains("flash-quad"), "{e}");
+    let e = with(&["--seq-lens", "0,16"]);
+    assert!(e.contains("--seq-lens") && e.contains("at least 1"), "{e}");
+    let e = with(&["--seq-lens", "48", "--tokens-per-batch", "64"]);
+    assert!(e.contains("--tokens-per-batch") && e.contains("48"), "{e}");
+    let e = with(&["--seq-lens", "128", "--tokens-per-batch", "64"]);
+    assert!(e.contains("--tokens-per-batch"), "{e}");
+    let e = with(&["--reps", "0"]);
+    assert!(e.contains("--reps") && e.contains("at least 1"), "{e}");
+    let e = with(&["--layers", "0"]);
+    assert!(e.contains("--layers"), "{e}");
+    let e = with(&["--cumsum", "fast"]);
+    assert!(e.contains("cumsum"), "{e}");
+    let e = with(&["--train", "--forward"]);
+    assert!(e.contains("--forward") || e.contains("--train"), "{e}");
+    let e = with(&["--seq-lens", "abc"]);
+    assert!(e.contains("abc"), "{e}");
+}
