@@ -5,15 +5,20 @@
 //! by XLA through a PJRT plugin ([`flash_runtime`]).
 #![deny(missing_docs)]
 
+pub mod bench;
 pub mod cli;
 pub mod compiler;
 pub mod config;
+pub mod cost;
 pub mod dsl;
 pub mod exec;
 pub mod mlir_signature;
+pub mod models;
+pub mod nn;
 pub mod safetensors_io;
 pub mod stablehlo;
 pub mod tensor;
+pub mod train;
 
 pub use flash_interp as interp;
 pub use flash_ir as ir;

@@ -199,4 +199,5 @@ fn a_run_resumed_half_way_ends_bitwise_equal_to_a_straight_run() {
         read_metrics(&split.join("metrics.jsonl")).unwrap(),
     );
     assert_eq!(losses(&ra), losses(&rb));
+    let _ = std::fs::remove_dir_all(&dir);
 }

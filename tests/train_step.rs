@@ -235,6 +235,31 @@ fn step_program_donates_parameters_and_moments_in_place() {
     assert_eq!(g.outputs.len(), 3 * layout.n() + 2);
     let mlir = compile(g, &PipelineOptions::default()).unwrap().mlir;
     assert_eq!(mlir.matches("tf.aliasing_output").count(), 3 * layout.n());
+
+    // XLA honours it: after one execution the state buffers are gone, the others are not.
+    let client = flash::runtime::shared_client(None).expect("the XLA CPU plugin");
+    let exe = client.compile(&mlir).unwrap();
+    let mut inputs = state(&layout);
+    inputs.push(HostTensor::from_f64(TensorType::scalar(DType::I32), &[0.0]));
+    inputs.push(HostTensor::random(
+        TensorType::new(DType::I32, vec![o.batch, o.seq_len + 1]),
+        1,
+        256,
+    ));
+    let device = client.default_device().unwrap();
+    let buffers: Vec<_> = inputs
+        .iter()
+        .map(|t| {
+            client
+                .upload(&flash::exec::to_host_data(t).unwrap(), device)
+                .unwrap()
+        })
+        .collect();
+    exe.execute(&buffers.iter().collect::<Vec<_>>()).unwrap();
+    let deleted: Vec<bool> = buffers.iter().map(|b| b.is_deleted().unwrap()).collect();
+    let mut expected = vec![true; 3 * layout.n()];
+    expected.extend([false, false]);
+    assert_eq!(deleted, expected);
 }
 
 #[test]

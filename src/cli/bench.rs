@@ -60,6 +60,9 @@ pub struct BenchArgs {
     /// Draw latency against sequence length as a PNG here.
     #[arg(long, value_name = "OUT.png")]
     pub plot: Option<PathBuf>,
+    /// Write each program's StableHLO into this folder (`MODEL-T.WORKLOAD.mlir`).
+    #[arg(long, value_name = "DIR")]
+    pub dump_mlir: Option<PathBuf>,
 }
 
 impl BenchArgs {
@@ -79,6 +82,7 @@ impl BenchArgs {
             cumsum,
             seed: self.seed,
             peak_size: self.peak_size,
+            dump_mlir: self.dump_mlir.clone(),
         };
         opts.validate()?;
         Ok(opts)
@@ -88,6 +92,9 @@ impl BenchArgs {
 /// Runs `flash bench`.
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     let opts = args.options()?;
+    if let Some(dir) = &opts.dump_mlir {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
     let client = crate::runtime::shared_client(args.plugin.as_deref())?;
     let cases = (opts.models.len() * opts.seq_lens.len()) as u64;
     let bar = ProgressBar::new(cases);

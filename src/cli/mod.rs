@@ -4,11 +4,13 @@
 
 mod bench;
 mod compile;
+mod generate;
 mod info;
 mod model_args;
 mod params;
 mod run;
 mod setup;
+mod train;
 
 use clap::{Parser, Subcommand};
 
@@ -39,6 +41,10 @@ pub enum Command {
     Info(info::InfoArgs),
     /// Install a PJRT plugin into the per-user cache (only `cpu` is installable).
     Setup(setup::SetupArgs),
+    /// Train a byte-level language model on a text file.
+    Train(train::TrainArgs),
+    /// Sample bytes from a trained checkpoint.
+    Generate(generate::GenerateArgs),
 }
 
 /// Runs one parsed command line.
@@ -51,5 +57,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench(a) => bench::run(a),
         Command::Info(a) => info::run(a),
         Command::Setup(a) => setup::run(a),
+        Command::Train(a) => train::run(a),
+        Command::Generate(a) => generate::run(a),
     }
 }

@@ -1,0 +1,179 @@
+//! Training checkpoints: `DIR/checkpoint.safetensors` holds the parameters (by name), the
+//! AdamW moments (`opt.m.<param>`, `opt.v.<param>`), and in its metadata the step, the model
+//! config (JSON), the model's name and the run settings (JSON). Written atomically (a
+//! temporary file renamed into place), so a failed or interrupted write never damages the
+//! previous checkpoint.
+
+use super::error::{checkpoint_error, TrainError};
+use super::run::RunSettings;
+use super::step::StepLayout;
+use crate::config::ModelConfig;
+use crate::ir::{DType, TensorType};
+use crate::models::param_specs;
+use crate::safetensors_io::write_tensors;
+use crate::tensor::HostTensor;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// The checkpoint's file name inside a run folder.
+pub const CHECKPOINT_FILE: &str = "checkpoint.safetensors";
+
+/// The metadata value of `format` this version writes and reads.
+pub const FORMAT: &str = "flash-train-checkpoint/1";
+
+/// A training state on the host.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Checkpoint {
+    /// Steps taken so far.
+    pub step: u64,
+    /// The model configuration.
+    pub config: ModelConfig,
+    /// The model's name: the preset, or the config file it came from.
+    pub model_name: String,
+    /// How the run trains (batch, sequence length, optimizer, schedule, seed).
+    pub settings: RunSettings,
+    /// Parameters, then first moments, then second moments ([`StepLayout::state_names`]).
+    pub state: Vec<HostTensor>,
+}
+
+/// The checkpoint file of run folder `dir`.
+pub fn checkpoint_path(dir: &Path) -> PathBuf {
+    dir.join(CHECKPOINT_FILE)
+}
+
+impl Checkpoint {
+    /// Writes `dir/checkpoint.safetensors` atomically.
+    pub fn save(&self, dir: &Path) -> Result<(), TrainError> {
+        let layout = StepLayout {
+            params: param_specs(&self.config)?,
+        };
+        let tensors: Vec<(String, HostTensor)> = layout
+            .state_names()
+            .into_iter()
+            .zip(self.state.iter().cloned())
+            .collect();
+        let json =
+            |r: Result<String, serde_json::Error>| r.map_err(|e| TrainError::Output(e.to_string()));
+        let metadata = HashMap::from([
+            ("format".to_string(), FORMAT.to_string()),
+            ("step".to_string(), self.step.to_string()),
+            ("model".to_string(), self.model_name.clone()),
+            (
+                "config".to_string(),
+                json(serde_json::to_string(&self.config))?,
+            ),
+            (
+                "settings".to_string(),
+                json(serde_json::to_string(&self.settings))?,
+            ),
+        ]);
+        Ok(write_tensors(
+            &checkpoint_path(dir),
+            &tensors,
+            Some(metadata),
+        )?)
+    }
+
+    /// Reads `dir/checkpoint.safetensors`, checking its metadata and every tensor's type.
+    pub fn load(dir: &Path) -> Result<Checkpoint, TrainError> {
+        if !dir.is_dir() {
+            return Err(checkpoint_error(
+                dir,
+                "no such run folder (give the --out folder of an earlier run)",
+            ));
+        }
+        let path = checkpoint_path(dir);
+        if !path.is_file() {
+            return Err(checkpoint_error(
+                dir,
+                format!("the folder holds no {CHECKPOINT_FILE}"),
+            ));
+        }
+        let bytes = std::fs::read(&path).map_err(|e| checkpoint_error(&path, e.to_string()))?;
+        let corrupt = |e: safetensors::SafeTensorError| {
+            checkpoint_error(&path, format!("corrupt checkpoint: {e}"))
+        };
+        let (_, meta) = safetensors::SafeTensors::read_metadata(&bytes).map_err(corrupt)?;
+        let st = safetensors::SafeTensors::deserialize(&bytes).map_err(corrupt)?;
+        let meta = meta.metadata().clone().unwrap_or_default();
+        let mut ckpt = parse_metadata(&path, &meta)?;
+        let layout = StepLayout {
+            params: param_specs(&ckpt.config)
+                .map_err(|e| checkpoint_error(&path, e.to_string()))?,
+        };
+        let types = layout
+            .params
+            .iter()
+            .map(|p| p.ty.clone())
+            .cycle()
+            .take(layout.state_len());
+        for (name, ty) in layout.state_names().into_iter().zip(types) {
+            ckpt.state.push(read_f32(&path, &st, &name, ty)?);
+        }
+        Ok(ckpt)
+    }
+}
+
+/// The step, config and settings of the metadata (state left empty).
+fn parse_metadata(path: &Path, meta: &HashMap<String, String>) -> Result<Checkpoint, TrainError> {
+    let get = |key: &str| {
+        meta.get(key).ok_or_else(|| {
+            checkpoint_error(
+                path,
+                format!("not a training checkpoint (no `{key}` in its metadata)"),
+            )
+        })
+    };
+    let format = get("format")?;
+    if format != FORMAT {
+        return Err(checkpoint_error(
+            path,
+            format!("checkpoint format {format:?} is not {FORMAT:?}"),
+        ));
+    }
+    let bad = |key: &str, e: String| {
+        checkpoint_error(path, format!("corrupt checkpoint metadata `{key}`: {e}"))
+    };
+    let step = get("step")?
+        .parse::<u64>()
+        .map_err(|e| bad("step", e.to_string()))?;
+    let config: ModelConfig =
+        serde_json::from_str(get("config")?).map_err(|e| bad("config", e.to_string()))?;
+    let settings: RunSettings =
+        serde_json::from_str(get("settings")?).map_err(|e| bad("settings", e.to_string()))?;
+    let model_name = get("model")?.clone();
+    Ok(Checkpoint {
+        step,
+        config,
+        model_name,
+        settings,
+        state: Vec::new(),
+    })
+}
+
+/// Tensor `name`, which must be f32 of type `ty`.
+fn read_f32(
+    path: &Path,
+    st: &safetensors::SafeTensors<'_>,
+    name: &str,
+    ty: TensorType,
+) -> Result<HostTensor, TrainError> {
+    let view = st.tensor(name).map_err(|_| {
+        checkpoint_error(
+            path,
+            format!("corrupt checkpoint: tensor {name:?} is missing"),
+        )
+    })?;
+    if view.dtype() != safetensors::Dtype::F32 || view.shape() != ty.shape.as_slice() {
+        let found = format!("{:?}{:?}", view.dtype(), view.shape());
+        return Err(checkpoint_error(
+            path,
+            format!("corrupt checkpoint: tensor {name:?} is {found}, expected {ty}"),
+        ));
+    }
+    debug_assert_eq!(ty.dtype, DType::F32);
+    Ok(HostTensor {
+        ty,
+        bytes: view.data().to_vec(),
+    })
+}

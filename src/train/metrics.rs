@@ -1,0 +1,106 @@
+//! `DIR/metrics.jsonl`: one JSON object per logged step (`step`, `train_loss` in nats,
+//! `val_bpb` where measured, `tokens_per_s`, `lr`, `grad_norm`), appended as the run goes and
+//! trimmed back to the checkpoint's step when a run resumes.
+
+use super::error::TrainError;
+use crate::safetensors_io::write_atomically;
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// The metrics file's name inside a run folder.
+pub const METRICS_FILE: &str = "metrics.jsonl";
+
+/// One logged step.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    /// Steps taken when this was logged (1-based).
+    pub step: u64,
+    /// Mean training loss (nats per byte) of the steps since the previous record.
+    pub train_loss: f64,
+    /// Validation loss in bits per byte, where measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub val_bpb: Option<f64>,
+    /// Training throughput since the previous record (compile time excluded).
+    pub tokens_per_s: f64,
+    /// Learning rate of the last step.
+    pub lr: f64,
+    /// Global gradient norm (before clipping) of the last step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grad_norm: Option<f64>,
+}
+
+/// Every record of `path` (none if it does not exist); lines that do not parse are skipped.
+pub fn read_metrics(path: &Path) -> Result<Vec<Record>, TrainError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(source) => {
+            return Err(TrainError::Io {
+                path: path.into(),
+                source,
+            })
+        }
+    };
+    Ok(text
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect())
+}
+
+/// Appends records to a metrics file.
+#[derive(Debug)]
+pub struct MetricsWriter {
+    path: PathBuf,
+    file: std::fs::File,
+}
+
+impl MetricsWriter {
+    /// Opens `path` for appending: empty for a new run, or keeping only the records up to
+    /// `keep_until` (the resumed checkpoint's step).
+    pub fn open(path: &Path, keep_until: Option<u64>) -> Result<MetricsWriter, TrainError> {
+        let io = |source| TrainError::Io {
+            path: path.into(),
+            source,
+        };
+        let kept: Vec<Record> = match keep_until {
+            Some(step) => read_metrics(path)?
+                .into_iter()
+                .filter(|r| r.step <= step)
+                .collect(),
+            None => Vec::new(),
+        };
+        let mut text = String::new();
+        for r in &kept {
+            text.push_str(&line(path, r)?);
+        }
+        write_atomically(path, text.as_bytes()).map_err(io)?;
+        let file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(path)
+            .map_err(io)?;
+        Ok(MetricsWriter {
+            path: path.into(),
+            file,
+        })
+    }
+
+    /// Appends one record and flushes it.
+    pub fn append(&mut self, r: &Record) -> Result<(), TrainError> {
+        let text = line(&self.path, r)?;
+        let io = |source| TrainError::Io {
+            path: self.path.clone(),
+            source,
+        };
+        self.file.write_all(text.as_bytes()).map_err(io)?;
+        self.file.flush().map_err(io)
+    }
+}
+
+fn line(path: &Path, r: &Record) -> Result<String, TrainError> {
+    let json = serde_json::to_string(r).map_err(|e| TrainError::Io {
+        path: path.into(),
+        source: e.into(),
+    })?;
+    Ok(json + "\n")
+}

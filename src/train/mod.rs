@@ -1,0 +1,32 @@
+//! Training: the train-step program (loss, gradients and an in-graph AdamW update with donated
+//! state), byte-level data, the device-resident training loop, checkpoints, metrics, the loss
+//! plot and sampling from a trained model.
+//!
+//! - [`step`]: [`build_train_step`] and its input/output [`StepLayout`]; [`options`]: AdamW,
+//!   clipping and the learning-rate [`Schedule`]; [`decay`]: which parameters are decayed.
+//! - [`data`]: UTF-8 bytes, the 90/10 split, batches keyed by `(seed, step)`.
+//! - [`session`]: [`Trainer`], the compiled programs and the state kept on the device.
+//! - [`run`]: [`run_training`], the whole run; [`checkpoint`], [`metrics`], [`plot`]: its files.
+//! - [`sample`]: [`Generator`], autoregressive byte sampling from a checkpoint.
+
+pub mod checkpoint;
+pub mod data;
+pub mod decay;
+pub mod error;
+pub mod metrics;
+pub mod options;
+pub mod plot;
+pub mod run;
+pub mod sample;
+pub mod session;
+pub mod step;
+
+pub use checkpoint::{Checkpoint, CHECKPOINT_FILE};
+pub use data::ByteData;
+pub use decay::decays;
+pub use error::TrainError;
+pub use options::{AdamW, Schedule, ScheduleKind, TrainOptions};
+pub use run::{run_training, Observer, RunSettings, RunSpec, RunSummary, StepReport};
+pub use sample::{Generator, Sampling};
+pub use session::Trainer;
+pub use step::{build_train_step, train_step_graph, StepLayout};

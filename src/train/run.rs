@@ -1,0 +1,341 @@
+//! [`run_training`]: a whole training run. Checks every input before writing anything, then
+//! steps the [`Trainer`], logs `metrics.jsonl`, measures validation bits per byte and saves a
+//! checkpoint every `eval_every` steps and at the end, and draws `loss.png`.
+
+use super::checkpoint::{checkpoint_path, Checkpoint};
+use super::data::{train_batch, validation_batches, ByteData};
+use super::error::{checkpoint_error, TrainError};
+use super::metrics::{read_metrics, MetricsWriter, Record, METRICS_FILE};
+use super::options::TrainOptions;
+use super::plot::{plot_losses, PLOT_FILE};
+use super::session::Trainer;
+use crate::config::{ConfigError, ModelConfig};
+use crate::models::{init_params, param_specs};
+use crate::passes::PipelineOptions;
+use crate::tensor::HostTensor;
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// How a run trains; stored in its checkpoint, so a resumed run trains the same way.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunSettings {
+    /// Batch shape, optimizer and schedule.
+    pub train: TrainOptions,
+    /// Seeds the initial parameters and every step's batch.
+    pub seed: u64,
+    /// Validation batches (of `batch` windows each) measured at every evaluation.
+    pub eval_batches: usize,
+}
+
+/// Everything [`run_training`] needs.
+#[derive(Clone, Debug)]
+pub struct RunSpec {
+    /// The model.
+    pub config: ModelConfig,
+    /// The model's name (preset, or config file).
+    pub model_name: String,
+    /// How to train.
+    pub settings: RunSettings,
+    /// The text file (bytes) to train on.
+    pub data: PathBuf,
+    /// Train until this many steps have been taken in total.
+    pub steps: u64,
+    /// Evaluate and checkpoint every this many steps (0: only at the end).
+    pub eval_every: u64,
+    /// Append a metrics record every this many steps (and at every evaluation).
+    pub log_every: u64,
+    /// The run folder (checkpoint, metrics, plot).
+    pub out: PathBuf,
+    /// The checkpoint to continue from.
+    pub resume: Option<Checkpoint>,
+    /// Start afresh even if `out` already holds a checkpoint.
+    pub overwrite: bool,
+    /// The PJRT plugin (`None`: FLASH_PJRT_PLUGIN, else cpu).
+    pub plugin: Option<String>,
+    /// Our compiler's pipeline options.
+    pub pipeline: PipelineOptions,
+}
+
+/// One step, as reported to an [`Observer`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct StepReport {
+    /// Steps taken, this one included.
+    pub step: u64,
+    /// The run's last step.
+    pub total: u64,
+    /// This step's training loss (nats per byte).
+    pub loss: f32,
+    /// This step's throughput.
+    pub tokens_per_s: f64,
+    /// This step's learning rate.
+    pub lr: f64,
+}
+
+/// Receives progress (the CLI draws a progress bar from it). Every method defaults to nothing.
+pub trait Observer {
+    /// The programs are compiled; training goes from step `first` to `total`.
+    fn started(&mut self, _first: u64, _total: u64, _compile: Duration) {}
+    /// A step finished.
+    fn stepped(&mut self, _report: &StepReport) {}
+    /// Validation was measured after `step` steps.
+    fn evaluated(&mut self, _step: u64, _val_bpb: f64) {}
+}
+
+/// An observer that ignores everything.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Quiet;
+
+impl Observer for Quiet {}
+
+/// What a finished run reports.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunSummary {
+    /// Steps taken in total.
+    pub step: u64,
+    /// The first training loss of this invocation.
+    pub first_loss: f64,
+    /// The last training loss.
+    pub last_loss: f64,
+    /// The last validation loss in bits per byte.
+    pub val_bpb: Option<f64>,
+    /// Mean wall time of a train step (compilation excluded).
+    pub step_time: Duration,
+    /// Our compile time plus XLA's, for the train and evaluation programs.
+    pub compile_time: Duration,
+}
+
+/// The initial state of a fresh run: parameters from `seed`, zero moments.
+pub fn initial_state(cfg: &ModelConfig, seed: u64) -> Result<Vec<HostTensor>, TrainError> {
+    let specs = param_specs(cfg)?;
+    let params = init_params(&specs, seed).into_iter().map(|(_, t)| t);
+    let zeros = |s: &crate::models::ParamSpec| HostTensor {
+        ty: s.ty.clone(),
+        bytes: vec![0; s.ty.num_elements() * 4],
+    };
+    let moments = specs.iter().map(zeros).collect::<Vec<_>>();
+    Ok(params.chain(moments.clone()).chain(moments).collect())
+}
+
+/// Checks that `ckpt` belongs to the run `spec` describes.
+pub fn check_resume(spec: &RunSpec, ckpt: &Checkpoint) -> Result<(), TrainError> {
+    let path = checkpoint_path(&spec.out);
+    if ckpt.config != spec.config {
+        let msg = format!(
+            "the checkpoint is of model {} ({:?}, width {}, {} layers), not {} ({:?}, width {}, {} layers); \
+             resume with the same preset or config",
+            ckpt.model_name, ckpt.config.kind, ckpt.config.width, ckpt.config.layers,
+            spec.model_name, spec.config.kind, spec.config.width, spec.config.layers
+        );
+        return Err(checkpoint_error(&path, msg));
+    }
+    if ckpt.settings != spec.settings {
+        return Err(checkpoint_error(
+            &path,
+            "the run settings differ from the checkpoint's",
+        ));
+    }
+    if spec.steps <= ckpt.step {
+        let msg = format!(
+            "the checkpoint is at step {}; --steps {} leaves nothing to train",
+            ckpt.step, spec.steps
+        );
+        return Err(checkpoint_error(&path, msg));
+    }
+    Ok(())
+}
+
+/// Checks the inputs that need no compilation; returns the data.
+fn check_inputs(spec: &RunSpec) -> Result<ByteData, TrainError> {
+    let t = &spec.settings.train;
+    t.validate()?;
+    let bad = |option, message: &str| {
+        Err(TrainError::Option {
+            option,
+            message: message.into(),
+        })
+    };
+    if spec.steps == 0 {
+        return bad("steps", "must be at least 1");
+    }
+    if spec.settings.eval_batches == 0 {
+        return bad("eval-batches", "must be at least 1");
+    }
+    if spec.log_every == 0 {
+        return bad("log-every", "must be at least 1");
+    }
+    if spec.config.vocab < 256 {
+        let message = format!(
+            "the model's vocab is {}; byte-level training needs at least 256",
+            spec.config.vocab
+        );
+        return Err(TrainError::Model(
+            ConfigError::Field {
+                field: "vocab",
+                message,
+            }
+            .into(),
+        ));
+    }
+    let data = ByteData::load(&spec.data, t.seq_len)?;
+    match &spec.resume {
+        Some(ckpt) => check_resume(spec, ckpt)?,
+        None if !spec.overwrite && checkpoint_path(&spec.out).exists() => {
+            let msg = "already holds a checkpoint: continue it with --resume, or pass --overwrite to start afresh";
+            return Err(checkpoint_error(&spec.out, msg));
+        }
+        None => {}
+    }
+    Ok(data)
+}
+
+/// Runs training as `spec` says, reporting to `obs`.
+pub fn run_training(spec: &RunSpec, obs: &mut dyn Observer) -> Result<RunSummary, TrainError> {
+    let data = check_inputs(spec)?;
+    let (state, start) = match &spec.resume {
+        Some(c) => (c.state.clone(), c.step),
+        None => (initial_state(&spec.config, spec.settings.seed)?, 0),
+    };
+    let client = crate::runtime::shared_client(spec.plugin.as_deref())?;
+    let t = &spec.settings.train;
+    let mut trainer = Trainer::new(client, &spec.config, t, &state, start, &spec.pipeline)?;
+    let val = validation_batches(&data, spec.settings.eval_batches, t.batch, t.seq_len);
+    std::fs::create_dir_all(&spec.out).map_err(|source| TrainError::Io {
+        path: spec.out.clone(),
+        source,
+    })?;
+    let metrics_path = spec.out.join(METRICS_FILE);
+    let mut writer = MetricsWriter::open(&metrics_path, spec.resume.as_ref().map(|c| c.step))?;
+    obs.started(start, spec.steps, trainer.compile_time);
+    let mut run = Loop {
+        spec,
+        trainer: &mut trainer,
+        val,
+        writer: &mut writer,
+        window: Window::default(),
+    };
+    let mut summary = RunSummary {
+        step: start,
+        first_loss: f64::NAN,
+        last_loss: f64::NAN,
+        val_bpb: None,
+        step_time: Duration::ZERO,
+        compile_time: run.trainer.compile_time,
+    };
+    let mut total_time = Duration::ZERO;
+    for k in start..spec.steps {
+        let tokens = train_batch(&data, spec.settings.seed, k, t.batch, t.seq_len);
+        let began = Instant::now();
+        let loss = run.trainer.train_step(&tokens)?;
+        let dt = began.elapsed();
+        total_time += dt;
+        if !loss.is_finite() {
+            return Err(diverged(spec, k, "training loss"));
+        }
+        if k == start {
+            summary.first_loss = f64::from(loss);
+        }
+        summary.last_loss = f64::from(loss);
+        let val_bpb = run.after_step(k, loss, dt, obs)?;
+        summary.val_bpb = val_bpb.or(summary.val_bpb);
+    }
+    summary.step = spec.steps;
+    summary.step_time = total_time / (spec.steps - start).max(1) as u32;
+    plot_losses(&read_metrics(&metrics_path)?, &spec.out.join(PLOT_FILE))?;
+    Ok(summary)
+}
+
+fn diverged(spec: &RunSpec, k: u64, what: &str) -> TrainError {
+    let msg = format!("the {what} is not finite at step {}; training diverged (try a lower --lr); the last checkpoint is kept", k + 1);
+    checkpoint_error(&spec.out, msg)
+}
+
+/// Losses and time since the last metrics record.
+#[derive(Default)]
+struct Window {
+    loss_sum: f64,
+    steps: u64,
+    time: Duration,
+}
+
+/// The state of the step loop.
+struct Loop<'a> {
+    spec: &'a RunSpec,
+    trainer: &'a mut Trainer,
+    val: Vec<HostTensor>,
+    writer: &'a mut MetricsWriter,
+    window: Window,
+}
+
+impl Loop<'_> {
+    /// Reports step `k`, logs, evaluates and checkpoints when due; returns the bpb if measured.
+    fn after_step(
+        &mut self,
+        k: u64,
+        loss: f32,
+        dt: Duration,
+        obs: &mut dyn Observer,
+    ) -> Result<Option<f64>, TrainError> {
+        let (spec, t) = (self.spec, &self.spec.settings.train);
+        let tokens = (t.batch * t.seq_len) as f64;
+        let lr = t.schedule.lr_at(k);
+        let done = k + 1;
+        obs.stepped(&StepReport {
+            step: done,
+            total: spec.steps,
+            loss,
+            tokens_per_s: tokens / dt.as_secs_f64().max(1e-9),
+            lr,
+        });
+        self.window.loss_sum += f64::from(loss);
+        self.window.steps += 1;
+        self.window.time += dt;
+        let eval =
+            done == spec.steps || (spec.eval_every > 0 && done.is_multiple_of(spec.eval_every));
+        if !eval && !done.is_multiple_of(spec.log_every) {
+            return Ok(None);
+        }
+        let val_bpb = if eval {
+            Some(self.evaluate(k, obs)?)
+        } else {
+            None
+        };
+        let w = std::mem::take(&mut self.window);
+        let record = Record {
+            step: done,
+            train_loss: w.loss_sum / w.steps as f64,
+            val_bpb,
+            tokens_per_s: tokens * w.steps as f64 / w.time.as_secs_f64().max(1e-9),
+            lr,
+            grad_norm: self.trainer.last_grad_norm()?.map(f64::from),
+        };
+        self.writer.append(&record)?;
+        if eval {
+            self.save(done)?;
+        }
+        Ok(val_bpb)
+    }
+
+    /// Validation bits per byte after step `k`.
+    fn evaluate(&mut self, k: u64, obs: &mut dyn Observer) -> Result<f64, TrainError> {
+        let bpb = self.trainer.eval_loss(&self.val)? / std::f64::consts::LN_2;
+        if !bpb.is_finite() {
+            return Err(diverged(self.spec, k, "validation loss"));
+        }
+        obs.evaluated(k + 1, bpb);
+        Ok(bpb)
+    }
+
+    /// Writes the checkpoint after `step` steps.
+    fn save(&self, step: u64) -> Result<(), TrainError> {
+        let spec = self.spec;
+        let ckpt = Checkpoint {
+            step,
+            config: spec.config.clone(),
+            model_name: spec.model_name.clone(),
+            settings: spec.settings.clone(),
+            state: self.trainer.state_to_host()?,
+        };
+        ckpt.save(&spec.out)
+    }
+}
