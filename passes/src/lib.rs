@@ -21,6 +21,7 @@ pub mod lower_cumsum;
 pub mod pass;
 pub mod pipeline;
 pub mod rewrite;
+pub mod upcast_mixed_dots;
 
 pub use canonicalize::Canonicalize;
 pub use cse::Cse;

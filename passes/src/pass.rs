@@ -5,10 +5,18 @@ use crate::lower_cumsum::CumsumStrategy;
 use flash_ir::Graph;
 
 /// Knobs that individual passes read. The pipeline fills them from its own options.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PassOptions {
     /// How `lower_cumsum` lowers each cumsum.
     pub cumsum: CumsumStrategy,
+    /// Whether `upcast_mixed_dots` widens narrow-float dot operands (for XLA's CPU runtime).
+    pub upcast_mixed_dots: bool,
+}
+
+impl Default for PassOptions {
+    fn default() -> Self {
+        PassOptions { cumsum: CumsumStrategy::default(), upcast_mixed_dots: true }
+    }
 }
 
 /// A graph-to-graph rewrite.

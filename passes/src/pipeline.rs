@@ -4,6 +4,7 @@
 use crate::chunk_attention::LowerChunkAttention;
 use crate::error::PassError;
 use crate::pass::{Pass, PassOptions};
+use crate::upcast_mixed_dots::UpcastMixedDots;
 use crate::{Canonicalize, Cse, CumsumStrategy, Dce, FoldConstants, LowerCumsum};
 use flash_ir::text::print_graph;
 use flash_ir::verify::verify;
@@ -19,6 +20,8 @@ pub fn pipeline() -> Vec<Box<dyn Pass>> {
         Box::new(LowerChunkAttention),
         // Composite lowerings come before the cleanups, so the cleanups see their output.
         Box::new(LowerCumsum),
+        // A backend legalisation; before the cleanups so its converts are folded and merged.
+        Box::new(UpcastMixedDots),
         // Before folding: removes identity ops (e.g. a transpose back into place) so the
         // folder sees constants directly and has less to walk.
         Box::new(Canonicalize),
@@ -47,6 +50,9 @@ pub struct PipelineOptions {
     pub print_after: Vec<String>,
     /// How `lower_cumsum` lowers cumsums.
     pub cumsum: CumsumStrategy,
+    /// Widen bf16/f16 operands of dots that accumulate in f32 (needed by XLA's CPU runtime;
+    /// turn off for GPU/TPU plugins, which multiply narrow floats natively).
+    pub upcast_mixed_dots: bool,
 }
 
 impl Default for PipelineOptions {
@@ -56,6 +62,7 @@ impl Default for PipelineOptions {
             print_after_all: false,
             print_after: Vec::new(),
             cumsum: CumsumStrategy::default(),
+            upcast_mixed_dots: true,
         }
     }
 }
@@ -64,6 +71,7 @@ impl PipelineOptions {
     fn pass_options(&self) -> PassOptions {
         PassOptions {
             cumsum: self.cumsum,
+            upcast_mixed_dots: self.upcast_mixed_dots,
         }
     }
 }

@@ -41,6 +41,7 @@ fn the_pipeline_runs_in_the_documented_order() {
         [
             "lower_chunk_attention",
             "lower_cumsum",
+            "upcast_mixed_dots",
             "canonicalize",
             "fold_constants",
             "cse",
@@ -132,7 +133,7 @@ fn print_after_an_unknown_pass_is_an_error_listing_the_valid_names() {
     );
     assert_eq!(
         err.to_string(),
-        "unknown pass \"gvn\"; valid names: lower_chunk_attention, lower_cumsum, canonicalize, fold_constants, cse, dce"
+        "unknown pass \"gvn\"; valid names: lower_chunk_attention, lower_cumsum, upcast_mixed_dots, canonicalize, fold_constants, cse, dce"
     );
 }
 

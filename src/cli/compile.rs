@@ -5,6 +5,7 @@ use super::model_args::ModelArgs;
 use crate::compiler::{compile, Program};
 use crate::ir::Graph;
 use crate::models::{build_lm, BuildOptions, Mode};
+use crate::train::{build_train_step, TrainOptions};
 use crate::ir::text::parse_graph;
 use crate::passes::{CumsumStrategy, PipelineOptions};
 use crate::safetensors_io::write_atomically;
@@ -54,6 +55,10 @@ pub struct PipelineFlags {
     /// Verify the IR after every pass (always on in debug builds).
     #[arg(long)]
     pub verify_each: bool,
+    /// Keep bf16 x bf16 -> f32 dots as they are (for GPU/TPU plugins; XLA's CPU runtime
+    /// needs them widened, which is the default).
+    #[arg(long)]
+    pub keep_mixed_dots: bool,
 }
 
 impl PipelineFlags {
@@ -64,6 +69,7 @@ impl PipelineFlags {
             print_after_all: self.print_ir_after_all,
             print_after: self.print_ir_after.clone(),
             cumsum: self.cumsum.strategy(),
+            upcast_mixed_dots: !self.keep_mixed_dots,
         }
     }
 
@@ -107,8 +113,16 @@ pub struct CompileArgs {
     #[arg(long, value_enum, default_value_t = ModeFlag::Lm)]
     pub mode: ModeFlag,
     /// Also output the logits.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "train")]
     pub forward: bool,
+    /// Emit the training step instead (AdamW with default settings for a run of `--steps`):
+    /// parameters, optimizer state, step and tokens in; updated state, loss and gradient
+    /// norm out, with the state donated.
+    #[arg(long)]
+    pub train: bool,
+    /// Run length the train step's learning-rate schedule is laid out for.
+    #[arg(long, default_value_t = 1000)]
+    pub steps: u64,
     /// Where to write the StableHLO text.
     #[arg(short, long)]
     pub output: PathBuf,
@@ -151,6 +165,13 @@ fn model_graph(args: &CompileArgs) -> anyhow::Result<Graph> {
         ModeFlag::Lm => Mode::Lm,
         ModeFlag::Mlm => Mode::Mlm,
     };
+    if args.train {
+        if mode != Mode::Lm {
+            anyhow::bail!("--train builds the causal LM train step; drop --mode mlm");
+        }
+        let opts = TrainOptions::new(args.batch, args.seq_len, args.steps);
+        return Ok(build_train_step(&cfg, &opts)?);
+    }
     let opts = BuildOptions { batch: args.batch, seq_len: args.seq_len, mode, forward: args.forward };
     Ok(build_lm(&cfg, &opts)?)
 }

@@ -1,0 +1,51 @@
+//! `upcast_mixed_dots`: a backend legalisation. A `dot_general` whose bf16/f16 operands
+//! accumulate into a wider float result is rewritten to convert its operands to the result
+//! dtype first. The values are identical (bf16 and f16 convert to f32 exactly, and the
+//! products are accumulated in the result dtype either way), but XLA's CPU runtime has no
+//! kernel for some mixed `BF16 x BF16 = F32` dots inside larger programs. Off where the
+//! backend multiplies narrow floats natively (GPUs, TPUs): [`PassOptions::upcast_mixed_dots`].
+//!
+//! Needs: a graph that verifies. Guarantees: the same values; no dot_general has operands
+//! narrower than its result when enabled.
+//!
+//! ```text
+//! before:
+//!   %2 = dot_general(%0, %1) {..., out = f32} : f32[2,5]      (%0, %1 bf16)
+//! after:
+//!   %2 = convert(%0) {to = f32} : f32[2,4]
+//!   %3 = convert(%1) {to = f32} : f32[4,5]
+//!   %4 = dot_general(%2, %3) {..., out = f32} : f32[2,5]
+//! ```
+
+use crate::error::PassError;
+use crate::pass::{Pass, PassOptions};
+use crate::rewrite::{rebuild, Action};
+use flash_ir::{Graph, Op};
+
+/// The upcasting pass.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct UpcastMixedDots;
+
+impl Pass for UpcastMixedDots {
+    fn name(&self) -> &'static str {
+        "upcast_mixed_dots"
+    }
+
+    fn run(&self, g: Graph, opts: &PassOptions) -> Result<Graph, PassError> {
+        if !opts.upcast_mixed_dots {
+            return Ok(g);
+        }
+        rebuild(&g, |b, _, node, ops| {
+            let Op::DotGeneral(dims) = &node.op else {
+                return Ok(Action::Keep);
+            };
+            let operand = b.dtype(ops[0]);
+            if operand == dims.out || operand.size_bytes() >= dims.out.size_bytes() || !dims.out.is_float() {
+                return Ok(Action::Keep);
+            }
+            let lhs = b.convert(ops[0], dims.out)?;
+            let rhs = b.convert(ops[1], dims.out)?;
+            Ok(Action::Replace(b.dot_general(lhs, rhs, dims.clone())?))
+        })
+    }
+}
