@@ -74,6 +74,9 @@ pub struct TrainArgs {
     /// Clip the gradients' global norm to this (0: off) [default: 1.0].
     #[arg(long, allow_negative_numbers = true)]
     pub clip: Option<f64>,
+    /// AdamW's epsilon, added to sqrt(v_hat) [default: 1e-8].
+    #[arg(long, allow_negative_numbers = true)]
+    pub adam_eps: Option<f64>,
     /// Seed of the initial parameters and of every step's batch [default: 0].
     #[arg(long)]
     pub seed: Option<u64>,
@@ -124,6 +127,7 @@ fn new_settings(a: &TrainArgs) -> RunSettings {
     s.total_steps = a.schedule_steps.unwrap_or(a.steps);
     t.adamw.weight_decay = a.weight_decay.unwrap_or(t.adamw.weight_decay);
     t.adamw.clip_norm = a.clip.unwrap_or(t.adamw.clip_norm);
+    t.adamw.eps = a.adam_eps.unwrap_or(t.adamw.eps);
     RunSettings {
         train: t,
         seed: a.seed.unwrap_or(0),
@@ -156,6 +160,7 @@ fn check_resumed_flags(a: &TrainArgs, s: &RunSettings) -> anyhow::Result<()> {
     check_same("schedule-steps", a.schedule_steps, sc.total_steps)?;
     check_same("weight-decay", a.weight_decay, t.adamw.weight_decay)?;
     check_same("clip", a.clip, t.adamw.clip_norm)?;
+    check_same("adam-eps", a.adam_eps, t.adamw.eps)?;
     check_same("seed", a.seed, s.seed)?;
     check_same("eval-batches", a.eval_batches, s.eval_batches)?;
     if a.schedule.is_some_and(|k| k.kind() != sc.kind) {
