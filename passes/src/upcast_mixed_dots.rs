@@ -20,7 +20,22 @@
 use crate::error::PassError;
 use crate::pass::{Pass, PassOptions};
 use crate::rewrite::{rebuild, Action};
-use flash_ir::{Graph, Op};
+use flash_ir::{DType, DotDims, Graph, Op};
+
+/// The dimension numbers of `op` if it is a dot_general whose float operands (of dtype
+/// `operand`) are narrower than its float result.
+fn mixed_dot(op: &Op, operand: DType) -> Option<&DotDims> {
+    match op {
+        Op::DotGeneral(d)
+            if d.out.is_float()
+                && operand.is_float()
+                && operand.size_bytes() < d.out.size_bytes() =>
+        {
+            Some(d)
+        }
+        _ => None,
+    }
+}
 
 /// The upcasting pass.
 #[derive(Clone, Copy, Debug, Default)]
@@ -32,17 +47,18 @@ impl Pass for UpcastMixedDots {
     }
 
     fn run(&self, g: Graph, opts: &PassOptions) -> Result<Graph, PassError> {
-        if !opts.upcast_mixed_dots {
+        let operand_dtype = |n: &flash_ir::Node| n.operands.first().map(|&o| g.ty(o).dtype);
+        let any = g
+            .nodes
+            .iter()
+            .any(|n| operand_dtype(n).is_some_and(|d| mixed_dot(&n.op, d).is_some()));
+        if !opts.upcast_mixed_dots || !any {
             return Ok(g);
         }
         rebuild(&g, |b, _, node, ops| {
-            let Op::DotGeneral(dims) = &node.op else {
+            let Some(dims) = ops.first().and_then(|&o| mixed_dot(&node.op, b.dtype(o))) else {
                 return Ok(Action::Keep);
             };
-            let operand = b.dtype(ops[0]);
-            if operand == dims.out || operand.size_bytes() >= dims.out.size_bytes() || !dims.out.is_float() {
-                return Ok(Action::Keep);
-            }
             let lhs = b.convert(ops[0], dims.out)?;
             let rhs = b.convert(ops[1], dims.out)?;
             Ok(Action::Replace(b.dot_general(lhs, rhs, dims.clone())?))
