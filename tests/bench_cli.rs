@@ -6,7 +6,10 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 
 fn flash(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_flash")).args(args).output().expect("run flash")
+    Command::new(env!("CARGO_BIN_EXE_flash"))
+        .args(args)
+        .output()
+        .expect("run flash")
 }
 
 /// Runs a failing command and returns its stderr, checking it is one clear message.
@@ -15,7 +18,10 @@ fn fails(args: &[&str]) -> String {
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(!out.status.success(), "flash {args:?} should fail");
     assert!(stderr.starts_with("error"), "flash {args:?}: {stderr}");
-    assert!(!stderr.contains("panicked"), "flash {args:?} panicked: {stderr}");
+    assert!(
+        !stderr.contains("panicked"),
+        "flash {args:?} panicked: {stderr}"
+    );
     stderr
 }
 
@@ -49,11 +55,21 @@ fn run_tiny(name: &str, extra: &[&str]) -> (String, Vec<Value>, Vec<u8>) {
     let (json, png) = (dir.join("out.json"), dir.join("out.png"));
     let mut args: Vec<&str> = TINY.to_vec();
     args.extend(extra);
-    args.extend(["--json", json.to_str().unwrap(), "--plot", png.to_str().unwrap()]);
+    args.extend([
+        "--json",
+        json.to_str().unwrap(),
+        "--plot",
+        png.to_str().unwrap(),
+    ]);
     let out = flash(&args);
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
-    let records: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let records: Vec<Value> =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     let png = std::fs::read(&png).unwrap();
     let _ = std::fs::remove_dir_all(&dir);
     (stdout, records, png)
@@ -61,8 +77,18 @@ fn run_tiny(name: &str, extra: &[&str]) -> (String, Vec<Value>, Vec<u8>) {
 
 fn check_records(records: &[Value], workload: &str) {
     assert_eq!(records.len(), 6, "3 models x 2 lengths");
-    let pairs: Vec<(&str, u64)> = records.iter().map(|r| (r["model"].as_str().unwrap(), r["seq_len"].as_u64().unwrap())).collect();
-    let expected = [("transformer++", 16), ("transformer++", 32), ("flash-quad", 16), ("flash-quad", 32), ("flash", 16), ("flash", 32)];
+    let pairs: Vec<(&str, u64)> = records
+        .iter()
+        .map(|r| (r["model"].as_str().unwrap(), r["seq_len"].as_u64().unwrap()))
+        .collect();
+    let expected = [
+        ("transformer++", 16),
+        ("transformer++", 32),
+        ("flash-quad", 16),
+        ("flash-quad", 32),
+        ("flash", 16),
+        ("flash", 32),
+    ];
     assert_eq!(pairs, expected);
     for r in records {
         let t = r["seq_len"].as_u64().unwrap();
@@ -72,7 +98,16 @@ fn check_records(records: &[Value], workload: &str) {
         assert_eq!(r["layers"].as_u64(), Some(layers), "GAU models get 2L");
         assert_eq!(r["workload"], workload);
         assert_eq!(r["reps"].as_u64(), Some(2));
-        for key in ["median_s", "min_s", "xla_compile_s", "our_compile_s", "flops_per_s", "peak_flops_per_s", "peak_fraction"] {
+        for key in [
+            "median_s",
+            "min_s",
+            "xla_compile_s",
+            "our_compile_s",
+            "flops_per_s",
+            "peak_flops_per_s",
+            "peak_fraction",
+            "best_peak_fraction",
+        ] {
             assert!(r[key].as_f64().is_some_and(|v| v > 0.0), "{key} in {r}");
         }
         assert!(r["min_s"].as_f64() <= r["median_s"].as_f64());
@@ -89,13 +124,25 @@ fn check_png(png: &[u8]) {
 #[test]
 fn train_step_bench_writes_table_json_and_png() {
     let (stdout, records, png) = run_tiny("train", &["--train"]);
-    assert!(stdout.contains("peak:") && stdout.contains("flash-quad"), "{stdout}");
+    assert!(
+        stdout.contains("peak:") && stdout.contains("flash-quad"),
+        "{stdout}"
+    );
     check_records(&records, "train");
     for r in &records {
         // The train step donates parameters and AdamW state: XLA reports aliased bytes.
-        assert!(r["memory"]["alias_bytes"].as_i64().is_some_and(|b| b > 0), "{r}");
-        let (flops, formula) = (r["flops"].as_u64().unwrap(), r["formula_flops"].as_u64().unwrap());
-        assert!(flops >= formula, "the counted step {flops} covers three forward passes {formula}");
+        assert!(
+            r["memory"]["alias_bytes"].as_i64().is_some_and(|b| b > 0),
+            "{r}"
+        );
+        let (flops, formula) = (
+            r["flops"].as_u64().unwrap(),
+            r["formula_flops"].as_u64().unwrap(),
+        );
+        assert!(
+            flops >= formula,
+            "the counted step {flops} covers three forward passes {formula}"
+        );
     }
     check_png(&png);
 }
@@ -108,18 +155,52 @@ fn forward_bench_counts_the_closed_form() {
         assert_eq!(r["flops"], r["formula_flops"], "{r}");
     }
     check_png(&png);
+    // --from-json redraws the table and plot without running anything.
+    let dir = temp_dir("replot");
+    let (json, png) = (dir.join("in.json"), dir.join("again.png"));
+    std::fs::write(&json, serde_json::to_string(&records).unwrap()).unwrap();
+    let args = [
+        "bench",
+        "--from-json",
+        json.to_str().unwrap(),
+        "--plot",
+        png.to_str().unwrap(),
+    ];
+    let out = flash(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 7);
+    check_png(&std::fs::read(&png).unwrap());
+    std::fs::write(&json, "{}").unwrap();
+    let e = fails(&["bench", "--from-json", json.to_str().unwrap()]);
+    assert!(e.contains("not a list of bench records"), "{e}");
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn bad_arguments_give_clear_errors() {
-    let base = ["bench", "--width", "32", "--layers", "1", "--peak-size", "0"];
+    let base = [
+        "bench",
+        "--width",
+        "32",
+        "--layers",
+        "1",
+        "--peak-size",
+        "0",
+    ];
     let with = |extra: &[&str]| -> String {
         let mut args = base.to_vec();
         args.extend(extra);
         fails(&args)
     };
     let e = with(&["--models", "flash,gpt"]);
-    assert!(e.contains("unknown model \"gpt\"") && e.contains("flash-quad"), "{e}");
+    assert!(
+        e.contains("unknown model \"gpt\"") && e.contains("flash-quad"),
+        "{e}"
+    );
     let e = with(&["--seq-lens", "0,16"]);
     assert!(e.contains("--seq-lens") && e.contains("at least 1"), "{e}");
     let e = with(&["--seq-lens", "48", "--tokens-per-batch", "64"]);

@@ -24,25 +24,52 @@ fn layer_graph(cfg: &ModelConfig, b: usize, t: usize) -> Graph {
 
 /// The same graph after the pipeline (composites lowered, cleanups run).
 fn lowered(g: Graph) -> Graph {
-    compile(g, &PipelineOptions::default()).expect("compiles").graph
+    compile(g, &PipelineOptions::default())
+        .expect("compiles")
+        .graph
 }
 
 fn small(kind: ModelKind) -> ModelConfig {
-    ModelConfig { shared: 32, chunk: 64, heads: 4, ..ModelConfig::new(kind, 64, 1) }
+    ModelConfig {
+        shared: 32,
+        chunk: 64,
+        heads: 4,
+        ..ModelConfig::new(kind, 64, 1)
+    }
 }
 
 #[test]
 fn single_dot_general_is_two_batch_free_free_contract() {
     let mut g = Graph::new("dot");
     let mut b = Builder::new(&mut g);
-    let lhs = b.param("a", TensorType::new(DType::F32, vec![2, 3, 4, 5])).unwrap();
-    let rhs = b.param("b", TensorType::new(DType::F32, vec![2, 5, 6])).unwrap();
-    let dims = DotDims { lhs_batch: vec![0], rhs_batch: vec![0], lhs_contract: vec![3], rhs_contract: vec![1], out: DType::F32 };
+    let lhs = b
+        .param("a", TensorType::new(DType::F32, vec![2, 3, 4, 5]))
+        .unwrap();
+    let rhs = b
+        .param("b", TensorType::new(DType::F32, vec![2, 5, 6]))
+        .unwrap();
+    let dims = DotDims {
+        lhs_batch: vec![0],
+        rhs_batch: vec![0],
+        lhs_contract: vec![3],
+        rhs_contract: vec![1],
+        out: DType::F32,
+    };
     let y = b.dot_general(lhs, rhs, dims.clone()).unwrap();
     g.outputs = vec![y];
     let expected = 2 * 2 * (3 * 4) * 6 * 5;
-    assert_eq!(dot_general_flops(&[2, 3, 4, 5], &[2, 5, 6], &dims), expected);
-    assert_eq!(graph_cost(&g).unwrap(), Cost { matmul: expected, elementwise: 0, reduce: 0 });
+    assert_eq!(
+        dot_general_flops(&[2, 3, 4, 5], &[2, 5, 6], &dims),
+        expected
+    );
+    assert_eq!(
+        graph_cost(&g).unwrap(),
+        Cost {
+            matmul: expected,
+            elementwise: 0,
+            reduce: 0
+        }
+    );
 }
 
 #[test]
@@ -55,11 +82,18 @@ fn flash_layer_matmuls_equal_the_formula_plus_the_prefix_sum() {
     let prefix = formulas::flash_prefix_sum(&x);
     assert_eq!(prefix, 2 * 8 * 8 * 32 * 128);
     let expected = b as u64 * (formulas::flash_layer(&x) + prefix);
-    assert_eq!(formulas::flash_layer(&x), 2 * 512 * 64 * (3 * 128 + 32) + 2 * 512 * 64 * (32 + 128) + 4 * 512 * 32 * 128);
+    assert_eq!(
+        formulas::flash_layer(&x),
+        2 * 512 * 64 * (3 * 128 + 32) + 2 * 512 * 64 * (32 + 128) + 4 * 512 * 32 * 128
+    );
     let before = graph_cost(&g).unwrap();
     assert_eq!(before.matmul, expected);
     assert!(before.elementwise > 0 && before.reduce > 0, "{before:?}");
-    assert_eq!(graph_cost(&lowered(g)).unwrap().matmul, expected, "the lowered graph costs the same");
+    assert_eq!(
+        graph_cost(&lowered(g)).unwrap().matmul,
+        expected,
+        "the lowered graph costs the same"
+    );
 }
 
 #[test]
@@ -78,9 +112,18 @@ fn gau_layer_matmuls_equal_the_formula() {
     let (b, t) = (2, 96);
     let g = layer_graph(&cfg, b, t);
     let x = LayerDims::of(&cfg, t);
-    assert_eq!(formulas::gau_layer(&x), 2 * 96 * 64 * (3 * 128 + 32) + 2 * 96 * 96 * (32 + 128));
-    assert_eq!(graph_cost(&g).unwrap().matmul, b as u64 * formulas::gau_layer(&x));
-    assert_eq!(graph_cost(&lowered(g)).unwrap().matmul, b as u64 * formulas::gau_layer(&x));
+    assert_eq!(
+        formulas::gau_layer(&x),
+        2 * 96 * 64 * (3 * 128 + 32) + 2 * 96 * 96 * (32 + 128)
+    );
+    assert_eq!(
+        graph_cost(&g).unwrap().matmul,
+        b as u64 * formulas::gau_layer(&x)
+    );
+    assert_eq!(
+        graph_cost(&lowered(g)).unwrap().matmul,
+        b as u64 * formulas::gau_layer(&x)
+    );
 }
 
 #[test]
@@ -89,7 +132,10 @@ fn transformer_pp_layer_matmuls_equal_the_formula() {
     let (b, t) = (2, 40);
     let g = layer_graph(&cfg, b, t);
     let x = LayerDims::of(&cfg, t);
-    assert_eq!(graph_cost(&g).unwrap().matmul, b as u64 * formulas::transformer_pp_layer(&x));
+    assert_eq!(
+        graph_cost(&g).unwrap().matmul,
+        b as u64 * formulas::transformer_pp_layer(&x)
+    );
 }
 
 #[test]
@@ -102,10 +148,17 @@ fn cumsum_is_costed_as_its_auto_lowering() {
     // Matmul strategy (n = 16 <= 256): 2 N n, plus the triangle's compare and convert.
     assert_eq!(cost.matmul, 2 * (4 * 16 * 8) * 16);
     assert_eq!(cost.elementwise, 2 * 16 * 16);
-    let opts = PipelineOptions { cumsum: CumsumStrategy::LogScan, ..PipelineOptions::default() };
+    let opts = PipelineOptions {
+        cumsum: CumsumStrategy::LogScan,
+        ..PipelineOptions::default()
+    };
     let scan = graph_cost(&compile(g, &opts).unwrap().graph).unwrap();
     assert_eq!(scan.matmul, 0);
-    assert_eq!(scan.elementwise, 4 * (4 * 16 * 8), "log2(16) = 4 shifted adds");
+    assert_eq!(
+        scan.elementwise,
+        4 * (4 * 16 * 8),
+        "log2(16) = 4 shifted adds"
+    );
 }
 
 #[test]
@@ -123,10 +176,26 @@ fn reductions_and_elementwise_are_reported_apart() {
 
 #[test]
 fn a_whole_lm_matches_the_closed_form() {
-    for kind in [ModelKind::Flash, ModelKind::FlashQuad, ModelKind::TransformerPlusPlus] {
-        let cfg = ModelConfig { layers: 2, ..small(kind) };
-        let opts = flash::models::BuildOptions { batch: 2, seq_len: 256, mode: flash::models::Mode::Lm, forward: false };
+    for kind in [
+        ModelKind::Flash,
+        ModelKind::FlashQuad,
+        ModelKind::TransformerPlusPlus,
+    ] {
+        let cfg = ModelConfig {
+            layers: 2,
+            ..small(kind)
+        };
+        let opts = flash::models::BuildOptions {
+            batch: 2,
+            seq_len: 256,
+            mode: flash::models::Mode::Lm,
+            forward: false,
+        };
         let g = flash::models::build_lm(&cfg, &opts).unwrap();
-        assert_eq!(graph_cost(&g).unwrap().matmul, 2 * formulas::lm_forward(&cfg, 256), "{kind:?}");
+        assert_eq!(
+            graph_cost(&g).unwrap().matmul,
+            2 * formulas::lm_forward(&cfg, 256),
+            "{kind:?}"
+        );
     }
 }

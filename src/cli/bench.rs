@@ -4,19 +4,23 @@
 //! PNG of latency against length.
 
 use crate::bench::plot::plot_latency;
-use crate::bench::record::table;
+use crate::bench::record::{table, Record};
 use crate::bench::{parse_model, run_bench, BenchOptions, Progress, Stage, Workload};
 use crate::passes::CumsumStrategy;
 use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Arguments of `flash bench`.
 #[derive(Debug, Args)]
 pub struct BenchArgs {
     /// Models, comma-separated: transformer, transformer++, flash-quad, flash.
-    #[arg(long, value_delimiter = ',', default_value = "transformer++,flash-quad,flash")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "transformer++,flash-quad,flash"
+    )]
     pub models: Vec<String>,
     /// Sequence lengths, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "512,1024,2048,4096,8192")]
@@ -60,6 +64,10 @@ pub struct BenchArgs {
     /// Draw latency against sequence length as a PNG here.
     #[arg(long, value_name = "OUT.png")]
     pub plot: Option<PathBuf>,
+    /// Do not run anything: read the records of an earlier `--json` file, print their table
+    /// and draw `--plot` from them.
+    #[arg(long, value_name = "IN.json")]
+    pub from_json: Option<PathBuf>,
     /// Write each program's StableHLO into this folder (`MODEL-T.WORKLOAD.mlir`).
     #[arg(long, value_name = "DIR")]
     pub dump_mlir: Option<PathBuf>,
@@ -68,13 +76,21 @@ pub struct BenchArgs {
 impl BenchArgs {
     /// The benchmark the arguments describe (checked).
     pub fn options(&self) -> anyhow::Result<BenchOptions> {
-        let models = self.models.iter().map(|m| parse_model(m)).collect::<Result<Vec<_>, _>>()?;
+        let models = self
+            .models
+            .iter()
+            .map(|m| parse_model(m))
+            .collect::<Result<Vec<_>, _>>()?;
         let cumsum: CumsumStrategy = self.cumsum.parse().context("--cumsum")?;
         let opts = BenchOptions {
             models,
             seq_lens: self.seq_lens.clone(),
             tokens_per_batch: self.tokens_per_batch,
-            workload: if self.forward { Workload::Forward } else { Workload::Train },
+            workload: if self.forward {
+                Workload::Forward
+            } else {
+                Workload::Train
+            },
             width: self.width,
             layers: self.layers,
             reps: self.reps,
@@ -91,6 +107,9 @@ impl BenchArgs {
 
 /// Runs `flash bench`.
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
+    if let Some(path) = &args.from_json {
+        return replot(path, &args);
+    }
     let opts = args.options()?;
     if let Some(dir) = &opts.dump_mlir {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
@@ -106,15 +125,33 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     let report = report?;
     if let Some(peak) = &report.peak {
         let gflops = peak.flops_per_s() / 1e9;
-        println!("peak: {gflops:.1} GFLOP/s ({n}^3 f32 matmul on {})", client.platform_name(), n = peak.size);
+        println!(
+            "peak: {gflops:.1} GFLOP/s ({n}^3 f32 matmul on {})",
+            client.platform_name(),
+            n = peak.size
+        );
     }
     print!("{}", table(&report.records));
     if let Some(path) = &args.json {
         let text = serde_json::to_string_pretty(&report.records)?;
-        std::fs::write(path, text + "\n").with_context(|| format!("cannot write {}", path.display()))?;
+        std::fs::write(path, text + "\n")
+            .with_context(|| format!("cannot write {}", path.display()))?;
     }
     if let Some(path) = &args.plot {
         plot_latency(&report.records, path)?;
+    }
+    Ok(())
+}
+
+/// `--from-json`: the table and plot of saved records.
+fn replot(path: &Path, args: &BenchArgs) -> anyhow::Result<()> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let records: Vec<Record> = serde_json::from_str(&text)
+        .with_context(|| format!("{}: not a list of bench records", path.display()))?;
+    print!("{}", table(&records));
+    if let Some(out) = &args.plot {
+        plot_latency(&records, out)?;
     }
     Ok(())
 }
@@ -123,11 +160,18 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
 fn show(bar: &ProgressBar, p: Progress) {
     match p {
         Progress::Peak => bar.set_message("measuring the matmul peak"),
-        Progress::Case { model, seq_len, stage, .. } => {
+        Progress::Case {
+            model,
+            seq_len,
+            stage,
+            ..
+        } => {
             let name = model.name();
             match stage {
                 Stage::Compiling => bar.set_message(format!("{name} T={seq_len}: compiling")),
-                Stage::Ran { run, total } => bar.set_message(format!("{name} T={seq_len}: run {run}/{total}")),
+                Stage::Ran { run, total } => {
+                    bar.set_message(format!("{name} T={seq_len}: run {run}/{total}"))
+                }
                 Stage::Done => bar.inc(1),
             }
         }

@@ -1,0 +1,189 @@
+//! Benchmarks of whole models on a PJRT plugin, as in the paper's Figures 5(a) and 6(a):
+//! step latency of Transformer++, FLASH-Quad and FLASH across context lengths at a constant
+//! number of tokens per batch.
+//!
+//! For each model and length, [`run_bench`] builds and compiles the program once
+//! ([`program`]), lets XLA compile it, uploads random inputs once, warms up and times the
+//! executions ([`measure`]), and reports FLOPs from the cost model ([`crate::cost`]) over the
+//! compiled graph, the achieved FLOP/s against a dense-matmul peak measured in the same run on
+//! the same plugin, and XLA's memory plan ([`record`]). [`plot`] draws latency against length.
+//!
+//! The peak is sampled before the first case, between cases and after the last, and the best
+//! sample counts: on a shared machine a single sample can be slowed by other load, which would
+//! inflate every fraction of it. FLOP/s count matmul FLOPs (model FLOPs, as in the paper);
+//! the elementwise and reduction FLOPs are reported beside them.
+//!
+//! ```no_run
+//! # fn main() -> Result<(), flash::bench::BenchError> {
+//! use flash::bench::{run_bench, BenchOptions, Workload};
+//! let client = flash::runtime::shared_client(None)?;
+//! let opts = BenchOptions { workload: Workload::Forward, seq_lens: vec![512, 1024], ..BenchOptions::default() };
+//! let report = run_bench(&client, &opts, &mut |_| {})?;
+//! print!("{}", flash::bench::record::table(&report.records));
+//! # Ok(()) }
+//! ```
+
+pub mod error;
+pub mod measure;
+pub mod options;
+pub mod plot;
+pub mod program;
+pub mod record;
+
+pub use error::BenchError;
+pub use measure::Peak;
+pub use options::{bench_config, parse_model, BenchOptions, Workload};
+pub use record::Record;
+
+use crate::config::ModelKind;
+use crate::runtime::Client;
+use measure::{measure, measure_peak, Runs};
+
+/// What [`run_bench`] reports as it goes, for a progress display.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Progress {
+    /// Measuring the dense-matmul peak.
+    Peak,
+    /// Case `index` of `total` (0-based) is at `stage`.
+    Case {
+        /// Case number.
+        index: usize,
+        /// Number of cases.
+        total: usize,
+        /// The model.
+        model: ModelKind,
+        /// The sequence length.
+        seq_len: usize,
+        /// What it is doing.
+        stage: Stage,
+    },
+}
+
+/// Where one case is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// Building the graph and compiling it (our side, then XLA).
+    Compiling,
+    /// Execution `run` of `total` (warm-up included) finished.
+    Ran {
+        /// Executions done.
+        run: usize,
+        /// Executions in all.
+        total: usize,
+    },
+    /// The case is finished.
+    Done,
+}
+
+/// Everything one benchmark run measured.
+#[derive(Clone, Debug)]
+pub struct BenchReport {
+    /// The dense-matmul peak (the best of samples taken before, between and after the
+    /// cases), unless skipped.
+    pub peak: Option<Peak>,
+    /// One record per model and length, models outermost.
+    pub records: Vec<Record>,
+}
+
+/// Runs the benchmark `opts` on `client`, calling `progress` as it goes.
+pub fn run_bench(
+    client: &Client,
+    opts: &BenchOptions,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<BenchReport, BenchError> {
+    opts.validate()?;
+    for &kind in &opts.models {
+        bench_config(kind, opts.width, opts.layers, opts.max_len())?;
+    }
+    let mut peak = None;
+    let cases: Vec<(ModelKind, usize)> = opts
+        .models
+        .iter()
+        .flat_map(|&m| opts.seq_lens.iter().map(move |&t| (m, t)))
+        .collect();
+    let mut records = Vec::with_capacity(cases.len());
+    for (index, &(model, seq_len)) in cases.iter().enumerate() {
+        refresh_peak(client, opts.peak_size, &mut peak, progress)?;
+        let mut report = |stage| {
+            progress(Progress::Case {
+                index,
+                total: cases.len(),
+                model,
+                seq_len,
+                stage,
+            })
+        };
+        records.push(run_case(client, opts, model, seq_len, &mut report)?);
+        report(Stage::Done);
+    }
+    refresh_peak(client, opts.peak_size, &mut peak, progress)?;
+    if let Some(p) = &peak {
+        records.iter_mut().for_each(|r| r.set_peak(p));
+    }
+    Ok(BenchReport { peak, records })
+}
+
+/// Measures the matmul peak again (unless `size` is 0) and keeps the faster of it and `peak`.
+/// Sampling it between the cases makes the best figure robust to other load on the machine.
+fn refresh_peak(
+    client: &Client,
+    size: usize,
+    peak: &mut Option<Peak>,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<(), BenchError> {
+    if size == 0 {
+        return Ok(());
+    }
+    progress(Progress::Peak);
+    let now = measure_peak(client, size, if peak.is_some() { 2 } else { 5 })?;
+    if peak.is_none_or(|p| now.best < p.best) {
+        *peak = Some(now);
+    }
+    Ok(())
+}
+
+/// Builds, compiles and times one model at one length.
+fn run_case(
+    client: &Client,
+    opts: &BenchOptions,
+    model: ModelKind,
+    seq_len: usize,
+    report: &mut dyn FnMut(Stage),
+) -> Result<Record, BenchError> {
+    report(Stage::Compiling);
+    let prepared = program::prepare(model, seq_len, opts)?;
+    if let Some(dir) = &opts.dump_mlir {
+        let path = dir.join(format!(
+            "{}-{seq_len}.{}.mlir",
+            model.name(),
+            opts.workload.name()
+        ));
+        std::fs::write(&path, &prepared.program.mlir)
+            .map_err(|source| BenchError::Write { path, source })?;
+    }
+    let inputs = program::inputs(
+        &prepared.program.graph,
+        &prepared.specs,
+        prepared.cfg.vocab,
+        opts.seed,
+    );
+    let runs = Runs {
+        warmup: opts.warmup,
+        reps: opts.reps,
+        on_run: &mut |run, total| report(Stage::Ran { run, total }),
+    };
+    let graph = &prepared.program.graph;
+    let measured = measure(
+        client,
+        &prepared.program.mlir,
+        &inputs,
+        &graph.aliases,
+        runs,
+    )?;
+    Ok(Record::new(
+        &prepared,
+        &measured,
+        opts.workload,
+        client.platform_name(),
+    ))
+}

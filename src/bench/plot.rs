@@ -1,0 +1,127 @@
+//! Step latency against context length as a PNG (the paper's Figures 5(a)/6(a)): one line
+//! with markers per model, the length on a log2 axis, the median step time (seconds, or
+//! milliseconds when every median is below one) from zero. Drawn with plotters' bitmap
+//! backend and the training plot's font-free text backend
+//! ([`crate::train::plot::text::TextBackend`]).
+
+use super::error::BenchError;
+use super::record::Record;
+use crate::train::plot::text::TextBackend;
+use plotters::prelude::*;
+use std::path::Path;
+
+/// The line colours, cycled per model.
+const COLOURS: [RGBColor; 5] = [
+    RGBColor(31, 119, 180),
+    RGBColor(230, 100, 20),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+];
+
+/// One line: a model's `(log2 T, median time in the plot's unit)` points in record order.
+struct Series {
+    name: String,
+    points: Vec<(f64, f64)>,
+}
+
+/// Draws the median step time of each model of `records` against sequence length into a
+/// PNG at `path`.
+pub fn plot_latency(records: &[Record], path: &Path) -> Result<(), BenchError> {
+    if records.is_empty() {
+        return Err(BenchError::Plot("no records to plot".into()));
+    }
+    draw(records, path).map_err(BenchError::Plot)
+}
+
+/// The time unit of the y axis: seconds when the slowest median is at least one, else
+/// milliseconds. Returns (name, factor from seconds).
+fn unit(records: &[Record]) -> (&'static str, f64) {
+    if records.iter().any(|r| r.median_s >= 1.0) {
+        ("s", 1.0)
+    } else {
+        ("ms", 1e3)
+    }
+}
+
+/// Groups `records` by model, in first-seen order, times scaled by `factor`.
+fn series(records: &[Record], factor: f64) -> Vec<Series> {
+    let mut out: Vec<Series> = Vec::new();
+    for r in records {
+        let point = ((r.seq_len as f64).log2(), r.median_s * factor);
+        match out.iter_mut().find(|s| s.name == r.model) {
+            Some(s) => s.points.push(point),
+            None => out.push(Series {
+                name: r.model.clone(),
+                points: vec![point],
+            }),
+        }
+    }
+    out
+}
+
+fn draw(records: &[Record], file: &Path) -> Result<(), String> {
+    let (unit, factor) = unit(records);
+    let lines = series(records, factor);
+    let xs = records.iter().map(|r| (r.seq_len as f64).log2());
+    let (x_lo, x_hi) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
+        (lo.min(x), hi.max(x))
+    });
+    let y_hi = records
+        .iter()
+        .map(|r| r.median_s * factor)
+        .fold(0.0, f64::max)
+        .max(1e-3)
+        * 1.08;
+    let first = &records[0];
+    let title = format!(
+        "{} step latency, {} tokens/batch, d={} ({})",
+        first.workload,
+        first.batch * first.seq_len,
+        first.width,
+        first.platform
+    );
+    let root = TextBackend {
+        inner: BitMapBackend::new(file, (900, 560)),
+    }
+    .into_drawing_area();
+    let e = |e: DrawingAreaErrorKind<_>| e.to_string();
+    root.fill(&WHITE).map_err(e)?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 20))
+        .margin(16)
+        .x_label_area_size(40)
+        .y_label_area_size(64)
+        .build_cartesian_2d((x_lo - 0.25)..(x_hi + 0.25), 0.0..y_hi)
+        .map_err(e)?;
+    chart
+        .configure_mesh()
+        .x_labels(((x_hi - x_lo) as usize + 1).max(2))
+        .x_label_formatter(&|x| format!("{}", 2f64.powf(x.round()) as u64))
+        .x_desc("context length (tokens)")
+        .y_desc(format!("median step time ({unit})"))
+        .y_label_formatter(&|y| format!("{y:.2}"))
+        .draw()
+        .map_err(e)?;
+    for (i, s) in lines.iter().enumerate() {
+        let colour = COLOURS[i % COLOURS.len()];
+        chart
+            .draw_series(LineSeries::new(s.points.clone(), colour.stroke_width(2)))
+            .map_err(e)?;
+        chart
+            .draw_series(s.points.iter().map(|&p| Circle::new(p, 4, colour.filled())))
+            .map_err(e)?
+            .label(s.name.clone())
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2))
+            });
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE)
+        .border_style(BLACK)
+        .draw()
+        .map_err(e)?;
+    root.present().map_err(e)
+}
