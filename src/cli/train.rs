@@ -74,6 +74,10 @@ pub struct TrainArgs {
     /// Clip the gradients' global norm to this (0: off) [default: 1.0].
     #[arg(long, allow_negative_numbers = true)]
     pub clip: Option<f64>,
+    /// Stop after this many minutes of training (evaluating and checkpointing first); the
+    /// learning-rate schedule still spans --steps.
+    #[arg(long, value_name = "MINUTES")]
+    pub time_limit: Option<f64>,
     /// AdamW's epsilon, added to sqrt(v_hat) [default: 1e-12].
     #[arg(long, allow_negative_numbers = true)]
     pub adam_eps: Option<f64>,
@@ -188,6 +192,9 @@ fn check_resumed_flags(a: &TrainArgs, s: &RunSettings) -> anyhow::Result<()> {
 
 /// The run the flags describe (loading and checking the checkpoint on `--resume`).
 fn run_spec(a: &TrainArgs) -> anyhow::Result<RunSpec> {
+    if a.time_limit.is_some_and(|m| !(m > 0.0 && m.is_finite())) {
+        bail!("--time-limit must be a positive number of minutes");
+    }
     let model = model_from_flags(&a.model)?;
     let (config, model_name, settings, resume, out) = match &a.resume {
         Some(dir) => {
@@ -233,6 +240,7 @@ fn run_spec(a: &TrainArgs) -> anyhow::Result<RunSpec> {
         overwrite: a.overwrite,
         plugin: a.plugin.clone(),
         pipeline,
+        time_limit: a.time_limit.map(|m| Duration::from_secs_f64(m * 60.0)),
     })
 }
 

@@ -55,6 +55,8 @@ pub struct RunSpec {
     pub plugin: Option<String>,
     /// Our compiler's pipeline options.
     pub pipeline: PipelineOptions,
+    /// Stop (with a final evaluation and checkpoint) once training has taken this long.
+    pub time_limit: Option<Duration>,
 }
 
 /// One step, as reported to an [`Observer`].
@@ -223,6 +225,8 @@ pub fn run_training(spec: &RunSpec, obs: &mut dyn Observer) -> Result<RunSummary
         compile_time: run.trainer.compile_time,
     };
     let mut total_time = Duration::ZERO;
+    let began_training = Instant::now();
+    let mut last_step = spec.steps;
     for k in start..spec.steps {
         let tokens = train_batch(&data, spec.settings.seed, k, t.batch, t.seq_len);
         let began = Instant::now();
@@ -236,11 +240,16 @@ pub fn run_training(spec: &RunSpec, obs: &mut dyn Observer) -> Result<RunSummary
             summary.first_loss = f64::from(loss);
         }
         summary.last_loss = f64::from(loss);
-        let val_bpb = run.after_step(k, loss, dt, obs)?;
+        let out_of_time = spec.time_limit.is_some_and(|limit| began_training.elapsed() >= limit);
+        let val_bpb = run.after_step(k, loss, dt, out_of_time, obs)?;
         summary.val_bpb = val_bpb.or(summary.val_bpb);
+        if out_of_time {
+            last_step = k + 1;
+            break;
+        }
     }
-    summary.step = spec.steps;
-    summary.step_time = total_time / (spec.steps - start).max(1) as u32;
+    summary.step = last_step;
+    summary.step_time = total_time / (last_step - start).max(1) as u32;
     plot_losses(&read_metrics(&metrics_path)?, &spec.out.join(PLOT_FILE))?;
     Ok(summary)
 }
@@ -274,6 +283,7 @@ impl Loop<'_> {
         k: u64,
         loss: f32,
         dt: Duration,
+        last: bool,
         obs: &mut dyn Observer,
     ) -> Result<Option<f64>, TrainError> {
         let (spec, t) = (self.spec, &self.spec.settings.train);
@@ -290,8 +300,9 @@ impl Loop<'_> {
         self.window.loss_sum += f64::from(loss);
         self.window.steps += 1;
         self.window.time += dt;
-        let eval =
-            done == spec.steps || (spec.eval_every > 0 && done.is_multiple_of(spec.eval_every));
+        let eval = last
+            || done == spec.steps
+            || (spec.eval_every > 0 && done.is_multiple_of(spec.eval_every));
         if !eval && !done.is_multiple_of(spec.log_every) {
             return Ok(None);
         }
