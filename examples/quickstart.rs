@@ -13,8 +13,13 @@ fn main() -> anyhow::Result<()> {
     let graph = ctx.finish(&[y])?;
     let program = compiler::compile(graph, &PipelineOptions::default())?;
     let client = flash::runtime::shared_client(None)?; // FLASH_PJRT_PLUGIN or the CPU plugin
-    let inputs: Vec<HostTensor> =
-        program.graph.params().iter().enumerate().map(|(i, &p)| HostTensor::random(program.graph.ty(p).clone(), i as u64, 0)).collect();
+    let inputs: Vec<HostTensor> = program
+        .graph
+        .params()
+        .iter()
+        .enumerate()
+        .map(|(i, &p)| HostTensor::random(program.graph.ty(p).clone(), i as u64, 0))
+        .collect();
     let outputs = exec::run_mlir(&client, &program.mlir, &inputs)?;
     println!("{}\nsoftmax rows: {:?}", program.mlir, outputs[0].to_f64());
     Ok(())

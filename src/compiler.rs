@@ -47,5 +47,10 @@ pub fn compile(g: Graph, opts: &PipelineOptions) -> Result<Program, CompileError
     let (graph, report) = run_pipeline(g, opts)?;
     let start = Instant::now();
     let mlir = emit(&graph)?;
-    Ok(Program { graph, mlir, report, emit_time: start.elapsed() })
+    Ok(Program {
+        graph,
+        mlir,
+        report,
+        emit_time: start.elapsed(),
+    })
 }

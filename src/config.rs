@@ -233,7 +233,10 @@ pub enum ConfigError {
 }
 
 fn field(field: &'static str, message: impl Into<String>) -> ConfigError {
-    ConfigError::Field { field, message: message.into() }
+    ConfigError::Field {
+        field,
+        message: message.into(),
+    }
 }
 
 impl ModelConfig {
@@ -275,18 +278,41 @@ impl ModelConfig {
                 return Err(field(name, "must be at least 1"));
             }
         }
-        let is_transformer = matches!(self.kind, ModelKind::Transformer | ModelKind::TransformerPlusPlus);
+        let is_transformer = matches!(
+            self.kind,
+            ModelKind::Transformer | ModelKind::TransformerPlusPlus
+        );
         if is_transformer && !self.width.is_multiple_of(self.heads) {
-            return Err(field("heads", format!("width {} is not divisible by {} heads", self.width, self.heads)));
+            return Err(field(
+                "heads",
+                format!(
+                    "width {} is not divisible by {} heads",
+                    self.width, self.heads
+                ),
+            ));
         }
-        if self.kind == ModelKind::TransformerPlusPlus && !(self.width / self.heads).is_multiple_of(2) {
-            return Err(field("heads", format!("RoPE needs an even head width, got {}", self.width / self.heads)));
+        if self.kind == ModelKind::TransformerPlusPlus
+            && !(self.width / self.heads).is_multiple_of(2)
+        {
+            return Err(field(
+                "heads",
+                format!(
+                    "RoPE needs an even head width, got {}",
+                    self.width / self.heads
+                ),
+            ));
         }
         if !is_transformer && !self.shared.is_multiple_of(2) {
-            return Err(field("shared", format!("RoPE needs an even shared width, got {}", self.shared)));
+            return Err(field(
+                "shared",
+                format!("RoPE needs an even shared width, got {}", self.shared),
+            ));
         }
         if self.kind == ModelKind::Flash && self.rel_pos_bias {
-            return Err(field("rel_pos_bias", "is only available for flash-quad (the chunked attention has no bias input)"));
+            return Err(field(
+                "rel_pos_bias",
+                "is only available for flash-quad (the chunked attention has no bias input)",
+            ));
         }
         Ok(())
     }
@@ -315,15 +341,23 @@ impl ModelConfig {
     /// Reads a config from a `.toml` or `.json` file and validates it.
     pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| ConfigError::File { path: shown.clone(), message: e.to_string() })?;
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::File {
+            path: shown.clone(),
+            message: e.to_string(),
+        })?;
         let parsed: Result<ModelConfig, String> = match path.extension().and_then(|e| e.to_str()) {
             Some("json") => serde_json::from_str(&text).map_err(|e| e.to_string()),
             Some("toml") => toml::from_str(&text).map_err(|e| e.to_string()),
             _ => Err("config files must end in .toml or .json".to_string()),
         };
-        let cfg = parsed.map_err(|message| ConfigError::File { path: shown.clone(), message })?;
-        cfg.validate().map_err(|e| ConfigError::File { path: shown, message: e.to_string() })?;
+        let cfg = parsed.map_err(|message| ConfigError::File {
+            path: shown.clone(),
+            message,
+        })?;
+        cfg.validate().map_err(|e| ConfigError::File {
+            path: shown,
+            message: e.to_string(),
+        })?;
         Ok(cfg)
     }
 
@@ -333,7 +367,10 @@ impl ModelConfig {
             .iter()
             .find(|(n, _)| *n == name)
             .map(|(_, make)| make())
-            .ok_or_else(|| ConfigError::UnknownPreset { name: name.to_string(), known: preset_names().join(", ") })
+            .ok_or_else(|| ConfigError::UnknownPreset {
+                name: name.to_string(),
+                known: preset_names().join(", "),
+            })
     }
 }
 
@@ -343,11 +380,15 @@ type PresetFn = fn() -> ModelConfig;
 const PRESETS: &[(&str, PresetFn)] = &[
     ("flash-tiny", || tiny(ModelKind::Flash, 4)),
     ("flash-quad-tiny", || tiny(ModelKind::FlashQuad, 4)),
-    ("transformer++-tiny", || tiny(ModelKind::TransformerPlusPlus, 2)),
+    ("transformer++-tiny", || {
+        tiny(ModelKind::TransformerPlusPlus, 2)
+    }),
     ("transformer-tiny", || tiny(ModelKind::Transformer, 2)),
     ("flash-base", || base(ModelKind::Flash, 24)),
     ("flash-quad-base", || base(ModelKind::FlashQuad, 24)),
-    ("transformer++-base", || base(ModelKind::TransformerPlusPlus, 12)),
+    ("transformer++-base", || {
+        base(ModelKind::TransformerPlusPlus, 12)
+    }),
 ];
 
 /// The names of every preset.
@@ -356,9 +397,21 @@ pub fn preset_names() -> Vec<&'static str> {
 }
 
 fn tiny(kind: ModelKind, layers: usize) -> ModelConfig {
-    ModelConfig { shared: 64, chunk: 64, heads: 4, max_len: 2048, ..ModelConfig::new(kind, 128, layers) }
+    ModelConfig {
+        shared: 64,
+        chunk: 64,
+        heads: 4,
+        max_len: 2048,
+        ..ModelConfig::new(kind, 128, layers)
+    }
 }
 
 fn base(kind: ModelKind, layers: usize) -> ModelConfig {
-    ModelConfig { shared: 128, chunk: 256, heads: 12, expansion: 1536, ..ModelConfig::new(kind, 768, layers) }
+    ModelConfig {
+        shared: 128,
+        chunk: 256,
+        heads: 12,
+        expansion: 1536,
+        ..ModelConfig::new(kind, 768, layers)
+    }
 }

@@ -42,9 +42,13 @@ pub fn to_host_data(t: &HostTensor) -> Result<HostData, RuntimeError> {
 
 /// Runtime host data to a host tensor.
 pub fn from_host_data(h: HostData) -> Result<HostTensor, RuntimeError> {
-    let dtype = dtype_of(h.ty).ok_or(RuntimeError::UnsupportedElementType { raw: h.ty.to_raw() })?;
+    let dtype =
+        dtype_of(h.ty).ok_or(RuntimeError::UnsupportedElementType { raw: h.ty.to_raw() })?;
     let shape = h.dims.iter().map(|&d| d as usize).collect::<Vec<_>>();
-    Ok(HostTensor { ty: TensorType::new(dtype, shape), bytes: h.bytes })
+    Ok(HostTensor {
+        ty: TensorType::new(dtype, shape),
+        bytes: h.bytes,
+    })
 }
 
 /// A compiled program and how long XLA took to compile it.
@@ -59,22 +63,36 @@ pub struct Compiled {
 pub fn compile(client: &Client, mlir: &str) -> Result<Compiled, RuntimeError> {
     let start = Instant::now();
     let executable = client.compile(mlir)?;
-    Ok(Compiled { executable, compile_time: start.elapsed() })
+    Ok(Compiled {
+        executable,
+        compile_time: start.elapsed(),
+    })
 }
 
 /// Uploads `inputs`, runs `exe` once on the default device and downloads every output.
-pub fn execute(client: &Client, exe: &LoadedExecutable, inputs: &[HostTensor]) -> Result<Vec<HostTensor>, RuntimeError> {
+pub fn execute(
+    client: &Client,
+    exe: &LoadedExecutable,
+    inputs: &[HostTensor],
+) -> Result<Vec<HostTensor>, RuntimeError> {
     let device = client.default_device()?;
     let buffers = inputs
         .iter()
         .map(|t| client.upload(&to_host_data(t)?, device))
         .collect::<Result<Vec<_>, _>>()?;
     let refs: Vec<_> = buffers.iter().collect();
-    exe.execute(&refs)?.iter().map(|b| from_host_data(b.to_host()?)).collect()
+    exe.execute(&refs)?
+        .iter()
+        .map(|b| from_host_data(b.to_host()?))
+        .collect()
 }
 
 /// Compiles and runs `mlir` once.
-pub fn run_mlir(client: &Client, mlir: &str, inputs: &[HostTensor]) -> Result<Vec<HostTensor>, RuntimeError> {
+pub fn run_mlir(
+    client: &Client,
+    mlir: &str,
+    inputs: &[HostTensor],
+) -> Result<Vec<HostTensor>, RuntimeError> {
     let compiled = compile(client, mlir)?;
     execute(client, &compiled.executable, inputs)
 }

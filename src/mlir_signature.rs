@@ -48,9 +48,17 @@ pub fn parse_signature(text: &str) -> Result<Signature, SignatureError> {
     let args = split_top_level(&text[open + 1..close], ',')
         .into_iter()
         .filter(|a| !a.trim().is_empty())
-        .map(|a| parse_argument(a).map_err(|m| SignatureError { line: line_of(open), message: m }))
+        .map(|a| {
+            parse_argument(a).map_err(|m| SignatureError {
+                line: line_of(open),
+                message: m,
+            })
+        })
         .collect::<Result<Vec<_>, _>>()?;
-    let results = parse_results(&text[close + 1..]).map_err(|m| SignatureError { line: line_of(close), message: m })?;
+    let results = parse_results(&text[close + 1..]).map_err(|m| SignatureError {
+        line: line_of(close),
+        message: m,
+    })?;
     Ok(Signature { args, results })
 }
 
@@ -95,7 +103,9 @@ fn split_top_level(s: &str, sep: char) -> Vec<&str> {
 }
 
 fn parse_argument(arg: &str) -> Result<Argument, String> {
-    let colon = arg.find(':').ok_or_else(|| format!("argument `{}` has no type", arg.trim()))?;
+    let colon = arg
+        .find(':')
+        .ok_or_else(|| format!("argument `{}` has no type", arg.trim()))?;
     let rest = arg[colon + 1..].trim_start();
     let ty_end = rest.find('>').map(|i| i + 1).unwrap_or(rest.len());
     let ty = parse_tensor_type(&rest[..ty_end])?;
@@ -148,11 +158,18 @@ pub fn parse_tensor_type(s: &str) -> Result<TensorType, String> {
         "i32" => DType::I32,
         "i64" => DType::I64,
         "i1" => DType::Bool,
-        other => return Err(format!("element type `{other}` is not supported (f32, f64, bf16, f16, i32, i64, i1)")),
+        other => {
+            return Err(format!(
+                "element type `{other}` is not supported (f32, f64, bf16, f16, i32, i64, i1)"
+            ))
+        }
     };
     let shape = parts
         .iter()
-        .map(|d| d.parse::<usize>().map_err(|_| format!("dimension `{d}` in `{}` is not static", s.trim())))
+        .map(|d| {
+            d.parse::<usize>()
+                .map_err(|_| format!("dimension `{d}` in `{}` is not static", s.trim()))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(TensorType::new(dtype, shape))
 }

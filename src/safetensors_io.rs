@@ -91,18 +91,31 @@ fn from_st_dtype(d: Dtype) -> Option<DType> {
 
 /// Reads every tensor of a safetensors file.
 pub fn read_tensors(path: &Path) -> Result<NamedTensors, TensorFileError> {
-    let bytes = std::fs::read(path).map_err(|source| TensorFileError::Io { path: path.into(), source })?;
-    let st = safetensors::SafeTensors::deserialize(&bytes)
-        .map_err(|e| TensorFileError::Format { path: path.into(), message: e.to_string() })?;
+    let bytes = std::fs::read(path).map_err(|source| TensorFileError::Io {
+        path: path.into(),
+        source,
+    })?;
+    let st =
+        safetensors::SafeTensors::deserialize(&bytes).map_err(|e| TensorFileError::Format {
+            path: path.into(),
+            message: e.to_string(),
+        })?;
     let mut out = Vec::new();
     for (name, view) in st.tensors() {
-        let dtype = from_st_dtype(view.dtype()).ok_or_else(|| TensorFileError::UnsupportedDtype {
-            path: path.into(),
-            name: name.clone(),
-            dtype: format!("{:?}", view.dtype()),
-        })?;
+        let dtype =
+            from_st_dtype(view.dtype()).ok_or_else(|| TensorFileError::UnsupportedDtype {
+                path: path.into(),
+                name: name.clone(),
+                dtype: format!("{:?}", view.dtype()),
+            })?;
         let ty = TensorType::new(dtype, view.shape().to_vec());
-        out.push((name, HostTensor { ty, bytes: view.data().to_vec() }));
+        out.push((
+            name,
+            HostTensor {
+                ty,
+                bytes: view.data().to_vec(),
+            },
+        ));
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(out)
@@ -114,23 +127,34 @@ pub fn write_tensors(
     tensors: &[(String, HostTensor)],
     metadata: Option<std::collections::HashMap<String, String>>,
 ) -> Result<(), TensorFileError> {
-    let io = |source| TensorFileError::Io { path: path.into(), source };
+    let io = |source| TensorFileError::Io {
+        path: path.into(),
+        source,
+    };
     let views = tensors
         .iter()
         .map(|(n, t)| {
             TensorView::new(to_st_dtype(t.ty.dtype), t.ty.shape.clone(), &t.bytes)
                 .map(|v| (n.clone(), v))
-                .map_err(|e| TensorFileError::Format { path: path.into(), message: e.to_string() })
+                .map_err(|e| TensorFileError::Format {
+                    path: path.into(),
+                    message: e.to_string(),
+                })
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let bytes = safetensors::serialize(views, &metadata)
-        .map_err(|e| TensorFileError::Format { path: path.into(), message: e.to_string() })?;
+    let bytes = safetensors::serialize(views, &metadata).map_err(|e| TensorFileError::Format {
+        path: path.into(),
+        message: e.to_string(),
+    })?;
     write_atomically(path, &bytes).map_err(io)
 }
 
 /// Writes `bytes` to a temporary sibling of `path`, then renames it over `path`.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let tmp = path.with_file_name(format!(".{file_name}.tmp{}", std::process::id()));
     let result = std::fs::write(&tmp, bytes).and_then(|_| std::fs::rename(&tmp, path));
     if result.is_err() {
@@ -147,13 +171,23 @@ pub fn take_input(
     names: &[String],
     expected: &TensorType,
 ) -> Result<HostTensor, TensorFileError> {
-    let found = names.iter().find_map(|n| tensors.iter().find(|(k, _)| k == n));
+    let found = names
+        .iter()
+        .find_map(|n| tensors.iter().find(|(k, _)| k == n));
     let Some((name, t)) = found else {
         let available: Vec<&str> = tensors.iter().map(|(k, _)| k.as_str()).collect();
         return Err(TensorFileError::Missing {
             path: path.into(),
-            name: names.iter().map(|n| format!("{n:?}")).collect::<Vec<_>>().join(" or "),
-            available: if available.is_empty() { "nothing".into() } else { available.join(", ") },
+            name: names
+                .iter()
+                .map(|n| format!("{n:?}"))
+                .collect::<Vec<_>>()
+                .join(" or "),
+            available: if available.is_empty() {
+                "nothing".into()
+            } else {
+                available.join(", ")
+            },
         });
     };
     if &t.ty != expected {

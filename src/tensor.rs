@@ -29,7 +29,10 @@ impl HostTensor {
     /// The elements as `f64` values.
     pub fn to_f64(&self) -> Vec<f64> {
         let size = self.ty.dtype.size_bytes();
-        self.bytes.chunks_exact(size).map(|c| read_element(c, self.ty.dtype)).collect()
+        self.bytes
+            .chunks_exact(size)
+            .map(|c| read_element(c, self.ty.dtype))
+            .collect()
     }
 
     /// Seeded random values: standard normal for floats, uniform in `[0, int_high)` for
@@ -40,7 +43,9 @@ impl HostTensor {
         let values: Vec<f64> = match ty.dtype {
             d if d.is_float() => (0..n).map(|_| StandardNormal.sample(&mut rng)).collect(),
             DType::Bool => (0..n).map(|_| rng.gen_range(0..2) as f64).collect(),
-            _ => (0..n).map(|_| rng.gen_range(0..int_high.max(1)) as f64).collect(),
+            _ => (0..n)
+                .map(|_| rng.gen_range(0..int_high.max(1)) as f64)
+                .collect(),
         };
         HostTensor::from_f64(ty, &values)
     }

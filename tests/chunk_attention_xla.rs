@@ -14,13 +14,21 @@ const S: usize = 4;
 const E: usize = 6;
 
 fn attrs(chunk: usize, causal: bool) -> ChunkAttention {
-    ChunkAttention { chunk, causal, linear_norm: LinearNorm::Mean, score: ScoreFn::Relu2 }
+    ChunkAttention {
+        chunk,
+        causal,
+        linear_norm: LinearNorm::Mean,
+        score: ScoreFn::Relu2,
+    }
 }
 
 /// A graph computing chunk attention of five parameters `qq, kq, ql, kl, v`.
 fn attention_graph(t: usize, a: ChunkAttention, dtype: DType) -> Graph {
     let ctx = Ctx::new("main");
-    let qk: Vec<Tensor> = ["qq", "kq", "ql", "kl"].iter().map(|n| ctx.param(n, dtype, &[B, t, S])).collect();
+    let qk: Vec<Tensor> = ["qq", "kq", "ql", "kl"]
+        .iter()
+        .map(|n| ctx.param(n, dtype, &[B, t, S]))
+        .collect();
     let v = ctx.param("v", dtype, &[B, t, E]);
     let out = chunk_attention(&qk[0], &qk[1], &qk[2], &qk[3], &v, a);
     ctx.finish(&[out]).unwrap()
@@ -32,7 +40,12 @@ fn chunked_equals_dense_oracle() {
         for causal in [true, false] {
             for score in [ScoreFn::Relu2, ScoreFn::Softmax, ScoreFn::Laplace] {
                 for linear_norm in [LinearNorm::Mean, LinearNorm::Sum] {
-                    let a = ChunkAttention { chunk: c, causal, linear_norm, score };
+                    let a = ChunkAttention {
+                        chunk: c,
+                        causal,
+                        linear_norm,
+                        score,
+                    };
                     let g = attention_graph(t, a, DType::F32);
                     let inputs = random_inputs(&g, 11, 0);
                     let what = format!("T={t} C={c} causal={causal} {score:?} {linear_norm:?}");
@@ -56,8 +69,16 @@ fn every_cumsum_lowering_gives_the_same_numbers() {
     let inputs = random_inputs(&g, 5, 0);
     let reference = run_interp(&g, &inputs);
     for strategy in CumsumStrategy::ALL {
-        let opts = PipelineOptions { cumsum: strategy, ..test_pipeline() };
-        assert_close(&format!("{strategy:?}"), &run_xla_with(&g, &inputs, &opts), &reference, 1e-4);
+        let opts = PipelineOptions {
+            cumsum: strategy,
+            ..test_pipeline()
+        };
+        assert_close(
+            &format!("{strategy:?}"),
+            &run_xla_with(&g, &inputs, &opts),
+            &reference,
+            1e-4,
+        );
     }
 }
 
@@ -82,14 +103,22 @@ fn causal_with_one_chunk_is_a_causal_gau_scaled_by_one_over_c() {
     let flash = attention_graph(t, attrs(t, true), DType::F32);
     let gau = causal_gau_graph(t, 1.0 / t as f64);
     let inputs = random_inputs(&flash, 9, 0);
-    assert_close("C = T", &run_xla(&flash, &inputs), &run_xla(&gau, &inputs), 1e-4);
+    assert_close(
+        "C = T",
+        &run_xla(&flash, &inputs),
+        &run_xla(&gau, &inputs),
+        1e-4,
+    );
 }
 
 #[test]
 fn non_causal_global_term_does_not_depend_on_c() {
     let t = 12;
     let zero_quad = |inputs: &mut Vec<HostTensor>| {
-        inputs[0] = HostTensor::from_f64(inputs[0].ty.clone(), &vec![0.0; inputs[0].ty.num_elements()]);
+        inputs[0] = HostTensor::from_f64(
+            inputs[0].ty.clone(),
+            &vec![0.0; inputs[0].ty.num_elements()],
+        );
     };
     let mut outputs = Vec::new();
     for c in [1, 3, 4, 12, 5] {
@@ -108,11 +137,17 @@ fn zero_linear_query_is_gau_per_chunk() {
     let (t, c) = (8, 4);
     let g = attention_graph(t, attrs(c, true), DType::F32);
     let mut inputs = random_inputs(&g, 4, 0);
-    inputs[2] = HostTensor::from_f64(inputs[2].ty.clone(), &vec![0.0; inputs[2].ty.num_elements()]);
+    inputs[2] = HostTensor::from_f64(
+        inputs[2].ty.clone(),
+        &vec![0.0; inputs[2].ty.num_elements()],
+    );
     let whole = run_xla(&g, &inputs);
     for chunk in 0..t / c {
         let part = attention_graph(c, attrs(c, true), DType::F32);
-        let sliced: Vec<HostTensor> = inputs.iter().map(|x| slice_tokens(x, chunk * c, c)).collect();
+        let sliced: Vec<HostTensor> = inputs
+            .iter()
+            .map(|x| slice_tokens(x, chunk * c, c))
+            .collect();
         let expected = run_xla(&part, &sliced);
         let got = slice_tokens(&whole[0], chunk * c, c);
         assert_close(&format!("chunk {chunk}"), &[got], &expected, 1e-4);
@@ -129,7 +164,10 @@ fn slice_tokens(x: &HostTensor, start: usize, len: usize) -> HostTensor {
             out.extend_from_slice(&values[(bi * t + ti) * w..(bi * t + ti + 1) * w]);
         }
     }
-    HostTensor::from_f64(flash::ir::TensorType::new(x.ty.dtype, vec![b, len, w]), &out)
+    HostTensor::from_f64(
+        flash::ir::TensorType::new(x.ty.dtype, vec![b, len, w]),
+        &out,
+    )
 }
 
 #[test]
@@ -143,14 +181,23 @@ fn causality_later_tokens_never_change_earlier_outputs() {
         .map(|x| {
             let shifted = slice_tokens(x, 0, t).to_f64();
             let w = x.ty.shape[2];
-            let values: Vec<f64> =
-                shifted.iter().enumerate().map(|(i, v)| if (i / w) % t > cut { v + 3.0 } else { *v }).collect();
+            let values: Vec<f64> = shifted
+                .iter()
+                .enumerate()
+                .map(|(i, v)| if (i / w) % t > cut { v + 3.0 } else { *v })
+                .collect();
             HostTensor::from_f64(x.ty.clone(), &values)
         })
         .collect();
     let after = run_xla(&g, &changed);
-    assert_close("positions <= cut", &[slice_tokens(&after[0], 0, cut + 1)], &[slice_tokens(&base[0], 0, cut + 1)], 1e-6);
-    let later_differs = slice_tokens(&after[0], cut + 1, t - cut - 1) != slice_tokens(&base[0], cut + 1, t - cut - 1);
+    assert_close(
+        "positions <= cut",
+        &[slice_tokens(&after[0], 0, cut + 1)],
+        &[slice_tokens(&base[0], 0, cut + 1)],
+        1e-6,
+    );
+    let later_differs = slice_tokens(&after[0], cut + 1, t - cut - 1)
+        != slice_tokens(&base[0], cut + 1, t - cut - 1);
     assert!(later_differs, "outputs after the cut should change");
 }
 
@@ -176,8 +223,15 @@ fn decode(inputs: &[HostTensor], t_len: usize, c: usize) -> Vec<f64> {
                 }
             }
             for e in 0..E {
-                let local: f64 = (g * c..=t).map(|j| (dot(&qq, &kq, b, t, j) / c as f64).max(0.0).powi(2) * at(&v, E, b, j, e)).sum();
-                let global: f64 = (0..S).map(|s| at(&ql, S, b, t, s) * memory[s * E + e]).sum::<f64>() / (c * g.max(1)) as f64;
+                let local: f64 = (g * c..=t)
+                    .map(|j| {
+                        (dot(&qq, &kq, b, t, j) / c as f64).max(0.0).powi(2) * at(&v, E, b, j, e)
+                    })
+                    .sum();
+                let global: f64 = (0..S)
+                    .map(|s| at(&ql, S, b, t, s) * memory[s * E + e])
+                    .sum::<f64>()
+                    / (c * g.max(1)) as f64;
                 out[(b * t_len + t) * E + e] = local + global;
             }
         }
@@ -193,6 +247,9 @@ fn step_by_step_decoding_reproduces_the_forward_pass() {
     let forward = run_xla(&g, &inputs)[0].to_f64();
     let decoded = decode(&inputs, t, c);
     for (i, (a, b)) in forward.iter().zip(&decoded).enumerate() {
-        assert!((a - b).abs() <= 1e-4 * b.abs().max(1.0), "element {i}: forward {a}, decoding {b}");
+        assert!(
+            (a - b).abs() <= 1e-4 * b.abs().max(1.0),
+            "element {i}: forward {a}, decoding {b}"
+        );
     }
 }

@@ -8,13 +8,22 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn flash(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_flash")).args(args).output().expect("run flash")
+    Command::new(env!("CARGO_BIN_EXE_flash"))
+        .args(args)
+        .output()
+        .expect("run flash")
 }
 
 fn ok(args: &[&str]) -> String {
     let out = flash(args);
-    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "flash {args:?} failed:\n{stdout}\n{stderr}");
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(
+        out.status.success(),
+        "flash {args:?} failed:\n{stdout}\n{stderr}"
+    );
     stdout.into_owned()
 }
 
@@ -24,7 +33,10 @@ fn fails(args: &[&str]) -> String {
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(!out.status.success(), "flash {args:?} should fail");
     assert!(stderr.starts_with("error: "), "flash {args:?}: {stderr}");
-    assert!(!stderr.contains("panicked"), "flash {args:?} panicked: {stderr}");
+    assert!(
+        !stderr.contains("panicked"),
+        "flash {args:?} panicked: {stderr}"
+    );
     stderr
 }
 
@@ -50,21 +62,42 @@ const GRAPH: &str = r#"graph @main {
 #[test]
 fn compile_then_run_with_named_inputs() {
     let dir = temp_dir("compile");
-    let (fir, mlir, inputs, outputs) = (dir.join("g.fir"), dir.join("g.mlir"), dir.join("in.st"), dir.join("out.st"));
+    let (fir, mlir, inputs, outputs) = (
+        dir.join("g.fir"),
+        dir.join("g.mlir"),
+        dir.join("in.st"),
+        dir.join("out.st"),
+    );
     std::fs::write(&fir, GRAPH).unwrap();
     ok(&["compile", s(&fir), "-o", s(&mlir)]);
     let x: Vec<f64> = (0..6).map(|i| i as f64).collect();
     let w = vec![1.0; 12];
     let tensors = vec![
-        ("x".to_string(), HostTensor::from_f64(TensorType::new(DType::F32, vec![2, 3]), &x)),
-        ("arg1".to_string(), HostTensor::from_f64(TensorType::new(DType::F32, vec![3, 4]), &w)),
+        (
+            "x".to_string(),
+            HostTensor::from_f64(TensorType::new(DType::F32, vec![2, 3]), &x),
+        ),
+        (
+            "arg1".to_string(),
+            HostTensor::from_f64(TensorType::new(DType::F32, vec![3, 4]), &w),
+        ),
     ];
     write_tensors(&inputs, &tensors, None).unwrap();
-    ok(&["run", s(&mlir), "--inputs", s(&inputs), "--output", s(&outputs)]);
+    ok(&[
+        "run",
+        s(&mlir),
+        "--inputs",
+        s(&inputs),
+        "--output",
+        s(&outputs),
+    ]);
     let out = read_tensors(&outputs).unwrap();
     assert_eq!(out[0].0, "out0");
     // Row sums are 3 and 12; the cumulative sum over 4 columns multiplies them by 1..4.
-    assert_eq!(out[0].1.to_f64(), vec![3.0, 6.0, 9.0, 12.0, 12.0, 24.0, 36.0, 48.0]);
+    assert_eq!(
+        out[0].1.to_f64(),
+        vec![3.0, 6.0, 9.0, 12.0, 12.0, 24.0, 36.0, 48.0]
+    );
 }
 
 #[test]
@@ -72,14 +105,35 @@ fn print_ir_after_and_timings() {
     let dir = temp_dir("dump");
     let fir = dir.join("g.fir");
     std::fs::write(&fir, GRAPH).unwrap();
-    let out = flash(&["compile", s(&fir), "-o", s(&dir.join("g.mlir")), "--print-ir-after", "lower_cumsum", "--timings"]);
+    let out = flash(&[
+        "compile",
+        s(&fir),
+        "-o",
+        s(&dir.join("g.mlir")),
+        "--print-ir-after",
+        "lower_cumsum",
+        "--timings",
+    ]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
-    assert!(stderr.contains("IR after lower_cumsum") && !stderr.contains("cumsum("), "{stderr}");
+    assert!(
+        stderr.contains("IR after lower_cumsum") && !stderr.contains("cumsum("),
+        "{stderr}"
+    );
     for pass in flash::passes::pass_names() {
-        assert!(stderr.contains(pass), "timing row for {pass} missing:\n{stderr}");
+        assert!(
+            stderr.contains(pass),
+            "timing row for {pass} missing:\n{stderr}"
+        );
     }
-    let e = fails(&["compile", s(&fir), "-o", s(&dir.join("x.mlir")), "--print-ir-after", "nosuchpass"]);
+    let e = fails(&[
+        "compile",
+        s(&fir),
+        "-o",
+        s(&dir.join("x.mlir")),
+        "--print-ir-after",
+        "nosuchpass",
+    ]);
     assert!(e.contains("nosuchpass") && e.contains("dce"), "{e}");
 }
 
@@ -91,11 +145,24 @@ fn runs_a_handwritten_stablehlo_program() {
     let x = [0.5, -1.0, 2.0, 0.0, 1.5, -0.25];
     let w = [1.0, 2.0, -1.0, 0.5, 0.25, 3.0];
     let tensors = vec![
-        ("x".to_string(), HostTensor::from_f64(TensorType::new(DType::F32, vec![2, 3]), &x)),
-        ("w".to_string(), HostTensor::from_f64(TensorType::new(DType::F32, vec![3, 2]), &w)),
+        (
+            "x".to_string(),
+            HostTensor::from_f64(TensorType::new(DType::F32, vec![2, 3]), &x),
+        ),
+        (
+            "w".to_string(),
+            HostTensor::from_f64(TensorType::new(DType::F32, vec![3, 2]), &w),
+        ),
     ];
     write_tensors(&inputs, &tensors, None).unwrap();
-    ok(&["run", s(&program), "--inputs", s(&inputs), "--output", s(&outputs)]);
+    ok(&[
+        "run",
+        s(&program),
+        "--inputs",
+        s(&inputs),
+        "--output",
+        s(&outputs),
+    ]);
     let out = read_tensors(&outputs).unwrap();
     let softplus = |v: f64| (1.0 + v.exp()).ln();
     for i in 0..2 {
@@ -112,14 +179,22 @@ fn runs_a_handwritten_stablehlo_program() {
 fn random_inputs_and_bench_line() {
     let program = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/handwritten.mlir");
     let stdout = ok(&["run", s(&program), "--random", "--bench", "3"]);
-    assert!(stdout.contains("run: min ") && stdout.contains("median") && stdout.contains("over 3"), "{stdout}");
+    assert!(
+        stdout.contains("run: min ") && stdout.contains("median") && stdout.contains("over 3"),
+        "{stdout}"
+    );
     assert!(stdout.contains("out0: f32[2,2]"), "{stdout}");
 }
 
 #[test]
 fn info_shows_the_plugin() {
     let stdout = ok(&["info"]);
-    for want in ["plugin:", "PJRT API:    0.", "stablehlo_current_version", "device 0"] {
+    for want in [
+        "plugin:",
+        "PJRT API:    0.",
+        "stablehlo_current_version",
+        "device 0",
+    ] {
         assert!(stdout.contains(want), "{want} missing:\n{stdout}");
     }
 }
@@ -141,7 +216,10 @@ fn verifier_failure_names_op_and_constraint() {
     let text = "graph @main {\n  %x = parameter {index = 0, name = \"x\"} : f32[2,3]\n  %y = parameter {index = 1, name = \"y\"} : f32[3,2]\n  %z = add(%x, %y) : f32[2,3] loc(\"src/model.rs\":7:9)\n  return %z\n}\n";
     std::fs::write(&fir, text).unwrap();
     let e = fails(&["compile", s(&fir), "-o", s(&dir.join("o.mlir"))]);
-    assert!(e.contains("add") && e.contains("C1") && e.contains("f32[3,2]"), "{e}");
+    assert!(
+        e.contains("add") && e.contains("C1") && e.contains("f32[3,2]"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -150,13 +228,22 @@ fn stablehlo_rejected_by_xla_passes_the_diagnostic_through() {
     let bad = dir.join("bad.mlir");
     std::fs::write(&bad, "func.func @main(%a: tensor<2xf32>) -> tensor<2xf32> {\n  %0 = stablehlo.add %a, %b : tensor<2xf32>\n  return %0 : tensor<2xf32>\n}\n").unwrap();
     let e = fails(&["run", s(&bad), "--random"]);
-    assert!(e.contains("XLA rejected") && e.contains("error:") && e.contains("undeclared"), "{e}");
+    assert!(
+        e.contains("XLA rejected") && e.contains("error:") && e.contains("undeclared"),
+        "{e}"
+    );
 }
 
 #[test]
 fn missing_or_wrong_plugin() {
     let program = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/handwritten.mlir");
-    let e = fails(&["run", s(&program), "--random", "--plugin", "/nonexistent/plugin.so"]);
+    let e = fails(&[
+        "run",
+        s(&program),
+        "--random",
+        "--plugin",
+        "/nonexistent/plugin.so",
+    ]);
     assert!(e.contains("/nonexistent/plugin.so"), "{e}");
     let e = fails(&["info", "--plugin", s(&program)]);
     assert!(e.contains("handwritten.mlir"), "{e}");
@@ -169,11 +256,20 @@ fn safetensors_missing_name_wrong_dtype_wrong_shape() {
     let file = dir.join("in.st");
     let f32_23 = TensorType::new(DType::F32, vec![2, 3]);
     let cases: Vec<(Vec<(String, HostTensor)>, &str)> = vec![
-        (vec![("x".into(), HostTensor::from_f64(f32_23.clone(), &[0.0; 6]))], "\"arg1\" or \"w\""),
+        (
+            vec![("x".into(), HostTensor::from_f64(f32_23.clone(), &[0.0; 6]))],
+            "\"arg1\" or \"w\"",
+        ),
         (
             vec![
-                ("x".into(), HostTensor::from_f64(TensorType::new(DType::F64, vec![2, 3]), &[0.0; 6])),
-                ("w".into(), HostTensor::from_f64(TensorType::new(DType::F32, vec![3, 2]), &[0.0; 6])),
+                (
+                    "x".into(),
+                    HostTensor::from_f64(TensorType::new(DType::F64, vec![2, 3]), &[0.0; 6]),
+                ),
+                (
+                    "w".into(),
+                    HostTensor::from_f64(TensorType::new(DType::F32, vec![3, 2]), &[0.0; 6]),
+                ),
             ],
             "f64[2,3] but f32[2,3]",
         ),
@@ -188,7 +284,10 @@ fn safetensors_missing_name_wrong_dtype_wrong_shape() {
     for (tensors, want) in cases {
         write_tensors(&file, &tensors, None).unwrap();
         let e = fails(&["run", s(&program), "--inputs", s(&file)]);
-        assert!(e.contains(want) && e.contains("in.st"), "want {want:?} in {e}");
+        assert!(
+            e.contains(want) && e.contains("in.st"),
+            "want {want:?} in {e}"
+        );
     }
     std::fs::write(&file, b"not safetensors").unwrap();
     let e = fails(&["run", s(&program), "--inputs", s(&file)]);

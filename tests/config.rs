@@ -7,7 +7,10 @@ fn write_temp(name: &str, text: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("flash-config-test-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(name);
-    std::fs::File::create(&path).unwrap().write_all(text.as_bytes()).unwrap();
+    std::fs::File::create(&path)
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
     path
 }
 
@@ -17,13 +20,29 @@ fn presets_are_valid_and_match_the_paper() {
         ModelConfig::preset(name).unwrap().validate().unwrap();
     }
     let base = ModelConfig::preset("flash-base").unwrap();
-    assert_eq!((base.layers, base.width, base.expansion(), base.shared, base.chunk), (24, 768, 1536, 128, 256));
+    assert_eq!(
+        (
+            base.layers,
+            base.width,
+            base.expansion(),
+            base.shared,
+            base.chunk
+        ),
+        (24, 768, 1536, 128, 256)
+    );
     let tpp = ModelConfig::preset("transformer++-base").unwrap();
-    assert_eq!((tpp.kind, tpp.layers, tpp.width, tpp.heads), (ModelKind::TransformerPlusPlus, 12, 768, 12));
+    assert_eq!(
+        (tpp.kind, tpp.layers, tpp.width, tpp.heads),
+        (ModelKind::TransformerPlusPlus, 12, 768, 12)
+    );
     let tiny = ModelConfig::preset("flash-tiny").unwrap();
     assert_eq!(tiny.vocab, 256);
     let tpp_tiny = ModelConfig::preset("transformer++-tiny").unwrap();
-    assert_eq!(tiny.layers, 2 * tpp_tiny.layers, "FLASH has twice the layers at the same width");
+    assert_eq!(
+        tiny.layers,
+        2 * tpp_tiny.layers,
+        "FLASH has twice the layers at the same width"
+    );
 }
 
 #[test]
@@ -36,10 +55,34 @@ fn unknown_preset_lists_the_known_ones() {
 #[test]
 fn zero_sizes_name_the_field() {
     for (f, cfg) in [
-        ("width", ModelConfig { width: 0, ..ModelConfig::preset("flash-tiny").unwrap() }),
-        ("layers", ModelConfig { layers: 0, ..ModelConfig::preset("flash-tiny").unwrap() }),
-        ("chunk", ModelConfig { chunk: 0, ..ModelConfig::preset("flash-tiny").unwrap() }),
-        ("vocab", ModelConfig { vocab: 0, ..ModelConfig::preset("flash-tiny").unwrap() }),
+        (
+            "width",
+            ModelConfig {
+                width: 0,
+                ..ModelConfig::preset("flash-tiny").unwrap()
+            },
+        ),
+        (
+            "layers",
+            ModelConfig {
+                layers: 0,
+                ..ModelConfig::preset("flash-tiny").unwrap()
+            },
+        ),
+        (
+            "chunk",
+            ModelConfig {
+                chunk: 0,
+                ..ModelConfig::preset("flash-tiny").unwrap()
+            },
+        ),
+        (
+            "vocab",
+            ModelConfig {
+                vocab: 0,
+                ..ModelConfig::preset("flash-tiny").unwrap()
+            },
+        ),
     ] {
         let e = cfg.validate().unwrap_err();
         assert!(e.to_string().contains(&format!("`{f}`")), "{e}");
@@ -48,18 +91,30 @@ fn zero_sizes_name_the_field() {
 
 #[test]
 fn width_not_divisible_by_heads_names_heads() {
-    let cfg = ModelConfig { heads: 5, ..ModelConfig::preset("transformer++-tiny").unwrap() };
+    let cfg = ModelConfig {
+        heads: 5,
+        ..ModelConfig::preset("transformer++-tiny").unwrap()
+    };
     let e = cfg.validate().unwrap_err();
-    assert!(e.to_string().contains("`heads`") && e.to_string().contains("not divisible"), "{e}");
+    assert!(
+        e.to_string().contains("`heads`") && e.to_string().contains("not divisible"),
+        "{e}"
+    );
 }
 
 #[test]
 fn files_reject_unknown_and_negative_fields() {
-    let good = write_temp("good.toml", "kind = \"flash\"\nwidth = 64\nlayers = 2\nchunk = 16\nshared = 32\n");
+    let good = write_temp(
+        "good.toml",
+        "kind = \"flash\"\nwidth = 64\nlayers = 2\nchunk = 16\nshared = 32\n",
+    );
     let cfg = ModelConfig::from_file(&good).unwrap();
     assert_eq!((cfg.kind, cfg.width, cfg.chunk), (ModelKind::Flash, 64, 16));
 
-    let unknown = write_temp("unknown.toml", "kind = \"flash\"\nwidth = 64\nlayers = 2\nwidht = 3\n");
+    let unknown = write_temp(
+        "unknown.toml",
+        "kind = \"flash\"\nwidth = 64\nlayers = 2\nwidht = 3\n",
+    );
     let e = ModelConfig::from_file(&unknown).unwrap_err().to_string();
     assert!(e.contains("widht") && e.contains("unknown.toml"), "{e}");
 
@@ -67,7 +122,10 @@ fn files_reject_unknown_and_negative_fields() {
     let e = ModelConfig::from_file(&negative).unwrap_err().to_string();
     assert!(e.contains("-4") && e.contains("neg.json"), "{e}");
 
-    let zero = write_temp("zero.json", r#"{"kind": "transformer++", "width": 64, "layers": 0}"#);
+    let zero = write_temp(
+        "zero.json",
+        r#"{"kind": "transformer++", "width": 64, "layers": 0}"#,
+    );
     let e = ModelConfig::from_file(&zero).unwrap_err().to_string();
     assert!(e.contains("`layers`"), "{e}");
 }

@@ -15,8 +15,16 @@ fn tiny_flash_layer() -> Graph {
     let ctx = Ctx::new("flash_layer");
     let p = Params::new(&ctx, DType::F32, DType::F32);
     let opts = FlashOptions {
-        widths: GatedWidths { expansion: 16, shared: 4 },
-        attention: ChunkAttention { chunk: 4, causal: true, linear_norm: LinearNorm::Mean, score: ScoreFn::Relu2 },
+        widths: GatedWidths {
+            expansion: 16,
+            shared: 4,
+        },
+        attention: ChunkAttention {
+            chunk: 4,
+            causal: true,
+            linear_norm: LinearNorm::Mean,
+            score: ScoreFn::Relu2,
+        },
         norm: NormKind::ScaleNorm,
     };
     let layer = p.scope("layers.0", |p| Flash::new(p, 8, &opts));
@@ -32,10 +40,15 @@ fn ir_before_lowering() {
 
 #[test]
 fn ir_after_chunk_attention_lowering() {
-    let lowered = LowerChunkAttention.run(tiny_flash_layer(), &PassOptions::default()).unwrap();
+    let lowered = LowerChunkAttention
+        .run(tiny_flash_layer(), &PassOptions::default())
+        .unwrap();
     let text = print_graph(&lowered);
     assert!(!text.contains("chunk_attention("), "the composite is gone");
-    assert!(text.contains("cumsum("), "the chunk-level prefix sum stays a composite until lower_cumsum");
+    assert!(
+        text.contains("cumsum("),
+        "the chunk-level prefix sum stays a composite until lower_cumsum"
+    );
     insta::assert_snapshot!(text);
 }
 

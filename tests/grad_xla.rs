@@ -10,12 +10,17 @@ type Build = fn(&Ctx, &[Tensor]) -> Tensor;
 
 fn grad_case(name: &str, shapes: &[&[usize]], build: Build) {
     let ctx = Ctx::new("main");
-    let params: Vec<Tensor> =
-        shapes.iter().enumerate().map(|(i, s)| ctx.param(&format!("p{i}"), DType::F64, s)).collect();
+    let params: Vec<Tensor> = shapes
+        .iter()
+        .enumerate()
+        .map(|(i, s)| ctx.param(&format!("p{i}"), DType::F64, s))
+        .collect();
     let out = build(&ctx, &params);
     let weights = ctx.param("weights", DType::F64, &out.shape());
     let loss = (out * weights).sum_all();
-    let g = ctx.finish(&[loss]).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let g = ctx
+        .finish(&[loss])
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
     check_gradients_on_xla(name, &g, 17);
 }
 
@@ -33,11 +38,17 @@ fn elementwise_rules() {
     grad_case("rsqrt", &[M], |_, p| (p[0].square() + 0.5).rsqrt());
     grad_case("sin", &[M], |_, p| p[0].sin());
     grad_case("cos", &[M], |_, p| p[0].cos());
-    grad_case("add/sub/mul", &[M, M], |_, p| (&p[0] + &p[1]) * (&p[0] - &p[1]));
+    grad_case("add/sub/mul", &[M, M], |_, p| {
+        (&p[0] + &p[1]) * (&p[0] - &p[1])
+    });
     grad_case("div", &[M, M], |_, p| &p[0] / (p[1].square() + 1.0));
-    grad_case("max/min", &[M, M], |_, p| p[0].maximum(&(&p[1] + 0.01)) + p[0].minimum(&(&p[1] - 0.01)));
+    grad_case("max/min", &[M, M], |_, p| {
+        p[0].maximum(&(&p[1] + 0.01)) + p[0].minimum(&(&p[1] - 0.01))
+    });
     grad_case("pow", &[M, M], |_, p| (p[0].square() + 0.5).pow(&p[1]));
-    grad_case("select", &[M, M], |_, p| p[0].gt(&p[1]).select(p[0].exp(), p[1].sin()));
+    grad_case("select", &[M, M], |_, p| {
+        p[0].gt(&p[1]).select(p[0].exp(), p[1].sin())
+    });
 }
 
 #[test]
@@ -56,15 +67,23 @@ fn convert_rule_through_f32() {
 fn shape_rules() {
     grad_case("broadcast", &[&[4], M], |_, p| &p[1] * &p[0]);
     grad_case("reshape", &[M], |_, p| p[0].reshape(&[2, 6]).exp());
-    grad_case("transpose", &[&[2, 3, 4]], |_, p| p[0].permute(&[1, 2, 0]).sin());
-    grad_case("slice", &[&[6, 5]], |_, p| p[0].slice_step(0, 1, 6, 2).slice(1, 1, 4).exp());
-    grad_case("concatenate", &[M, &[2, 4]], |c, p| c.concat(&[&p[0], &p[1]], 0).tanh());
+    grad_case("transpose", &[&[2, 3, 4]], |_, p| {
+        p[0].permute(&[1, 2, 0]).sin()
+    });
+    grad_case("slice", &[&[6, 5]], |_, p| {
+        p[0].slice_step(0, 1, 6, 2).slice(1, 1, 4).exp()
+    });
+    grad_case("concatenate", &[M, &[2, 4]], |c, p| {
+        c.concat(&[&p[0], &p[1]], 0).tanh()
+    });
     grad_case("pad", &[M], |_, p| p[0].pad(&[1, -1], &[0, 2], 0.0).exp());
 }
 
 #[test]
 fn reduction_and_contraction_rules() {
-    grad_case("reduce sum", &[&[2, 3, 4]], |_, p| p[0].sum(&[0, 2], false).exp());
+    grad_case("reduce sum", &[&[2, 3, 4]], |_, p| {
+        p[0].sum(&[0, 2], false).exp()
+    });
     grad_case("reduce max", &[&[2, 3, 4]], |_, p| p[0].max(&[2], false));
     grad_case("softmax", &[&[3, 5]], |_, p| p[0].softmax(-1));
     grad_case("matmul", &[&[3, 4], &[4, 2]], |_, p| p[0].matmul(&p[1]));
@@ -85,7 +104,11 @@ fn reduction_and_contraction_rules() {
             (false, true) => |_, p| p[0].cumsum(1, false, true).tanh(),
             (true, true) => |_, p| p[0].cumsum(1, true, true).tanh(),
         };
-        grad_case(&format!("cumsum exclusive={exclusive} reverse={reverse}"), &[&[2, 6]], build);
+        grad_case(
+            &format!("cumsum exclusive={exclusive} reverse={reverse}"),
+            &[&[2, 6]],
+            build,
+        );
     }
 }
 

@@ -17,7 +17,13 @@ fn reads_types_names_and_results() {
     assert_eq!(sig.args[1].name, None);
     assert_eq!(sig.args[1].ty, TensorType::scalar(DType::I32));
     assert_eq!(sig.args[2].name.as_deref(), Some("cee"));
-    assert_eq!(sig.results, vec![TensorType::new(DType::F32, vec![2, 3]), TensorType::scalar(DType::Bool)]);
+    assert_eq!(
+        sig.results,
+        vec![
+            TensorType::new(DType::F32, vec![2, 3]),
+            TensorType::scalar(DType::Bool)
+        ]
+    );
 }
 
 #[test]

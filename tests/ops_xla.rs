@@ -13,8 +13,11 @@ type Build = fn(&Ctx, &[Tensor]) -> Tensor;
 /// against the interpreter.
 fn case(name: &str, dtype: DType, shapes: &[&[usize]], build: Build) {
     let ctx = Ctx::new("main");
-    let params: Vec<Tensor> =
-        shapes.iter().enumerate().map(|(i, s)| ctx.param(&format!("p{i}"), dtype, s)).collect();
+    let params: Vec<Tensor> = shapes
+        .iter()
+        .enumerate()
+        .map(|(i, s)| ctx.param(&format!("p{i}"), dtype, s))
+        .collect();
     let out = build(&ctx, &params);
     let g = ctx.finish(&[out]).unwrap_or_else(|e| panic!("{name}: {e}"));
     check_against_interp(&format!("{name} ({dtype})"), &g, 7, tolerance(dtype) * 4.0);
@@ -66,8 +69,12 @@ fn binary_ops() {
 
 #[test]
 fn integer_arithmetic() {
-    case("i32 add/mul/max", DType::I32, &[M, M], |_, p| (&p[0] * &p[1]).maximum(&p[0]) + &p[1]);
-    case("i64 sub/neg/abs", DType::I64, &[M, M], |_, p| (-(&p[0] - &p[1])).abs());
+    case("i32 add/mul/max", DType::I32, &[M, M], |_, p| {
+        (&p[0] * &p[1]).maximum(&p[0]) + &p[1]
+    });
+    case("i64 sub/neg/abs", DType::I64, &[M, M], |_, p| {
+        (-(&p[0] - &p[1])).abs()
+    });
 }
 
 #[test]
@@ -75,18 +82,30 @@ fn compare_and_select() {
     float_case("compare+select", &[M, M], |_, p| {
         let (a, b) = (&p[0], &p[1]);
         let picks = [a.lt(b), a.le(b), a.gt(b), a.ge(b), a.eq(a), a.ne(b)];
-        picks.iter().fold(a.clone(), |acc, m| m.select(&acc, &(&acc + 1.0)))
+        picks
+            .iter()
+            .fold(a.clone(), |acc, m| m.select(&acc, &(&acc + 1.0)))
     });
-    case("compare i32", DType::I32, &[M, M], |_, p| p[0].lt(&p[1]).cast(DType::I32));
+    case("compare i32", DType::I32, &[M, M], |_, p| {
+        p[0].lt(&p[1]).cast(DType::I32)
+    });
 }
 
 #[test]
 fn conversions() {
-    float_case("to f32 and back", &[M], |_, p| p[0].cast(DType::F32).cast(p[0].dtype()));
-    float_case("to i32", &[M], |_, p| (&p[0] * 4.0).cast(DType::I32).cast(p[0].dtype()));
-    float_case("to bool", &[M], |_, p| p[0].gt(&(&p[0] * 0.0)).cast(p[0].dtype()));
+    float_case("to f32 and back", &[M], |_, p| {
+        p[0].cast(DType::F32).cast(p[0].dtype())
+    });
+    float_case("to i32", &[M], |_, p| {
+        (&p[0] * 4.0).cast(DType::I32).cast(p[0].dtype())
+    });
+    float_case("to bool", &[M], |_, p| {
+        p[0].gt(&(&p[0] * 0.0)).cast(p[0].dtype())
+    });
     case("i32 to f32", DType::I32, &[M], |_, p| p[0].cast(DType::F32));
-    case("f32 to f64", DType::F32, &[M], |_, p| p[0].cast(DType::F64).exp());
+    case("f32 to f64", DType::F32, &[M], |_, p| {
+        p[0].cast(DType::F64).exp()
+    });
 }
 
 #[test]
@@ -94,9 +113,15 @@ fn shape_ops() {
     float_case("broadcast", &[&[5], M], |_, p| &p[1] + &p[0]);
     float_case("broadcast size-1", &[&[3, 1], M], |_, p| &p[1] * &p[0]);
     float_case("reshape", &[M], |_, p| p[0].reshape(&[5, 3]).exp());
-    float_case("transpose", &[&[2, 3, 4]], |_, p| p[0].permute(&[2, 0, 1]).tanh());
-    float_case("slice", &[&[6, 7]], |_, p| p[0].slice_step(1, 1, 7, 2).slice(0, 2, 5));
-    float_case("concatenate", &[M, &[2, 5]], |c, p| c.concat(&[&p[0], &p[1], &p[0]], 0));
+    float_case("transpose", &[&[2, 3, 4]], |_, p| {
+        p[0].permute(&[2, 0, 1]).tanh()
+    });
+    float_case("slice", &[&[6, 7]], |_, p| {
+        p[0].slice_step(1, 1, 7, 2).slice(0, 2, 5)
+    });
+    float_case("concatenate", &[M, &[2, 5]], |c, p| {
+        c.concat(&[&p[0], &p[1], &p[0]], 0)
+    });
     float_case("pad", &[M], |_, p| p[0].pad(&[1, -1], &[2, 0], 0.5));
 }
 
@@ -111,7 +136,9 @@ fn reductions() {
 #[test]
 fn dot_general_and_matmul() {
     float_case("matmul", &[&[4, 6], &[6, 3]], |_, p| p[0].matmul(&p[1]));
-    float_case("batched matmul", &[&[2, 4, 6], &[2, 6, 3]], |_, p| p[0].matmul(&p[1]));
+    float_case("batched matmul", &[&[2, 4, 6], &[2, 6, 3]], |_, p| {
+        p[0].matmul(&p[1])
+    });
     float_case("dot_general", &[&[2, 3, 4], &[4, 2, 5]], |_, p| {
         let dims = DotDims {
             lhs_batch: vec![0],
@@ -122,11 +149,21 @@ fn dot_general_and_matmul() {
         };
         p[0].dot_general(&p[1], dims)
     });
-    case("bf16 dot, f32 result", DType::BF16, &[&[4, 8], &[8, 3]], |_, p| {
-        let dims =
-            DotDims { lhs_batch: vec![], rhs_batch: vec![], lhs_contract: vec![1], rhs_contract: vec![0], out: DType::F32 };
-        p[0].dot_general(&p[1], dims)
-    });
+    case(
+        "bf16 dot, f32 result",
+        DType::BF16,
+        &[&[4, 8], &[8, 3]],
+        |_, p| {
+            let dims = DotDims {
+                lhs_batch: vec![],
+                rhs_batch: vec![],
+                lhs_contract: vec![1],
+                rhs_contract: vec![0],
+                out: DType::F32,
+            };
+            p[0].dot_general(&p[1], dims)
+        },
+    );
 }
 
 #[test]
@@ -148,8 +185,12 @@ fn cumsum_every_strategy() {
                 let ctx = Ctx::new("main");
                 let x = ctx.param("x", dtype, &[3, 7]);
                 let g = ctx.finish(&[x.cumsum(1, exclusive, reverse)]).unwrap();
-                let what = format!("cumsum {strategy:?} exclusive={exclusive} reverse={reverse} {dtype}");
-                let opts = PipelineOptions { cumsum: strategy, ..common::test_pipeline() };
+                let what =
+                    format!("cumsum {strategy:?} exclusive={exclusive} reverse={reverse} {dtype}");
+                let opts = PipelineOptions {
+                    cumsum: strategy,
+                    ..common::test_pipeline()
+                };
                 let inputs = common::random_inputs(&g, 5, 8);
                 let got = common::run_xla_with(&g, &inputs, &opts);
                 let want = common::run_interp(&g, &inputs);

@@ -15,7 +15,10 @@ pub struct PassOptions {
 
 impl Default for PassOptions {
     fn default() -> Self {
-        PassOptions { cumsum: CumsumStrategy::default(), upcast_mixed_dots: true }
+        PassOptions {
+            cumsum: CumsumStrategy::default(),
+            upcast_mixed_dots: true,
+        }
     }
 }
 

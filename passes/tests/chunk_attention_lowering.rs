@@ -166,7 +166,10 @@ fn composes_with_every_cumsum_lowering() {
         CumsumStrategy::LogScan,
     ];
     for cumsum in strategies {
-        let opts = PassOptions { cumsum, ..PassOptions::default() };
+        let opts = PassOptions {
+            cumsum,
+            ..PassOptions::default()
+        };
         for (t, c) in [(12, 4), (10, 4), (16, 2)] {
             for attrs in all_attrs(c).iter().filter(|a| a.causal) {
                 let g = attention_graph(t, attrs, DType::F64);

@@ -14,7 +14,10 @@ use std::sync::Arc;
 const STRATEGIES: [CumsumStrategy; 4] = CumsumStrategy::ALL;
 
 fn opts(cumsum: CumsumStrategy) -> PassOptions {
-    PassOptions { cumsum, ..PassOptions::default() }
+    PassOptions {
+        cumsum,
+        ..PassOptions::default()
+    }
 }
 
 /// One cumsum of a parameter of type `ty`.

@@ -16,7 +16,9 @@ const MIXED: &str = r#"graph @main {
 
 #[test]
 fn widens_operands_of_mixed_dots_only() {
-    let g = UpcastMixedDots.run(parse_graph(MIXED).unwrap(), &PassOptions::default()).unwrap();
+    let g = UpcastMixedDots
+        .run(parse_graph(MIXED).unwrap(), &PassOptions::default())
+        .unwrap();
     flash_ir::verify::verify(&g).unwrap();
     insta::assert_snapshot!(print_graph(&g));
 }
@@ -24,7 +26,10 @@ fn widens_operands_of_mixed_dots_only() {
 #[test]
 fn disabled_leaves_the_graph_alone() {
     let before = parse_graph(MIXED).unwrap();
-    let opts = PassOptions { upcast_mixed_dots: false, ..PassOptions::default() };
+    let opts = PassOptions {
+        upcast_mixed_dots: false,
+        ..PassOptions::default()
+    };
     let after = UpcastMixedDots.run(before.clone(), &opts).unwrap();
     assert_eq!(print_graph(&after), print_graph(&before));
 }
@@ -32,18 +37,25 @@ fn disabled_leaves_the_graph_alone() {
 #[test]
 fn values_are_unchanged() {
     let before = parse_graph(MIXED).unwrap();
-    let after = UpcastMixedDots.run(before.clone(), &PassOptions::default()).unwrap();
+    let after = UpcastMixedDots
+        .run(before.clone(), &PassOptions::default())
+        .unwrap();
     let inputs: Vec<flash_interp::Array> = before
         .params()
         .iter()
         .enumerate()
         .map(|(i, &p)| {
             let ty = before.ty(p).clone();
-            let data = (0..ty.num_elements()).map(|k| ((k * 7 + i * 3) % 11) as f64 * 0.37 - 1.5).collect();
+            let data = (0..ty.num_elements())
+                .map(|k| ((k * 7 + i * 3) % 11) as f64 * 0.37 - 1.5)
+                .collect();
             flash_interp::Array::new(ty, data).unwrap()
         })
         .collect();
-    let (x, y) = (flash_interp::evaluate(&before, &inputs).unwrap(), flash_interp::evaluate(&after, &inputs).unwrap());
+    let (x, y) = (
+        flash_interp::evaluate(&before, &inputs).unwrap(),
+        flash_interp::evaluate(&after, &inputs).unwrap(),
+    );
     assert_eq!(x[0].data, y[0].data);
     assert_eq!(x[1].data, y[1].data);
 }

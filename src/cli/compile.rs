@@ -3,12 +3,12 @@
 
 use super::model_args::ModelArgs;
 use crate::compiler::{compile, Program};
+use crate::ir::text::parse_graph;
 use crate::ir::Graph;
 use crate::models::{build_lm, BuildOptions, Mode};
-use crate::train::{build_train_step, TrainOptions};
-use crate::ir::text::parse_graph;
 use crate::passes::{CumsumStrategy, PipelineOptions};
 use crate::safetensors_io::write_atomically;
+use crate::train::{build_train_step, TrainOptions};
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use std::path::{Path, PathBuf};
@@ -80,7 +80,10 @@ impl PipelineFlags {
         }
         if self.timings {
             eprint!("{}", program.report);
-            eprintln!("emit StableHLO  {:>10.3}", program.emit_time.as_secs_f64() * 1e3);
+            eprintln!(
+                "emit StableHLO  {:>10.3}",
+                program.emit_time.as_secs_f64() * 1e3
+            );
         }
     }
 }
@@ -139,12 +142,16 @@ pub fn run(args: CompileArgs) -> anyhow::Result<()> {
         None => (model_graph(&args)?, "the model".to_string()),
     };
     let build_time = start.elapsed();
-    let program = compile(graph, &args.pipeline.options()).with_context(|| format!("cannot compile {what}"))?;
+    let program = compile(graph, &args.pipeline.options())
+        .with_context(|| format!("cannot compile {what}"))?;
     args.pipeline.report(&program);
     if args.pipeline.timings {
         let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
         eprintln!("build graph     {:>10.3}", ms(build_time));
-        eprintln!("our side total  {:>10.3}", ms(build_time + program.our_compile_time()));
+        eprintln!(
+            "our side total  {:>10.3}",
+            ms(build_time + program.our_compile_time())
+        );
     }
     write_atomically(&args.output, program.mlir.as_bytes())
         .with_context(|| format!("cannot write {}", args.output.display()))?;
@@ -152,7 +159,8 @@ pub fn run(args: CompileArgs) -> anyhow::Result<()> {
 }
 
 fn read_graph(path: &Path) -> anyhow::Result<Graph> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     parse_graph(&text).map_err(|e| anyhow::anyhow!("{}:{e}", path.display()))
 }
 
@@ -172,6 +180,11 @@ fn model_graph(args: &CompileArgs) -> anyhow::Result<Graph> {
         let opts = TrainOptions::new(args.batch, args.seq_len, args.steps);
         return Ok(build_train_step(&cfg, &opts)?);
     }
-    let opts = BuildOptions { batch: args.batch, seq_len: args.seq_len, mode, forward: args.forward };
+    let opts = BuildOptions {
+        batch: args.batch,
+        seq_len: args.seq_len,
+        mode,
+        forward: args.forward,
+    };
     Ok(build_lm(&cfg, &opts)?)
 }

@@ -18,7 +18,11 @@ pub fn run(args: InfoArgs) -> anyhow::Result<()> {
     let plugin = client.plugin();
     let v = plugin.api_version();
     println!("plugin:      {}", plugin.path().display());
-    println!("platform:    {} ({})", client.platform_name(), client.platform_version());
+    println!(
+        "platform:    {} ({})",
+        client.platform_name(),
+        client.platform_version()
+    );
     println!("PJRT API:    {}.{}", v.major, v.minor);
     for (name, value) in plugin.attributes()? {
         println!("attribute:   {name} = {}", show(&value));

@@ -25,7 +25,11 @@ pub fn run_params(args: ParamsArgs) -> anyhow::Result<()> {
         println!("{:<width$}  {}", s.name, s.ty);
     }
     let total = count_params(&specs);
-    println!("total: {total} parameters ({:.2} M) in {} tensors", total as f64 / 1e6, specs.len());
+    println!(
+        "total: {total} parameters ({:.2} M) in {} tensors",
+        total as f64 / 1e6,
+        specs.len()
+    );
     Ok(())
 }
 
@@ -50,7 +54,12 @@ pub fn run_init(args: InitArgs) -> anyhow::Result<()> {
     let tensors = init_params(&specs, args.seed);
     let mut meta = std::collections::HashMap::new();
     meta.insert("config".to_string(), serde_json::to_string(&cfg)?);
-    write_tensors(&args.output, &tensors, Some(meta)).with_context(|| format!("cannot write {}", args.output.display()))?;
-    eprintln!("wrote {} parameters to {}", count_params(&specs), args.output.display());
+    write_tensors(&args.output, &tensors, Some(meta))
+        .with_context(|| format!("cannot write {}", args.output.display()))?;
+    eprintln!(
+        "wrote {} parameters to {}",
+        count_params(&specs),
+        args.output.display()
+    );
     Ok(())
 }

@@ -40,13 +40,15 @@ pub struct RunArgs {
 pub fn run(args: RunArgs) -> anyhow::Result<()> {
     let text = std::fs::read_to_string(&args.program)
         .with_context(|| format!("cannot read program {}", args.program.display()))?;
-    let sig = parse_signature(&text).with_context(|| format!("{}: cannot read @main's signature", args.program.display()))?;
+    let sig = parse_signature(&text)
+        .with_context(|| format!("{}: cannot read @main's signature", args.program.display()))?;
     let inputs = gather_inputs(&args, &sig)?;
     if args.bench == Some(0) {
         bail!("--bench needs at least 1 execution");
     }
     let client = crate::runtime::shared_client(args.plugin.as_deref())?;
-    let compiled = exec::compile(&client, &text).with_context(|| format!("XLA rejected {}", args.program.display()))?;
+    let compiled = exec::compile(&client, &text)
+        .with_context(|| format!("XLA rejected {}", args.program.display()))?;
     let outputs = exec::execute(&client, &compiled.executable, &inputs)?;
     if let Some(n) = args.bench {
         let times = (0..n)
@@ -67,13 +69,18 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
 fn gather_inputs(args: &RunArgs, sig: &Signature) -> anyhow::Result<Vec<HostTensor>> {
     if args.random {
         let inputs = sig.args.iter().enumerate();
-        return Ok(inputs.map(|(i, a)| HostTensor::random(a.ty.clone(), args.seed.wrapping_add(i as u64), 256)).collect());
+        return Ok(inputs
+            .map(|(i, a)| HostTensor::random(a.ty.clone(), args.seed.wrapping_add(i as u64), 256))
+            .collect());
     }
     if sig.args.is_empty() {
         return Ok(Vec::new());
     }
     let Some(path) = &args.inputs else {
-        bail!("the program takes {} argument(s): give --inputs FILE.safetensors or --random", sig.args.len());
+        bail!(
+            "the program takes {} argument(s): give --inputs FILE.safetensors or --random",
+            sig.args.len()
+        );
     };
     let tensors = read_tensors(path)?;
     sig.args
@@ -88,7 +95,11 @@ fn gather_inputs(args: &RunArgs, sig: &Signature) -> anyhow::Result<Vec<HostTens
 }
 
 fn write_outputs(path: &Path, outputs: Vec<HostTensor>) -> anyhow::Result<()> {
-    let named: Vec<(String, HostTensor)> = outputs.into_iter().enumerate().map(|(i, t)| (format!("out{i}"), t)).collect();
+    let named: Vec<(String, HostTensor)> = outputs
+        .into_iter()
+        .enumerate()
+        .map(|(i, t)| (format!("out{i}"), t))
+        .collect();
     write_tensors(path, &named, None)?;
     Ok(())
 }

@@ -240,7 +240,9 @@ pub fn run_training(spec: &RunSpec, obs: &mut dyn Observer) -> Result<RunSummary
             summary.first_loss = f64::from(loss);
         }
         summary.last_loss = f64::from(loss);
-        let out_of_time = spec.time_limit.is_some_and(|limit| began_training.elapsed() >= limit);
+        let out_of_time = spec
+            .time_limit
+            .is_some_and(|limit| began_training.elapsed() >= limit);
         let val_bpb = run.after_step(k, loss, dt, out_of_time, obs)?;
         summary.val_bpb = val_bpb.or(summary.val_bpb);
         if out_of_time {

@@ -20,7 +20,10 @@ pub fn client() -> Arc<Client> {
 
 /// Pipeline options for tests: verify after every pass.
 pub fn test_pipeline() -> PipelineOptions {
-    PipelineOptions { verify_each: true, ..PipelineOptions::default() }
+    PipelineOptions {
+        verify_each: true,
+        ..PipelineOptions::default()
+    }
 }
 
 /// Runs `g` on XLA (after the pipeline) with `inputs`.
@@ -42,7 +45,9 @@ pub fn run_interp(g: &Graph, inputs: &[HostTensor]) -> Vec<HostTensor> {
         .map(|t| Array::new(t.ty.clone(), t.to_f64()).expect("input array"))
         .collect();
     let out = evaluate(g, &arrays).unwrap_or_else(|e| panic!("interpreter failed: {e}"));
-    out.into_iter().map(|a| HostTensor::from_f64(a.ty.clone(), &a.data)).collect()
+    out.into_iter()
+        .map(|a| HostTensor::from_f64(a.ty.clone(), &a.data))
+        .collect()
 }
 
 /// Seeded random inputs for every parameter of `g` (ints in [0, int_high)).
@@ -74,7 +79,10 @@ pub fn assert_close(what: &str, got: &[HostTensor], want: &[HostTensor], rtol: f
         for (j, (a, b)) in g.to_f64().iter().zip(w.to_f64()).enumerate() {
             let scale = a.abs().max(b.abs()).max(1.0);
             let same = (a.is_nan() && b.is_nan()) || a == &b || (a - b).abs() <= rtol * scale;
-            assert!(same, "{what}: output {i} element {j}: XLA {a} vs reference {b} (rtol {rtol})");
+            assert!(
+                same,
+                "{what}: output {i} element {j}: XLA {a} vs reference {b} (rtol {rtol})"
+            );
         }
     }
 }
@@ -98,9 +106,11 @@ pub fn check_gradients_on_xla(what: &str, g: &Graph, seed: u64) {
 /// [`check_gradients_on_xla`] with a relative tolerance `rtol`.
 pub fn check_gradients_on_xla_within(what: &str, g: &Graph, seed: u64, rtol: f64) {
     let params = g.params();
-    let float_params: Vec<usize> =
-        (0..params.len()).filter(|&i| g.ty(params[i]).dtype.is_float()).collect();
-    let lowered = flash::passes::chunk_attention::lower_all(g.clone()).expect("lower chunk attention");
+    let float_params: Vec<usize> = (0..params.len())
+        .filter(|&i| g.ty(params[i]).dtype.is_float())
+        .collect();
+    let lowered =
+        flash::passes::chunk_attention::lower_all(g.clone()).expect("lower chunk attention");
     let grad_graph = flash::passes::autodiff::grad(&lowered, &float_params)
         .unwrap_or_else(|e| panic!("{what}: grad failed: {e}"));
     let x = random_inputs(g, seed, 4);
@@ -122,7 +132,12 @@ pub fn check_gradients_on_xla_within(what: &str, g: &Graph, seed: u64, rtol: f64
                 if !float_params.contains(&i) {
                     return xi.clone();
                 }
-                let v: Vec<f64> = xi.to_f64().iter().zip(di.to_f64()).map(|(a, b)| a + sign * h * b).collect();
+                let v: Vec<f64> = xi
+                    .to_f64()
+                    .iter()
+                    .zip(di.to_f64())
+                    .map(|(a, b)| a + sign * h * b)
+                    .collect();
                 HostTensor::from_f64(xi.ty.clone(), &v)
             })
             .collect();
