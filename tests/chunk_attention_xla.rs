@@ -212,7 +212,7 @@ fn decode(inputs: &[HostTensor], t_len: usize, c: usize) -> Vec<f64> {
     };
     let mut out = vec![0.0; B * t_len * E];
     for b in 0..B {
-        let mut memory = vec![0.0; S * E]; // sum of finished chunks' k_lin^T v
+        let mut memory = [0.0; S * E]; // sum of finished chunks' k_lin^T v
         for t in 0..t_len {
             let g = t / c;
             if t % c == 0 && g > 0 {
