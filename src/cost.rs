@@ -99,6 +99,10 @@ pub enum CostError {
 pub fn graph_cost(g: &Graph) -> Result<Cost, CostError> {
     let mut total = Cost::default();
     for (i, node) in g.nodes.iter().enumerate() {
+        // The identity products of `materialize_tables` only pin a table in memory.
+        if flash_passes::materialize_tables::is_identity_product(g, flash_ir::ValueId(i as u32)) {
+            continue;
+        }
         let operands = operand_types(g, i, node)?;
         total += node_cost(i, node, &operands)?;
     }

@@ -3,32 +3,42 @@
 //!
 //! - [`Pass`] is the interface every pass implements; [`rewrite::rebuild`] is the one graph
 //!   walk they all build on (value map, locations and scopes kept, outputs remapped).
+//! - [`chunk_size::choose_chunk`] picks FLASH's chunk size (`--chunk auto`).
 //! - [`pipeline::pipeline`] is the ordered, named list of passes and
 //!   [`pipeline::run_pipeline`] runs it with verification, IR dumps and timings.
-//! - One file per pass: [`lower_cumsum`], [`canonicalize`], [`fold_constants`], [`cse`],
+//! - One file per pass: [`lower_cumsum`], [`canonicalize`], [`fold_into_dot`],
+//!   [`collapse_contracting_dims`], [`fold_constants`], [`cse`], [`materialize_tables`],
 //!   [`dce`].
 #![deny(missing_docs)]
 
 pub mod autodiff;
 pub mod canonicalize;
 pub mod chunk_attention;
+pub mod chunk_size;
+pub mod collapse_contracting_dims;
 pub mod cse;
 pub mod dce;
 pub mod error;
 pub mod fold_constants;
+pub mod fold_into_dot;
 pub mod literal;
 pub mod lower_cumsum;
+pub mod materialize_tables;
 pub mod pass;
 pub mod pipeline;
 pub mod rewrite;
 pub mod upcast_mixed_dots;
 
 pub use canonicalize::Canonicalize;
+pub use chunk_size::{choose_chunk, ChunkBackend};
+pub use collapse_contracting_dims::CollapseContractingDims;
 pub use cse::Cse;
 pub use dce::Dce;
 pub use error::PassError;
 pub use fold_constants::FoldConstants;
+pub use fold_into_dot::FoldIntoDot;
 pub use lower_cumsum::{CumsumStrategy, LowerCumsum};
+pub use materialize_tables::MaterializeTables;
 pub use pass::{Pass, PassOptions};
 pub use pipeline::{
     pass_names, pipeline, run_passes, run_pipeline, PassTiming, PipelineOptions, PipelineReport,

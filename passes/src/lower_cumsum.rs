@@ -7,8 +7,8 @@
 //! A cumsum over an empty dim is its operand.
 //!
 //! - [`CumsumStrategy::Matmul`]: `dot_general` with an n x n 0/1 triangle built from
-//!   iota + compare + convert (no dense literal), then a transpose of the new dim back into
-//!   place.
+//!   iota + compare + convert (no dense literal), laid out so that no transpose follows
+//!   (batched over the leading dims for a middle dim; see `matmul.rs`).
 //! - [`CumsumStrategy::ReduceWindow`]: a window-n sum with padding (n-1, 0), or (0, n-1) in
 //!   reverse; exclusive adds a shift by one (pad + slice).
 //! - [`CumsumStrategy::LogScan`]: Hillis-Steele, ceil(log2 n) steps of `y + shift(y, 2^k)`;
@@ -23,9 +23,9 @@
 //!   %0 = parameter {index = 0, name = "x"} : f32[3]
 //!   %1 = iota {dim = 0} : i32[3,3]
 //!   %2 = iota {dim = 1} : i32[3,3]
-//!   %3 = compare(%1, %2) {dir = le} : bool[3,3]
+//!   %3 = compare(%2, %1) {dir = le} : bool[3,3]
 //!   %4 = convert(%3) {to = f32} : f32[3,3]
-//!   %5 = dot_general(%0, %4) {lhs_batch = [], rhs_batch = [], lhs_contract = [0],
+//!   %5 = dot_general(%4, %0) {lhs_batch = [], rhs_batch = [], lhs_contract = [1],
 //!          rhs_contract = [0], out = f32} : f32[3]
 //!   return %5
 //! after (log_scan, n = 3: two steps):
@@ -50,16 +50,29 @@ use std::str::FromStr;
 /// How `lower_cumsum` lowers a cumsum of length n (the size of its dim) over N elements.
 ///
 /// `Auto` picks, per cumsum:
-/// - `Matmul` when n <= [`AUTO_MATMUL_MAX_N`] (256), any dtype. The triangle is at most 64K
-///   elements, generated on the device; the N * n multiply-adds run on matrix units as one
-///   op, where the alternatives need ceil(log2 n) (up to 8) memory passes. FLASH's
-///   chunk-level prefix sum (n = number of chunks) falls here, as in the paper on TPUs.
+/// - `Matmul` for float tensors when n <= [`AUTO_FLOAT_MATMUL_MAX_N`] (1024), and for any
+///   dtype when n <= [`AUTO_MATMUL_MAX_N`] (256). FLASH's chunk-level prefix sum (n = number
+///   of chunks) falls here, as in the paper on TPUs.
 /// - `Matmul` also for float tensors whose work N * n is at most [`AUTO_MATMUL_MAX_WORK`]
 ///   (2^24): small enough that the quadratic cost does not matter.
 /// - `LogScan` otherwise: O(N log n) adds, against the O(N n) of the matmul.
 ///
-/// `ReduceWindow` is never chosen automatically: backends evaluate a window-n sum directly,
-/// O(N n) adds without the matrix units. A later benchmark will tune these thresholds.
+/// Measured on the 2-core CPU (XLA CPU plugin; exclusive prefix sum over dim 1 of
+/// `[1, n, 128, 128]` f32, interleaved runs, median of 10; the transpose-free matmul of
+/// `matmul.rs`):
+///
+/// | n    | matmul | log_scan | reduce_window |
+/// |------|--------|----------|---------------|
+/// | 128  | 10 ms  | 32 ms    | 22 ms         |
+/// | 512  | 128 ms | 232 ms   | 219 ms        |
+/// | 1024 | 327 ms | 507 ms   | 463 ms        |
+///
+/// and over the chunks of FLASH's `[1, G, 128, 512]` memories (min of 20): G = 32: 4.3 ms
+/// (matmul), 41 ms (log_scan), 32 ms (reduce_window); G = 128: 134, 320, 383 ms. The matmul
+/// runs on the matrix kernels at about 100 GFLOP/s while the others are memory-bound passes
+/// (XLA does not fuse the log-scan's steps), so the crossover lies above n = 1024 here.
+/// Integer dots have no fast kernels, so integers keep the n <= 256 bound (not measured).
+/// `ReduceWindow` is never chosen automatically.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum CumsumStrategy {
     /// Choose per cumsum by the rule above.
@@ -75,6 +88,9 @@ pub enum CumsumStrategy {
 
 /// `Auto` uses the matmul for every cumsum at most this long.
 pub const AUTO_MATMUL_MAX_N: usize = 256;
+
+/// `Auto` uses the matmul for every float cumsum at most this long.
+pub const AUTO_FLOAT_MATMUL_MAX_N: usize = 1024;
 
 /// `Auto` uses the matmul for float cumsums whose N * n is at most this.
 pub const AUTO_MATMUL_MAX_WORK: usize = 1 << 24;
@@ -106,7 +122,9 @@ impl CumsumStrategy {
         }
         let n = ty.shape.get(dim).copied().unwrap_or(0);
         let work = ty.num_elements().saturating_mul(n);
-        if n <= AUTO_MATMUL_MAX_N || (ty.dtype.is_float() && work <= AUTO_MATMUL_MAX_WORK) {
+        let float = ty.dtype.is_float();
+        let short = n <= AUTO_MATMUL_MAX_N || (float && n <= AUTO_FLOAT_MATMUL_MAX_N);
+        if short || (float && work <= AUTO_MATMUL_MAX_WORK) {
             CumsumStrategy::Matmul
         } else {
             CumsumStrategy::LogScan

@@ -5,7 +5,10 @@ use crate::chunk_attention::LowerChunkAttention;
 use crate::error::PassError;
 use crate::pass::{Pass, PassOptions};
 use crate::upcast_mixed_dots::UpcastMixedDots;
-use crate::{Canonicalize, Cse, CumsumStrategy, Dce, FoldConstants, LowerCumsum};
+use crate::{
+    Canonicalize, CollapseContractingDims, Cse, CumsumStrategy, Dce, FoldConstants, FoldIntoDot,
+    LowerCumsum, MaterializeTables,
+};
 use flash_ir::text::print_graph;
 use flash_ir::verify::verify;
 use flash_ir::Graph;
@@ -25,10 +28,19 @@ pub fn pipeline() -> Vec<Box<dyn Pass>> {
         // Before folding: removes identity ops (e.g. a transpose back into place) so the
         // folder sees constants directly and has less to walk.
         Box::new(Canonicalize),
+        // After the lowerings and autodiff's transposes have been composed by canonicalize
+        // (it sees each dot's real producer); before cse/dce, which clean up what it bypasses.
+        Box::new(FoldIntoDot),
+        // After fold_into_dot, which can expose adjacent contracting dims; its reshapes are
+        // row-major relabellings, left as they are (the backend folds reshape chains).
+        Box::new(CollapseContractingDims),
         // After canonicalize; before cse, so folded results with equal literals can merge.
         Box::new(FoldConstants),
         // Before dce: merging leaves the duplicates dead.
         Box::new(Cse),
+        // After cse, which merges the copies of a table before its consumers are counted;
+        // before dce.
+        Box::new(MaterializeTables),
         // Last: removes everything the passes above bypassed.
         Box::new(Dce),
     ]

@@ -58,8 +58,35 @@ fn matmul_inclusive_is_a_dot_with_a_lower_triangle_from_iota() {
 }
 
 #[test]
-fn matmul_exclusive_reverse_transposes_the_new_dim_back() {
+fn matmul_exclusive_reverse_on_dim_0_puts_the_triangle_first_and_needs_no_transpose() {
     assert_snapshot!(snapshot(CumsumStrategy::Matmul, EXCLUSIVE_REVERSE_DIM0));
+}
+
+#[test]
+fn matmul_on_a_middle_dim_is_batched_over_the_leading_dims_without_a_transpose() {
+    // FLASH's chunk-level prefix sum: [B, G, s, e] over G. On CPU a transpose around the dot
+    // is a full copy, so the triangle is broadcast over B and the dot needs none.
+    assert_snapshot!(snapshot(
+        CumsumStrategy::Matmul,
+        r#"graph @main {
+  %0 = parameter {index = 0, name = "m"} : f32[2,3,2,4]
+  %1 = cumsum(%0) {dim = 1, exclusive = true, reverse = false} : f32[2,3,2,4]
+  return %1
+}"#
+    ));
+}
+
+#[test]
+fn matmul_on_a_middle_dim_longer_than_the_rest_falls_back_to_a_transpose() {
+    // n = 5 > 3 trailing elements: a broadcast triangle would outgrow the operand.
+    assert_snapshot!(snapshot(
+        CumsumStrategy::Matmul,
+        r#"graph @main {
+  %0 = parameter {index = 0, name = "x"} : f32[2,5,3]
+  %1 = cumsum(%0) {dim = 1, exclusive = false, reverse = false} : f32[2,5,3]
+  return %1
+}"#
+    ));
 }
 
 #[test]
@@ -121,7 +148,9 @@ const CASES: &[(&[usize], usize)] = &[
     (&[4, 1], 1),
     (&[2, 3, 4], 0),
     (&[2, 3, 4], 1),
+    (&[2, 5, 3], 1),
     (&[2, 5, 3], 2),
+    (&[2, 3, 2, 4], 1),
     (&[2, 17], 1),
 ];
 
@@ -222,6 +251,15 @@ fn auto_picks_matmul_for_short_or_small_float_cumsums_else_log_scan() {
     assert_eq!(auto(DType::F32, &[8, 64, 256], 2), CumsumStrategy::Matmul);
     assert_eq!(auto(DType::I32, &[1024, 256], 1), CumsumStrategy::Matmul);
     assert_eq!(auto(DType::F32, &[16, 1024], 1), CumsumStrategy::Matmul);
+    assert_eq!(
+        auto(DType::F32, &[1, 1024, 128, 128], 1),
+        CumsumStrategy::Matmul
+    );
+    assert_eq!(
+        auto(DType::F32, &[1, 2048, 128, 128], 1),
+        CumsumStrategy::LogScan
+    );
+    assert_eq!(auto(DType::I32, &[1, 512, 128], 1), CumsumStrategy::LogScan);
     assert_eq!(auto(DType::F32, &[64, 4096], 1), CumsumStrategy::LogScan);
     assert_eq!(auto(DType::I32, &[2, 300], 1), CumsumStrategy::LogScan);
     for s in [

@@ -43,8 +43,11 @@ fn the_pipeline_runs_in_the_documented_order() {
             "lower_cumsum",
             "upcast_mixed_dots",
             "canonicalize",
+            "fold_into_dot",
+            "collapse_contracting_dims",
             "fold_constants",
             "cse",
+            "materialize_tables",
             "dce"
         ]
     );
@@ -133,7 +136,7 @@ fn print_after_an_unknown_pass_is_an_error_listing_the_valid_names() {
     );
     assert_eq!(
         err.to_string(),
-        "unknown pass \"gvn\"; valid names: lower_chunk_attention, lower_cumsum, upcast_mixed_dots, canonicalize, fold_constants, cse, dce"
+        "unknown pass \"gvn\"; valid names: lower_chunk_attention, lower_cumsum, upcast_mixed_dots, canonicalize, fold_into_dot, collapse_contracting_dims, fold_constants, cse, materialize_tables, dce"
     );
 }
 

@@ -8,7 +8,11 @@
 //! - Causal: `M_g = k_lin_g^T v_g` (`[B, G, s, e]`), an exclusive `cumsum` over the chunk axis
 //!   (chunk 0 gets zero; `lower_cumsum` chooses how to compute it), divided by
 //!   `C * max(g, 1)` (mean norm) or by C (sum norm). With one chunk the term is zero and
-//!   [`linear_term`] emits nothing.
+//!   [`linear_term`] emits nothing. The division is a per-chunk scalar, so it is applied to
+//!   the `[B, G, C, s]` queries, `vl_g = (q_lin_g / d_g) Mbar'_g`, rather than to the
+//!   `[B, G, s, e]` memory (e = 4s here): half the elements, in the forward and the backward
+//!   pass, and the division fuses into the queries' producer. A reassociation of
+//!   `q (M / d) = (q / d) M`.
 
 use super::{dims, Chunked, Geometry};
 use flash_ir::build::BuildResult;
@@ -29,7 +33,8 @@ pub(super) fn linear_term(
     let q_lin = b.reshape(padded[2], &geo.chunked_shape(geo.width_qk))?;
     let vl = if attrs.causal {
         let k_lin = b.reshape(padded[3], &geo.chunked_shape(geo.width_qk))?;
-        let memory = causal_memory(b, k_lin, x.v, geo, attrs.linear_norm)?;
+        let memory = causal_memory(b, k_lin, x.v, geo)?;
+        let q_lin = normalise_queries(b, q_lin, geo, attrs.linear_norm)?;
         b.matmul_batched(q_lin, memory, 2)?
     } else {
         let memory = global_memory(b, padded[3], padded[4], geo)?;
@@ -44,25 +49,28 @@ fn global_memory(b: &mut Builder<'_>, k_lin: ValueId, v: ValueId, geo: &Geometry
     b.scale(kv, 1.0 / geo.tokens as f64)
 }
 
-/// `Mbar_g` (`[B, G, s, e]`): the exclusive prefix sum over chunks of `k_lin_g^T v_g`,
-/// normalised by `linear_norm`.
-fn causal_memory(
+/// The unnormalised memory (`[B, G, s, e]`): the exclusive prefix sum over chunks of
+/// `k_lin_g^T v_g`.
+fn causal_memory(b: &mut Builder<'_>, k_lin: ValueId, v: ValueId, geo: &Geometry) -> BuildResult {
+    let kv = b.dot_general(k_lin, v, dims(&[0, 1], &[2], &[2], geo))?;
+    b.cumsum(kv, 1, true, false)
+}
+
+/// The chunked `q_lin` (`[B, G, C, s]`) divided by the memory's normaliser of its chunk:
+/// `C * max(g, 1)` (mean norm) or C (sum norm, as a scale by `1 / C`).
+fn normalise_queries(
     b: &mut Builder<'_>,
-    k_lin: ValueId,
-    v: ValueId,
+    q_lin: ValueId,
     geo: &Geometry,
     norm: LinearNorm,
 ) -> BuildResult {
-    let kv = b.dot_general(k_lin, v, dims(&[0, 1], &[2], &[2], geo))?;
-    let earlier = b.cumsum(kv, 1, true, false)?;
-    let c = geo.scale_chunk as f64;
     match norm {
-        LinearNorm::Sum => b.scale(earlier, 1.0 / c),
+        LinearNorm::Sum => b.scale(q_lin, 1.0 / geo.scale_chunk as f64),
         LinearNorm::Mean => {
             let denominators = chunk_denominators(b, geo)?;
-            let shape = b.shape(earlier);
+            let shape = b.shape(q_lin);
             let denominators = b.broadcast_in_dim(denominators, &shape, &[1])?;
-            b.div(earlier, denominators)
+            b.div(q_lin, denominators)
         }
     }
 }

@@ -5,15 +5,18 @@ use super::{dims, pad, score, Chunked, Geometry};
 use flash_ir::build::BuildResult;
 use flash_ir::{Builder, ChunkAttention, CmpDir, DType, IrError, TensorType, ValueId};
 
-/// `vq = P v_g` (`[B, G, C, e]`), with `P = score(S)` for `S = q_quad_g k_quad_g^T`
-/// (`[B, G, C, C]`, one batched `dot_general` over B and G contracting s).
+/// `vq = P v_g` (`[B, G, C, e]`), with `P = score(S)` for `S = (c q_quad_g) k_quad_g^T`
+/// (`[B, G, C, C]`, one batched `dot_general` over B and G contracting s), where `c` is the
+/// score function's scale ([`score::query_scale`]), applied to the `[B, G, C, s]` queries
+/// rather than to the `[B, G, C, C]` scores.
 pub(super) fn local_term(
     b: &mut Builder<'_>,
     x: &Chunked,
     geo: &Geometry,
     attrs: &ChunkAttention,
 ) -> BuildResult {
-    let s = b.dot_general(x.q_quad, x.k_quad, dims(&[0, 1], &[3], &[3], geo))?;
+    let q = b.scale(x.q_quad, score::query_scale(geo, attrs.score))?;
+    let s = b.dot_general(q, x.k_quad, dims(&[0, 1], &[3], &[3], geo))?;
     let mask = visible_mask(b, geo, attrs)?;
     let p = score::probabilities(b, s, mask, geo, attrs.score)?;
     b.matmul_batched(p, x.v, 2)

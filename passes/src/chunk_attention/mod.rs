@@ -12,13 +12,15 @@
 //! - `pad.rs`: T is padded with zero tokens up to `Tp = G * C` and the output cropped back to T;
 //!   when `C >= T` a single chunk of size T is used instead (no padding). The score scale stays
 //!   `1 / C` (the attribute), as in the dense definition.
-//! - `local.rs`: the operands are reshaped to `[B,G,C,x]`; `S = q_quad_g k_quad_g^T`
-//!   (`[B,G,C,C]`), the score function of `score.rs` with the causal and padded-key masks, and
-//!   `vq = P v_g` (`[B,G,C,e]`).
+//! - `local.rs`: the operands are reshaped to `[B,G,C,x]`; `S = (c q_quad_g) k_quad_g^T`
+//!   (`[B,G,C,C]`, the score scale `c`, e.g. `1/C`, applied to the `[B,G,C,s]` queries), the
+//!   score function of `score.rs` with the causal and padded-key masks as `select`s of
+//!   iota-compare masks, and `vq = P v_g` (`[B,G,C,e]`).
 //! - `global.rs`: the linear term `vl = q_lin_g Mbar_g` (`[B,G,C,e]`): non-causal
 //!   `Mbar = k_lin^T v / T` (unpadded T), causal an exclusive prefix sum of
-//!   `k_lin_g^T v_g / C` over chunks, divided by `max(g, 1)` for the mean norm; skipped when
-//!   causal with one chunk (it is zero).
+//!   `k_lin_g^T v_g / C` over chunks, divided by `max(g, 1)` for the mean norm (the per-chunk
+//!   divisor applied to the `[B,G,C,s]` queries rather than the `[B,G,s,e]` memory); skipped
+//!   when causal with one chunk (it is zero).
 //! - The output is `reshape(vq + vl, [B,Tp,e])` cropped to `[B,T,e]`.
 //!
 //! ```text
@@ -27,16 +29,16 @@
 //!          linear_norm = mean, score = relu2} : f32[1,8,2]
 //! after (abridged):
 //!   %5  = reshape(%0) {shape = [1, 2, 4, 3]} : f32[1,2,4,3]          (also %1 -> %6, %4 -> %7)
-//!   %8  = dot_general(%5, %6) {lhs_batch = [0, 1], ..., lhs_contract = [3],
+//!   %9  = dot_general(%5 * 0.25, %6) {lhs_batch = [0, 1], ..., lhs_contract = [3],
 //!           rhs_contract = [3]} : f32[1,2,4,4]
-//!   %11 = compare(iota {dim = 1}, iota {dim = 0}) {dir = le} : bool[4,4]
-//!   %19 = select(broadcast(%11), mul(max(%8 * 0.25, 0), ...), 0) : f32[1,2,4,4]
-//!   %20 = dot_general(%19, %7) : f32[1,2,4,2]                        (vq)
-//!   %23 = dot_general(reshape(%3), %7) {lhs_contract = [2], ...} : f32[1,2,3,2]
-//!   %24 = cumsum(%23) {dim = 1, exclusive = true, reverse = false} : f32[1,2,3,2]
-//!   %31 = div(%24, broadcast(max(iota {dim = 0} : f32[2], 1) * 4)) : f32[1,2,3,2]
-//!   %32 = dot_general(reshape(%2), %31) : f32[1,2,4,2]              (vl)
-//!   %34 = reshape(add(%20, %32)) {shape = [1, 8, 2]} : f32[1,8,2]
+//!   %12 = compare(iota {dim = 1}, iota {dim = 0}) {dir = le} : bool[4,4]
+//!   %17 = select(broadcast(%12), mul(max(%9, 0), max(%9, 0)), 0) : f32[1,2,4,4]
+//!   %18 = dot_general(%17, %7) : f32[1,2,4,2]                        (vq)
+//!   %21 = dot_general(reshape(%3), %7) {lhs_contract = [2], ...} : f32[1,2,3,2]
+//!   %22 = cumsum(%21) {dim = 1, exclusive = true, reverse = false} : f32[1,2,3,2]
+//!   %29 = div(reshape(%2), broadcast(max(iota {dim = 0} : f32[2], 1) * 4)) : f32[1,2,4,3]
+//!   %30 = dot_general(%29, %22) : f32[1,2,4,2]                       (vl)
+//!   %32 = reshape(add(%18, %30)) {shape = [1, 8, 2]} : f32[1,8,2]
 //! ```
 
 mod global;

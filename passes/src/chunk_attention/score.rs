@@ -1,6 +1,11 @@
 //! The score functions of the local part ([`ScoreFn`], whose docs define them), applied to
-//! the raw chunk scores `S = q_quad_g k_quad_g^T` (`[B, G, C, C]`) under an optional mask;
-//! masked entries are exactly 0.
+//! the chunk scores under an optional mask; masked entries are exactly 0.
+//!
+//! The scale of each score function (`1/C` for relu2, `k/C` for laplace, `1/sqrt(s)` for
+//! softmax) is folded into the queries by the caller ([`query_scale`]): `(c q) k^T` scales a
+//! `[B, G, C, s]` tensor where `c (q k^T)` scales a `[B, G, C, C]` one, in the forward pass
+//! and again in the backward pass. It is exact for relu2 with a power-of-two C and a
+//! reassociation of one scalar product otherwise.
 
 use super::Geometry;
 use flash_ir::build::BuildResult;
@@ -11,8 +16,20 @@ use flash_ir::{Builder, DType, ScoreFn, UnaryOp, ValueId};
 #[allow(clippy::approx_constant)]
 const ERF_TANH_SCALE: f64 = 1.128_379_167_1;
 
-/// `P = score(S)` with the entries outside `mask` (bool `[B, G, C, C]`, true = visible) set
-/// to 0.
+/// The factor the queries are multiplied by, so that `S = (c q) k^T` is the score function's
+/// argument: `1/C` (relu2), `k/C` with `k = 1 / (sigma sqrt 2)` (laplace), `1/sqrt(s)`
+/// (softmax).
+pub(super) fn query_scale(geo: &Geometry, score: ScoreFn) -> f64 {
+    let c = geo.scale_chunk as f64;
+    match score {
+        ScoreFn::Relu2 => 1.0 / c,
+        ScoreFn::Laplace => laplace_k() / c,
+        ScoreFn::Softmax => 1.0 / (geo.width_qk as f64).sqrt(),
+    }
+}
+
+/// `P = score(S)` for the scaled scores `S = (c q) k^T` ([`query_scale`]), with the entries
+/// outside `mask` (bool `[B, G, C, C]`, true = visible) set to 0.
 pub(super) fn probabilities(
     b: &mut Builder<'_>,
     s: ValueId,
@@ -22,11 +39,11 @@ pub(super) fn probabilities(
 ) -> BuildResult {
     match score {
         ScoreFn::Relu2 => {
-            let p = relu2(b, s, geo)?;
+            let p = relu2(b, s)?;
             zero_outside(b, p, mask)
         }
         ScoreFn::Laplace => {
-            let p = laplace(b, s, geo)?;
+            let p = laplace(b, s)?;
             zero_outside(b, p, mask)
         }
         ScoreFn::Softmax => softmax(b, s, mask, geo),
@@ -40,22 +57,25 @@ fn zero_outside(b: &mut Builder<'_>, p: ValueId, mask: Option<ValueId>) -> Build
     b.select(mask, p, zero)
 }
 
-/// `relu(S / C)^2`.
-fn relu2(b: &mut Builder<'_>, s: ValueId, geo: &Geometry) -> BuildResult {
-    let x = b.scale(s, 1.0 / geo.scale_chunk as f64)?;
+/// `relu(x)^2` of `x = S / C` (the scale folded into the queries).
+fn relu2(b: &mut Builder<'_>, x: ValueId) -> BuildResult {
     let zero = b.splat_like(0.0, x)?;
     let r = b.max(x, zero)?;
     b.mul(r, r)
 }
 
-/// `0.5 * (1 + erf(y))` with `y = (S / C - mu) / (sigma sqrt 2)`, computed as
-/// `S * (k / C) - mu * k` for `k = 1 / (sigma sqrt 2)`, and
-/// `erf(y) ~ tanh(1.1283791671 * (y + 0.08943 * y^3))`.
-fn laplace(b: &mut Builder<'_>, s: ValueId, geo: &Geometry) -> BuildResult {
-    let mu = 0.5f64.sqrt();
+/// `k = 1 / (sigma sqrt 2)` with `sigma = sqrt(1 / (4 pi))`, laplace's inverse width.
+fn laplace_k() -> f64 {
     let sigma = (1.0 / (4.0 * std::f64::consts::PI)).sqrt();
-    let k = 1.0 / (sigma * std::f64::consts::SQRT_2);
-    let scaled = b.scale(s, k / geo.scale_chunk as f64)?;
+    1.0 / (sigma * std::f64::consts::SQRT_2)
+}
+
+/// `0.5 * (1 + erf(y))` with `y = (S / C - mu) / (sigma sqrt 2)`, computed as
+/// `scaled - mu * k` from `scaled = S * (k / C)` (the scale folded into the queries) for
+/// `k = 1 / (sigma sqrt 2)`, and `erf(y) ~ tanh(1.1283791671 * (y + 0.08943 * y^3))`.
+fn laplace(b: &mut Builder<'_>, scaled: ValueId) -> BuildResult {
+    let mu = 0.5f64.sqrt();
+    let k = laplace_k();
     let shift = b.splat_like(mu * k, scaled)?;
     let y = b.sub(scaled, shift)?;
     let y2 = b.mul(y, y)?;
@@ -69,11 +89,10 @@ fn laplace(b: &mut Builder<'_>, s: ValueId, geo: &Geometry) -> BuildResult {
     b.scale(sum, 0.5)
 }
 
-/// Row softmax of `S / sqrt(s)` over the visible keys: masked logits are replaced by the
-/// dtype's lowest finite value before the row max, so `exp(x - max)` is exactly 0 there
-/// (and no infinity enters the graph or its gradient).
-fn softmax(b: &mut Builder<'_>, s: ValueId, mask: Option<ValueId>, geo: &Geometry) -> BuildResult {
-    let x = b.scale(s, 1.0 / (geo.width_qk as f64).sqrt())?;
+/// Row softmax of `x = S / sqrt(s)` (the scale folded into the queries) over the visible
+/// keys: masked logits are replaced by the dtype's lowest finite value before the row max, so
+/// `exp(x - max)` is exactly 0 there (and no infinity enters the graph or its gradient).
+fn softmax(b: &mut Builder<'_>, x: ValueId, mask: Option<ValueId>, geo: &Geometry) -> BuildResult {
     let x = match mask {
         Some(mask) => {
             let low = b.splat_like(lowest_finite(geo.dtype), x)?;
