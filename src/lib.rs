@@ -6,6 +6,7 @@
 #![deny(missing_docs)]
 
 pub mod bench;
+pub mod chunk_choice;
 pub mod cli;
 pub mod compiler;
 pub mod config;
@@ -17,6 +18,7 @@ pub mod models;
 pub mod nn;
 pub mod safetensors_io;
 pub mod stablehlo;
+pub mod target;
 pub mod tensor;
 pub mod train;
 

@@ -180,6 +180,68 @@ fn forward_bench_counts_the_closed_form() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// `--chunk auto` picks FLASH's chunk per length (one chunk up to the CPU floor of 128, then
+/// the cheapest power of two); a number fixes it; the models without chunks keep theirs.
+#[test]
+fn chunk_auto_chooses_flash_chunks_per_length() {
+    let chunks = |choice: &str| -> Vec<(String, u64, u64)> {
+        let mut args = vec![
+            "bench",
+            "--width",
+            "32",
+            "--layers",
+            "1",
+            "--forward",
+            "--seq-lens",
+            "64,256",
+            "--tokens-per-batch",
+            "256",
+            "--reps",
+            "1",
+            "--peak-size",
+            "0",
+            "--models",
+            "flash,flash-quad",
+            "--chunk",
+            choice,
+        ];
+        let dir = temp_dir(&format!("chunk-{choice}"));
+        let json = dir.join("out.json");
+        args.extend(["--json", json.to_str().unwrap()]);
+        let out = flash(&args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let records: Vec<Value> =
+            serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        records
+            .iter()
+            .map(|r| {
+                let model = r["model"].as_str().unwrap().to_string();
+                (
+                    model,
+                    r["seq_len"].as_u64().unwrap(),
+                    r["chunk"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let auto = chunks("auto");
+    assert_eq!(
+        &auto[..2],
+        [("flash".into(), 64, 64), ("flash".into(), 256, 128)]
+    );
+    let fixed = chunks("32");
+    assert_eq!(
+        &fixed[..2],
+        [("flash".into(), 64, 32), ("flash".into(), 256, 32)]
+    );
+    assert_eq!(auto[2..], fixed[2..], "flash-quad has no chunks to choose");
+}
+
 #[test]
 fn bad_arguments_give_clear_errors() {
     let base = [
@@ -215,6 +277,11 @@ fn bad_arguments_give_clear_errors() {
     assert!(e.contains("cumsum"), "{e}");
     let e = with(&["--train", "--forward"]);
     assert!(e.contains("--forward") || e.contains("--train"), "{e}");
+    let e = with(&["--chunk", "0"]);
+    assert!(
+        e.contains("--chunk") && e.contains("positive chunk size"),
+        "{e}"
+    );
     let e = with(&["--seq-lens", "abc"]);
     assert!(e.contains("abc"), "{e}");
 }

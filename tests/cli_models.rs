@@ -100,6 +100,61 @@ fn init_compile_and_run_a_model_program() {
     );
 }
 
+/// `flash compile --chunk`: the chunked attention's reshapes show C (`[B, G, C, s]`): the
+/// preset's 256, the CPU choice of `auto` at T = 2048 (128), the TPU floor (256), a number.
+#[test]
+fn compile_chunk_flag_sets_the_chunk_size() {
+    let dir = std::env::temp_dir().join(format!("flash-cli-chunk-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("lm.mlir");
+    let compiled = |extra: &[&str]| -> String {
+        let mut args = vec!["compile", "--preset", "flash-base", "--seq-len", "2048"];
+        args.extend(extra);
+        args.extend(["-o", out.to_str().unwrap()]);
+        ok(&args);
+        std::fs::read_to_string(&out).unwrap()
+    };
+    let cases: [(&[&str], &str); 4] = [
+        (&[], "tensor<1x8x256x128xf32>"),
+        (&["--chunk", "auto"], "tensor<1x16x128x128xf32>"),
+        (
+            &["--chunk", "auto", "--target", "tpu"],
+            "tensor<1x8x256x128xf32>",
+        ),
+        (&["--chunk", "512"], "tensor<1x4x512x128xf32>"),
+    ];
+    for (extra, shape) in cases {
+        let mlir = compiled(extra);
+        assert!(mlir.contains(shape), "{extra:?}: no {shape}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    let err = |args: &[&str]| {
+        let out = flash(args);
+        assert!(!out.status.success(), "{args:?} should fail");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let e = err(&[
+        "compile",
+        "--preset",
+        "transformer++-tiny",
+        "--chunk",
+        "auto",
+        "-o",
+        "/tmp/never.mlir",
+    ]);
+    assert!(e.contains("flash models only"), "{e}");
+    let e = err(&[
+        "compile",
+        "--preset",
+        "flash-tiny",
+        "--chunk",
+        "0",
+        "-o",
+        "/tmp/never.mlir",
+    ]);
+    assert!(e.contains("positive chunk size"), "{e}");
+}
+
 #[test]
 fn bad_model_flags() {
     let out = flash(&[

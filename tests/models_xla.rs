@@ -4,8 +4,10 @@
 
 mod models_support;
 
+use flash::chunk_choice::ChunkChoice;
 use flash::config::{ModelConfig, ModelKind, Precision};
 use flash::models::{build_lm, BuildOptions, Mode};
+use flash::target::Target;
 use models_support::*;
 
 /// Loss and logits on XLA equal the interpreter's (with parameters large enough that every
@@ -78,6 +80,40 @@ fn flash_quad_loss_matches_the_interpreter() {
 #[test]
 fn flash_loss_matches_the_interpreter() {
     loss_matches_interpreter(ModelKind::Flash);
+}
+
+/// `--chunk auto` at a length no chunk divides: the chosen C (the CPU floor, 128, three chunks
+/// over T = 300 padded to 384) runs on XLA with the interpreter's loss and logits.
+#[test]
+fn flash_with_an_auto_chunk_matches_the_interpreter() {
+    let (b, t) = (1, 300);
+    let base = ModelConfig {
+        max_len: t,
+        ..tiny(ModelKind::Flash)
+    };
+    let cfg = ChunkChoice::Auto.apply(&base, t, Target::Cpu).unwrap();
+    assert_eq!(cfg.chunk, 128, "three padded chunks expected");
+    let opts = BuildOptions {
+        batch: b,
+        seq_len: t,
+        mode: Mode::Lm,
+        forward: true,
+    };
+    let g = build_lm(&cfg, &opts).unwrap();
+    let inputs = [
+        params_with_std(&cfg, 0.3),
+        token_inputs(cfg.vocab, Mode::Lm, b, t, 7),
+    ]
+    .concat();
+    let xla = xla_run(&xla_compile(&g), &inputs);
+    let want = interp(&g, &inputs);
+    let loss = scalar(&xla[0]);
+    assert!(
+        (loss - want[0].data[0]).abs() <= 1e-4 * want[0].data[0].abs(),
+        "XLA {loss} vs {:?}",
+        want[0].data
+    );
+    assert_logits_close("auto chunk", &xla[1].to_f64(), &want[1].data);
 }
 
 /// LM logits at positions <= t do not change when the tokens after t change, and some later

@@ -141,6 +141,10 @@ fn zero_or_impossible_batch_and_sequence_length() {
         "--steps: must be at least 1",
     );
     fails(overwrite_run(&["--lr", "-1"]), "--lr: -1 is out of range");
+    fails(
+        overwrite_run(&["--preset", "transformer++-tiny", "--chunk", "auto"]),
+        "--chunk applies to flash models only, not transformer++",
+    );
 }
 
 #[test]
@@ -182,6 +186,10 @@ fn resume_checks_the_folder_the_model_and_the_settings() {
     fails(
         args(&f.dir, &["--lr", "0.5", "--steps", "4", "--resume", &run]),
         "--lr 0.5 differs from the checkpoint's",
+    );
+    fails(
+        args(&f.dir, &["--chunk", "8", "--steps", "4", "--resume", &run]),
+        "--chunk 8 differs from the checkpoint's 16",
     );
     fails(
         args(&f.dir, &["--steps", "2", "--resume", &run]),

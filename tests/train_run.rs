@@ -201,3 +201,48 @@ fn a_run_resumed_half_way_ends_bitwise_equal_to_a_straight_run() {
     assert_eq!(losses(&ra), losses(&rb));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `--chunk auto` picks the chunk for the run's sequence length on the plugin's machine (the
+/// CPU floor, 128, at T = 256 where the config says 16) and the checkpoint keeps it, so a
+/// resumed run (which keeps its settings) trains with the same chunks.
+#[test]
+fn chunk_auto_is_chosen_for_the_sequence_length_and_kept_in_the_checkpoint() {
+    let dir = setup("chunk");
+    let run = dir.join("run");
+    let args = |extra: &[&str]| -> Vec<String> {
+        let mut a = vec![
+            "train".to_string(),
+            "--data".into(),
+            s(&dir.join("data.txt")),
+            "--out".into(),
+            s(&run),
+        ];
+        a.extend(extra.iter().map(|x| x.to_string()));
+        a
+    };
+    let config = s(&dir.join("model.json"));
+    flash(&args(&[
+        "--config",
+        &config,
+        "--seq-len",
+        "256",
+        "--batch",
+        "2",
+        "--steps",
+        "1",
+        "--chunk",
+        "auto",
+    ]));
+    assert_eq!(Checkpoint::load(&run).unwrap().config.chunk, 128);
+    flash(&args(&[
+        "--steps",
+        "2",
+        "--resume",
+        &s(&run),
+        "--chunk",
+        "128",
+    ]));
+    let resumed = Checkpoint::load(&run).unwrap();
+    assert_eq!((resumed.step, resumed.config.chunk), (2, 128));
+    let _ = std::fs::remove_dir_all(&dir);
+}

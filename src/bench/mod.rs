@@ -37,6 +37,7 @@ pub use record::Record;
 
 use crate::config::ModelKind;
 use crate::runtime::Client;
+use crate::target::Target;
 use measure::{measure, measure_peak, Runs};
 
 /// What [`run_bench`] reports as it goes, for a progress display.
@@ -151,7 +152,8 @@ fn run_case(
     report: &mut dyn FnMut(Stage),
 ) -> Result<Record, BenchError> {
     report(Stage::Compiling);
-    let prepared = program::prepare(model, seq_len, opts)?;
+    let target = Target::from_platform(client.platform_name());
+    let prepared = program::prepare(model, seq_len, opts, target)?;
     if let Some(dir) = &opts.dump_mlir {
         let path = dir.join(format!(
             "{}-{seq_len}.{}.mlir",

@@ -11,6 +11,7 @@
 //! Transformer layer (FLASH.md section 1). Vocabulary: bytes (256).
 
 use super::error::{option, BenchError};
+use crate::chunk_choice::ChunkChoice;
 use crate::config::{ModelConfig, ModelKind};
 use crate::passes::CumsumStrategy;
 use std::path::PathBuf;
@@ -57,6 +58,8 @@ pub struct BenchOptions {
     pub warmup: usize,
     /// How compiled cumsums are lowered.
     pub cumsum: CumsumStrategy,
+    /// FLASH's chunk size (`None`: the preset's); the other kinds have no chunks.
+    pub chunk: Option<ChunkChoice>,
     /// Seed of the random parameters and tokens.
     pub seed: u64,
     /// Size n of the `n x n x n` f32 matmul that measures the peak (0 skips it).
@@ -81,6 +84,7 @@ impl Default for BenchOptions {
             reps: 3,
             warmup: 1,
             cumsum: CumsumStrategy::Auto,
+            chunk: None,
             seed: 0,
             peak_size: 2048,
             dump_mlir: None,

@@ -10,6 +10,7 @@ use crate::cost::{formulas, graph_cost, Cost};
 use crate::ir::{Graph, Op};
 use crate::models::{build_lm, init_params, param_specs, BuildOptions, Mode, ParamSpec};
 use crate::passes::PipelineOptions;
+use crate::target::Target;
 use crate::tensor::HostTensor;
 use crate::train::step::build_train_step;
 use crate::train::TrainOptions;
@@ -37,17 +38,26 @@ pub struct Prepared {
     pub specs: Vec<ParamSpec>,
 }
 
-/// Builds and compiles `kind` at sequence length `t` for `opts`.
-pub fn prepare(kind: ModelKind, t: usize, opts: &BenchOptions) -> Result<Prepared, BenchError> {
+/// Builds and compiles `kind` at sequence length `t` for `opts` on `target` (which sets the
+/// floor of `--chunk auto` and whether mixed-precision dots are widened).
+pub fn prepare(
+    kind: ModelKind,
+    t: usize,
+    opts: &BenchOptions,
+    target: Target,
+) -> Result<Prepared, BenchError> {
     let batch = opts.batch(t)?;
-    let cfg = bench_config(kind, opts.width, opts.layers, opts.max_len())?;
+    let mut cfg = bench_config(kind, opts.width, opts.layers, opts.max_len())?;
+    if let (ModelKind::Flash, Some(choice)) = (kind, opts.chunk) {
+        cfg.chunk = choice.size(&cfg, t, target);
+    }
     let start = Instant::now();
     let graph = build_graph(&cfg, batch, t, opts.workload)?;
-    let pipeline = PipelineOptions {
+    let pipeline = target.pipeline(PipelineOptions {
         verify_each: false,
         cumsum: opts.cumsum,
         ..PipelineOptions::default()
-    };
+    });
     let program = compile(graph, &pipeline)?;
     let our_compile = start.elapsed();
     let cost = graph_cost(&program.graph)?;

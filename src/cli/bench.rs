@@ -6,6 +6,7 @@
 use crate::bench::plot::plot_latency;
 use crate::bench::record::{table, Record};
 use crate::bench::{parse_model, run_bench, BenchOptions, Progress, Stage, Workload};
+use crate::chunk_choice::ChunkChoice;
 use crate::passes::CumsumStrategy;
 use anyhow::Context;
 use clap::Args;
@@ -49,6 +50,10 @@ pub struct BenchArgs {
     /// Cumsum lowering: auto, matmul, reduce_window, log_scan.
     #[arg(long, default_value = "auto")]
     pub cumsum: String,
+    /// FLASH's chunk size: a number, or `auto` to choose it per sequence length for the
+    /// plugin's machine [default: the preset's, 256 at width 256 and above, else 64].
+    #[arg(long, value_name = "auto|C")]
+    pub chunk: Option<ChunkChoice>,
     /// Size n of the n x n x n f32 matmul measuring the peak (0 skips it).
     #[arg(long, default_value_t = 2048)]
     pub peak_size: usize,
@@ -96,6 +101,7 @@ impl BenchArgs {
             reps: self.reps,
             warmup: self.warmup,
             cumsum,
+            chunk: self.chunk,
             seed: self.seed,
             peak_size: self.peak_size,
             dump_mlir: self.dump_mlir.clone(),

@@ -2,12 +2,14 @@
 //! per-pass timings on request.
 
 use super::model_args::ModelArgs;
+use crate::chunk_choice::ChunkChoice;
 use crate::compiler::{compile, Program};
 use crate::ir::text::parse_graph;
 use crate::ir::Graph;
 use crate::models::{build_lm, BuildOptions, Mode};
 use crate::passes::{CumsumStrategy, PipelineOptions};
 use crate::safetensors_io::write_atomically;
+use crate::target::Target;
 use crate::train::{build_train_step, TrainOptions};
 use anyhow::Context;
 use clap::{Args, ValueEnum};
@@ -126,6 +128,14 @@ pub struct CompileArgs {
     /// Run length the train step's learning-rate schedule is laid out for.
     #[arg(long, default_value_t = 1000)]
     pub steps: u64,
+    /// FLASH chunk size: a number, or `auto` to choose it for --seq-len and --target
+    /// [default: the model config's].
+    #[arg(long, value_name = "auto|C", conflicts_with = "graph")]
+    pub chunk: Option<ChunkChoice>,
+    /// The machine the program is for: picks the floor of `--chunk auto` and, for gpu and
+    /// tpu, keeps bf16 dots narrow (as --keep-mixed-dots).
+    #[arg(long, value_enum, default_value_t = Target::Cpu)]
+    pub target: Target,
     /// Where to write the StableHLO text.
     #[arg(short, long)]
     pub output: PathBuf,
@@ -142,7 +152,7 @@ pub fn run(args: CompileArgs) -> anyhow::Result<()> {
         None => (model_graph(&args)?, "the model".to_string()),
     };
     let build_time = start.elapsed();
-    let program = compile(graph, &args.pipeline.options())
+    let program = compile(graph, &args.target.pipeline(args.pipeline.options()))
         .with_context(|| format!("cannot compile {what}"))?;
     args.pipeline.report(&program);
     if args.pipeline.timings {
@@ -165,9 +175,14 @@ fn read_graph(path: &Path) -> anyhow::Result<Graph> {
 }
 
 fn model_graph(args: &CompileArgs) -> anyhow::Result<Graph> {
-    let cfg = args.model.load()?;
+    let mut cfg = args.model.load()?;
     if args.seq_len == 0 || args.batch == 0 {
         anyhow::bail!("--seq-len and --batch must be at least 1");
+    }
+    if let Some(choice) = args.chunk {
+        cfg = choice
+            .apply(&cfg, args.seq_len, args.target)
+            .map_err(anyhow::Error::msg)?;
     }
     let mode = match args.mode {
         ModeFlag::Lm => Mode::Lm,

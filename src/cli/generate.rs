@@ -1,6 +1,7 @@
 //! `flash generate`: samples bytes from a trained checkpoint and prints the prompt followed by
 //! them (invalid UTF-8 shown lossily).
 
+use crate::target::Target;
 use crate::train::{Checkpoint, Generator, Sampling};
 use anyhow::bail;
 use clap::Args;
@@ -40,7 +41,8 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
     }
     let ckpt = Checkpoint::load(&args.checkpoint)?;
     let client = crate::runtime::shared_client(args.plugin.as_deref())?;
-    let generator = Generator::new(client, &ckpt, &crate::passes::PipelineOptions::default())?;
+    let target = Target::from_platform(client.platform_name());
+    let generator = Generator::new(client, &ckpt, &target.pipeline(Default::default()))?;
     let sampling = Sampling {
         temperature: args.temperature,
         top_k: args.top_k,

@@ -3,7 +3,9 @@
 //! run folder; `--resume DIR` continues a run with the settings stored in its checkpoint.
 
 use super::model_args::ModelArgs;
+use crate::chunk_choice::ChunkChoice;
 use crate::config::{ModelConfig, ModelKind};
+use crate::target::Target;
 use crate::train::options::ScheduleKind;
 use crate::train::run::{Observer, RunSettings, RunSpec, StepReport};
 use crate::train::{run_training, Checkpoint, TrainOptions};
@@ -47,6 +49,10 @@ pub struct TrainArgs {
     /// Tokens (bytes) per sequence T [default: 256].
     #[arg(long)]
     pub seq_len: Option<usize>,
+    /// FLASH chunk size: a number, or `auto` to choose it for the sequence length and the
+    /// plugin's machine [default: the model config's].
+    #[arg(long, value_name = "auto|C")]
+    pub chunk: Option<ChunkChoice>,
     /// Sequences per step B [default: 16].
     #[arg(long)]
     pub batch: Option<usize>,
@@ -223,6 +229,10 @@ fn run_spec(a: &TrainArgs) -> anyhow::Result<RunSpec> {
             (config, name, settings, None, out)
         }
     };
+    let config = match a.chunk {
+        Some(choice) => with_chunk(a, choice, &config, &settings, resume.as_ref())?,
+        None => config,
+    };
     let pipeline = crate::passes::PipelineOptions {
         verify_each: cfg!(debug_assertions),
         ..Default::default()
@@ -242,6 +252,31 @@ fn run_spec(a: &TrainArgs) -> anyhow::Result<RunSpec> {
         pipeline,
         time_limit: a.time_limit.map(|m| Duration::from_secs_f64(m * 60.0)),
     })
+}
+
+/// `config` with the chunk size `--chunk` asks for (`auto` loads the plugin to learn the
+/// machine); a resumed run must keep its checkpoint's chunk size.
+fn with_chunk(
+    a: &TrainArgs,
+    choice: ChunkChoice,
+    config: &ModelConfig,
+    settings: &RunSettings,
+    resume: Option<&Checkpoint>,
+) -> anyhow::Result<ModelConfig> {
+    let target = match choice {
+        ChunkChoice::Auto => {
+            let client = crate::runtime::shared_client(a.plugin.as_deref())?;
+            Target::from_platform(client.platform_name())
+        }
+        ChunkChoice::Fixed(_) => Target::Cpu,
+    };
+    let chosen = choice
+        .apply(config, settings.train.seq_len, target)
+        .map_err(anyhow::Error::msg)?;
+    if let Some(ckpt) = resume {
+        check_same("chunk", Some(chosen.chunk), ckpt.config.chunk)?;
+    }
+    Ok(chosen)
 }
 
 /// Draws the progress bar (loss, tokens/s, learning rate, last validation, time left),

@@ -12,6 +12,7 @@ use super::session::Trainer;
 use crate::config::{ConfigError, ModelConfig};
 use crate::models::{init_params, param_specs};
 use crate::passes::PipelineOptions;
+use crate::target::Target;
 use crate::tensor::HostTensor;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -53,7 +54,8 @@ pub struct RunSpec {
     pub overwrite: bool,
     /// The PJRT plugin (`None`: FLASH_PJRT_PLUGIN, else cpu).
     pub plugin: Option<String>,
-    /// Our compiler's pipeline options.
+    /// Our compiler's pipeline options (adjusted to the plugin's machine: see
+    /// [`Target::pipeline`]).
     pub pipeline: PipelineOptions,
     /// Stop (with a final evaluation and checkpoint) once training has taken this long.
     pub time_limit: Option<Duration>,
@@ -200,7 +202,8 @@ pub fn run_training(spec: &RunSpec, obs: &mut dyn Observer) -> Result<RunSummary
     };
     let client = crate::runtime::shared_client(spec.plugin.as_deref())?;
     let t = &spec.settings.train;
-    let mut trainer = Trainer::new(client, &spec.config, t, &state, start, &spec.pipeline)?;
+    let pipeline = Target::from_platform(client.platform_name()).pipeline(spec.pipeline.clone());
+    let mut trainer = Trainer::new(client, &spec.config, t, &state, start, &pipeline)?;
     let val = validation_batches(&data, spec.settings.eval_batches, t.batch, t.seq_len);
     std::fs::create_dir_all(&spec.out).map_err(|source| TrainError::Io {
         path: spec.out.clone(),
