@@ -57,8 +57,10 @@ pub struct Client {
 }
 
 impl Client {
-    /// Creates a new client (with default options) on a loaded plugin.
+    /// Creates a new client (with default options) on a loaded plugin, keeping freed host
+    /// memory for reuse first (see [`crate::keep_freed_host_memory`]).
     pub fn create(plugin: Arc<Plugin>) -> Result<Client> {
+        crate::keep_freed_host_memory();
         let api = plugin.api();
         let mut args = ffi::ClientCreateArgs::default();
         pjrt_call!(api, PJRT_Client_Create, &mut args)?;

@@ -36,6 +36,7 @@ mod error;
 mod event;
 mod executable;
 mod host;
+mod host_memory;
 pub mod locate;
 mod plugin;
 
@@ -48,6 +49,7 @@ pub use element::{Element, ElementType};
 pub use error::{Result, RuntimeError};
 pub use executable::{ExecuteOptions, LoadedExecutable, MemoryStats};
 pub use host::HostData;
+pub use host_memory::{keep_freed_host_memory, KEEP_HOST_MEMORY_ENV};
 pub use locate::PluginSpec;
 pub use plugin::{check_api_version, ApiVersion, Plugin, BINDINGS_API_VERSION};
 

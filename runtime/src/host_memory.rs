@@ -1,0 +1,47 @@
+//! How freed host memory is kept: [`keep_freed_host_memory`].
+//!
+//! XLA's CPU runtime allocates each execution's temporaries with `malloc` and frees them when
+//! it ends: for a FLASH train step at width 256 and 8192 tokens that is about 840 MB, every
+//! step. glibc serves blocks that large with fresh `mmap`s (and, from threads other than the
+//! main one, from per-thread arenas that do the same) and unmaps them on `free`, so every step
+//! page-faults its whole working set in again: about 500K minor faults per step, a fifth of
+//! the step's time on the 2-core CPU machine (BENCHMARKS.md). Keeping freed memory in one
+//! heap turns that into a one-time cost, as the tcmalloc that XLA usually ships with does.
+//!
+//! The price is that the process's resident memory stays at its high-water mark until it
+//! exits, which suits a compiler-and-runtime process that runs the same programs again and
+//! again. `FLASH_KEEP_HOST_MEMORY=0` keeps glibc's defaults. Elsewhere than Linux with glibc
+//! this does nothing.
+
+/// The environment variable that turns the policy off (value `0`).
+pub const KEEP_HOST_MEMORY_ENV: &str = "FLASH_KEEP_HOST_MEMORY";
+
+/// Tells the C allocator to keep freed memory for reuse instead of returning it to the
+/// operating system (glibc: no `mmap` for large blocks, no trimming of the heap, one arena
+/// for all threads so that XLA's worker threads share the retained heap). Process-wide; call
+/// it before other threads start allocating (the CLI does so first thing, and
+/// [`crate::Client::create`] before the plugin starts its threads). Idempotent. Returns
+/// whether the policy is in force.
+pub fn keep_freed_host_memory() -> bool {
+    static APPLIED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *APPLIED.get_or_init(|| {
+        let disabled = std::env::var(KEEP_HOST_MEMORY_ENV).is_ok_and(|v| v.trim() == "0");
+        !disabled && apply()
+    })
+}
+
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn apply() -> bool {
+    // SAFETY: mallopt only changes allocator parameters; glibc serialises it with the
+    // allocator's own locks, so it is safe to call at any time from any thread.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 1) == 1
+            && libc::mallopt(libc::M_MMAP_MAX, 0) == 1
+            && libc::mallopt(libc::M_TRIM_THRESHOLD, libc::c_int::MAX) == 1
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn apply() -> bool {
+    false
+}
