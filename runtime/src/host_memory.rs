@@ -1,4 +1,5 @@
-//! How freed host memory is kept: [`keep_freed_host_memory`].
+//! How freed host memory is kept: [`keep_freed_host_memory`], and given back between
+//! workloads: [`release_freed_host_memory`].
 //!
 //! XLA's CPU runtime allocates each execution's temporaries with `malloc` and frees them when
 //! it ends: for a FLASH train step at width 256 and 8192 tokens that is about 840 MB, every
@@ -8,10 +9,12 @@
 //! the step's time on the 2-core CPU machine (BENCHMARKS.md). Keeping freed memory in one
 //! heap turns that into a one-time cost, as the tcmalloc that XLA usually ships with does.
 //!
-//! The price is that the process's resident memory stays at its high-water mark until it
-//! exits, which suits a compiler-and-runtime process that runs the same programs again and
-//! again. `FLASH_KEEP_HOST_MEMORY=0` keeps glibc's defaults. Elsewhere than Linux with glibc
-//! this does nothing.
+//! The price is resident memory: the heap stays at its high-water mark (for one program,
+//! about its temporaries plus the fragmentation of the first few steps: a FLASH train step
+//! with 845 MB of temporaries settles at 5.5 GB after 8 steps and stays there). A process
+//! that moves from one program to another (`flash bench`) calls
+//! [`release_freed_host_memory`] in between. `FLASH_KEEP_HOST_MEMORY=0` keeps glibc's
+//! defaults. Elsewhere than Linux with glibc both functions do nothing.
 
 /// The environment variable that turns the policy off (value `0`).
 pub const KEEP_HOST_MEMORY_ENV: &str = "FLASH_KEEP_HOST_MEMORY";
@@ -28,6 +31,16 @@ pub fn keep_freed_host_memory() -> bool {
         let disabled = std::env::var(KEEP_HOST_MEMORY_ENV).is_ok_and(|v| v.trim() == "0");
         !disabled && apply()
     })
+}
+
+/// Returns the free pages of the heap to the operating system (glibc's `malloc_trim`), for a
+/// process about to run a different program whose buffers will not fit the old holes.
+pub fn release_freed_host_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free memory, under the allocator's locks.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 #[cfg(all(target_os = "linux", target_env = "gnu"))]

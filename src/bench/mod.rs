@@ -115,6 +115,8 @@ pub fn run_bench(
             })
         };
         records.push(run_case(client, opts, model, seq_len, &mut report)?);
+        // The next program's buffers have other sizes: give this one's retained heap back.
+        crate::runtime::release_freed_host_memory();
         report(Stage::Done);
     }
     refresh_peak(client, opts.peak_size, &mut peak, progress)?;

@@ -82,7 +82,7 @@ impl Default for BenchOptions {
             width: 256,
             layers: 2,
             reps: 3,
-            warmup: 1,
+            warmup: 2,
             cumsum: CumsumStrategy::Auto,
             chunk: None,
             seed: 0,
