@@ -189,7 +189,7 @@ fn resume_checks_the_folder_the_model_and_the_settings() {
     );
     fails(
         args(&f.dir, &["--chunk", "8", "--steps", "4", "--resume", &run]),
-        "--chunk 8 differs from the checkpoint's 16",
+        "--chunk 8 (C = 8) differs from the checkpoint's 16",
     );
     fails(
         args(&f.dir, &["--steps", "2", "--resume", &run]),

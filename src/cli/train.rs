@@ -273,10 +273,14 @@ fn with_chunk(
     let chosen = choice
         .apply(config, settings.train.seq_len, target)
         .map_err(anyhow::Error::msg)?;
-    if let Some(ckpt) = resume {
-        check_same("chunk", Some(chosen.chunk), ckpt.config.chunk)?;
+    match resume {
+        Some(ckpt) if chosen.chunk != ckpt.config.chunk => bail!(
+            "--chunk {choice} (C = {}) differs from the checkpoint's {}; a resumed run keeps its settings",
+            chosen.chunk,
+            ckpt.config.chunk
+        ),
+        _ => Ok(chosen),
     }
-    Ok(chosen)
 }
 
 /// Draws the progress bar (loss, tokens/s, learning rate, last validation, time left),
