@@ -180,8 +180,8 @@ fn forward_bench_counts_the_closed_form() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// `--chunk auto` picks FLASH's chunk per length (one chunk up to the CPU floor of 128, then
-/// the cheapest power of two); a number fixes it; the models without chunks keep theirs.
+/// `--chunk auto` picks FLASH's chunk per length (one chunk up to twice the CPU floor of 128,
+/// then the cheapest power of two); a number fixes it; the models without chunks keep theirs.
 #[test]
 fn chunk_auto_chooses_flash_chunks_per_length() {
     let chunks = |choice: &str| -> Vec<(String, u64, u64)> {
@@ -193,9 +193,9 @@ fn chunk_auto_chooses_flash_chunks_per_length() {
             "1",
             "--forward",
             "--seq-lens",
-            "64,256",
+            "64,512",
             "--tokens-per-batch",
-            "256",
+            "512",
             "--reps",
             "1",
             "--peak-size",
@@ -232,12 +232,12 @@ fn chunk_auto_chooses_flash_chunks_per_length() {
     let auto = chunks("auto");
     assert_eq!(
         &auto[..2],
-        [("flash".into(), 64, 64), ("flash".into(), 256, 128)]
+        [("flash".into(), 64, 64), ("flash".into(), 512, 128)]
     );
     let fixed = chunks("32");
     assert_eq!(
         &fixed[..2],
-        [("flash".into(), 64, 32), ("flash".into(), 256, 32)]
+        [("flash".into(), 64, 32), ("flash".into(), 512, 32)]
     );
     assert_eq!(auto[2..], fixed[2..], "flash-quad has no chunks to choose");
 }

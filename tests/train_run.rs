@@ -203,7 +203,7 @@ fn a_run_resumed_half_way_ends_bitwise_equal_to_a_straight_run() {
 }
 
 /// `--chunk auto` picks the chunk for the run's sequence length on the plugin's machine (the
-/// CPU floor, 128, at T = 256 where the config says 16) and the checkpoint keeps it, so a
+/// CPU floor, 128, at T = 512 where the config says 16) and the checkpoint keeps it, so a
 /// resumed run (which keeps its settings) trains with the same chunks.
 #[test]
 fn chunk_auto_is_chosen_for_the_sequence_length_and_kept_in_the_checkpoint() {
@@ -225,7 +225,7 @@ fn chunk_auto_is_chosen_for_the_sequence_length_and_kept_in_the_checkpoint() {
         "--config",
         &config,
         "--seq-len",
-        "256",
+        "512",
         "--batch",
         "2",
         "--steps",

@@ -17,8 +17,10 @@
 //! where the local work is twice the prefix sum's: C grows as `T^(1/3)`. [`choose_chunk`]
 //! evaluates the exact cost above for every power of two from the backend's floor
 //! ([`ChunkBackend::min_chunk`]) up to T and returns the cheapest (ties: the larger C); a T at
-//! or below the floor is one chunk of T. With s = 128, e = 512: C = 128 up to T = 16384, 256
-//! from T = 32768 (CPU); T = 100 gives 100.
+//! most twice the floor is one chunk of T, since two chunks there save at most half of a
+//! small local part and add the linear part's elementwise work and prefix sum, which the
+//! FLOP count leaves out (measured below). With s = 128, e = 512: C = 128 from T = 257 up to
+//! T = 16384, 256 from T = 32768 (CPU); T = 100 gives 100 and T = 256 gives 256.
 //!
 //! # Measurements (2-core CPU, XLA CPU plugin, train step, 4 FLASH layers, d = 256, s = 128,
 //! e = 512, 8192 tokens per batch, interleaved runs, median of 8)
@@ -31,7 +33,10 @@
 //!
 //! C = 128 is the best or tied-best at every T (the FLOP model's choice); C = 64, which the
 //! FLOP model prefers at T <= 2048, loses to small-matmul overheads on the CPU, hence the
-//! floor of 128 there. GPU and TPU floors are not measured here: 128 (tensor-core tiles) and
+//! floor of 128 there. At T = 256 (flash-tiny: d = 128, s = 64, e = 256, 16 sequences, train
+//! step, mean of 60 steps) one chunk beats the FLOP model's two: C = 64 348 ms, C = 128
+//! 265 ms, C = 256 231 ms (FLASH-Quad: 249 ms), hence one chunk up to twice the floor; at
+//! T = 512 one chunk and C = 128 are level within noise (BENCHMARKS.md). GPU and TPU floors are not measured here: 128 (tensor-core tiles) and
 //! 256 (the paper's TPU choice, two 128-wide MXU passes).
 
 /// The kind of machine a chunk size is chosen for.
@@ -60,7 +65,7 @@ impl ChunkBackend {
 /// The chunk size for causal FLASH attention over `seq_len` tokens with shared width `shared`
 /// (s) and expansion `expansion` (e) on `backend`, by the rule in the module docs: a power of
 /// two in `[backend.min_chunk(), seq_len]` minimising the chunk-dependent FLOPs, or
-/// `seq_len` itself (one chunk) when it is at most the floor. Never 0.
+/// `seq_len` itself (one chunk) when it is at most twice the floor. Never 0.
 pub fn choose_chunk(
     seq_len: usize,
     shared: usize,
@@ -68,7 +73,7 @@ pub fn choose_chunk(
     backend: ChunkBackend,
 ) -> usize {
     let floor = backend.min_chunk();
-    if seq_len <= floor {
+    if seq_len <= 2 * floor {
         return seq_len.max(1);
     }
     let mut best = (u128::MAX, floor);

@@ -1,4 +1,4 @@
-//! Tests of `choose_chunk`: the documented choices, the floor, one chunk for short sequences,
+//! Tests of `choose_chunk`: the documented choices, the floor, one chunk up to twice the floor,
 //! powers of two, and agreement with a brute-force minimum of the cost model.
 
 use flash_passes::chunk_size::chunk_cost;
@@ -23,15 +23,19 @@ fn tpu_floor_is_the_papers_256() {
 }
 
 #[test]
-fn sequences_at_or_below_the_floor_are_one_chunk() {
+fn sequences_up_to_twice_the_floor_are_one_chunk() {
     assert_eq!(choose_chunk(100, S, E, ChunkBackend::Cpu), 100);
     assert_eq!(choose_chunk(128, S, E, ChunkBackend::Cpu), 128);
+    assert_eq!(choose_chunk(200, S, E, ChunkBackend::Cpu), 200);
+    assert_eq!(choose_chunk(256, S, E, ChunkBackend::Cpu), 256);
+    assert_eq!(choose_chunk(257, S, E, ChunkBackend::Cpu), 128);
+    assert_eq!(choose_chunk(512, S, E, ChunkBackend::Tpu), 512);
     assert_eq!(choose_chunk(0, S, E, ChunkBackend::Cpu), 1);
 }
 
 #[test]
 fn the_choice_is_a_power_of_two_at_most_t_minimising_the_cost() {
-    for t in [129, 300, 777, 1000, 5000, 8192, 100_000] {
+    for t in [257, 300, 777, 1000, 5000, 8192, 100_000] {
         for (s, e) in [(64, 256), (128, 512), (128, 1536)] {
             let c = choose_chunk(t, s, e, ChunkBackend::Cpu);
             assert!(
