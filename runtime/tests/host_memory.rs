@@ -15,22 +15,20 @@ fn main() {
         return;
     }
     assert!(keep_freed_host_memory(), "mallopt refused the policy");
-    let pages = (glibc::BLOCK / glibc::PAGE) as i64;
+    // Compared with the first use rather than with a page count, so that transparent huge
+    // pages (a fault per 2 MB) do not matter.
     let first = glibc::touch_a_fresh_block();
-    assert!(
-        first >= pages / 2,
-        "the first use maps fresh pages ({first} faults)"
-    );
+    assert!(first > 0, "the first use maps fresh pages");
     let again = glibc::touch_a_fresh_block();
     assert!(
-        again < pages / 20,
-        "the second use took {again} page faults of {pages} pages: freed memory went back to the system"
+        again * 10 <= first,
+        "the second use took {again} page faults against {first}: freed memory went back to the system"
     );
     release_freed_host_memory();
     let released = glibc::touch_a_fresh_block();
     assert!(
-        released >= pages / 2,
-        "after release_freed_host_memory the block faulted only {released} times"
+        released * 2 >= first,
+        "after release_freed_host_memory the block faulted {released} times against {first}"
     );
     println!(
         "host_memory: ok (page faults: first use {first}, reuse {again}, after release {released})"
@@ -48,6 +46,7 @@ mod glibc {
     /// A block that glibc's defaults serve with a fresh mmap and unmap again on free (its
     /// second use then faults every page in again: checked by turning the policy off).
     pub const BLOCK: usize = 24 << 20;
+    /// The smallest page size: one write per page touches them all.
     pub const PAGE: usize = 4096;
 
     /// Minor page faults of the calling thread so far.
