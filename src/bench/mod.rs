@@ -4,7 +4,7 @@
 //!
 //! For each model and length, [`run_bench`] builds and compiles the program once
 //! ([`program`]), lets XLA compile it, uploads random inputs once, warms up and times the
-//! executions ([`measure`]), and reports FLOPs from the cost model ([`crate::cost`]) over the
+//! executions ([`mod@measure`]), and reports FLOPs from the cost model ([`crate::cost`]) over the
 //! compiled graph, the achieved FLOP/s against a dense-matmul peak measured in the same run on
 //! the same plugin, and XLA's memory plan ([`record`]). [`plot`] draws latency against length.
 //!

@@ -7,7 +7,7 @@
 //! parameters, in the order [`Params::specs`] lists them.
 //!
 //! - [`params`]: [`Params`], [`ParamSpec`], [`Init`]; [`init`]: host-side initial values.
-//! - [`dense`], [`norm`], [`rope`], [`mask`]: dense layers, embeddings, ScaleNorm / RMSNorm /
+//! - [`dense`], [`norm`], [`mod@rope`], [`mask`]: dense layers, embeddings, ScaleNorm / RMSNorm /
 //!   LayerNorm, rotary positions, the causal mask and the relative-position bias.
 //! - [`attention`], [`ffn`], [`block`]: softmax MHSA, FFN and GLU, the Transformer layer.
 //! - [`gated`], [`score`], [`gau`], [`flash`]: the Gated Attention Unit and the FLASH layer.
