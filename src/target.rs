@@ -7,6 +7,7 @@
 
 use crate::passes::chunk_size::ChunkBackend;
 use crate::passes::PipelineOptions;
+use crate::runtime::Client;
 use clap::ValueEnum;
 
 /// A kind of machine.
@@ -30,6 +31,11 @@ impl Target {
             "tpu" => Target::Tpu,
             _ => Target::Cpu,
         }
+    }
+
+    /// The target of the machine `client` runs on.
+    pub fn of(client: &Client) -> Target {
+        Target::from_platform(client.platform_name())
     }
 
     /// The backend whose floor `--chunk auto` uses.

@@ -154,7 +154,7 @@ fn run_case(
     report: &mut dyn FnMut(Stage),
 ) -> Result<Record, BenchError> {
     report(Stage::Compiling);
-    let target = Target::from_platform(client.platform_name());
+    let target = Target::of(client);
     let prepared = program::prepare(model, seq_len, opts, target)?;
     if let Some(dir) = &opts.dump_mlir {
         let path = dir.join(format!(

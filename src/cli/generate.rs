@@ -41,7 +41,7 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
     }
     let ckpt = Checkpoint::load(&args.checkpoint)?;
     let client = crate::runtime::shared_client(args.plugin.as_deref())?;
-    let target = Target::from_platform(client.platform_name());
+    let target = Target::of(&client);
     let generator = Generator::new(client, &ckpt, &target.pipeline(Default::default()))?;
     let sampling = Sampling {
         temperature: args.temperature,

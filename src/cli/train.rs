@@ -266,7 +266,7 @@ fn with_chunk(
     let target = match choice {
         ChunkChoice::Auto => {
             let client = crate::runtime::shared_client(a.plugin.as_deref())?;
-            Target::from_platform(client.platform_name())
+            Target::of(&client)
         }
         ChunkChoice::Fixed(_) => Target::Cpu,
     };

@@ -202,7 +202,7 @@ pub fn run_training(spec: &RunSpec, obs: &mut dyn Observer) -> Result<RunSummary
     };
     let client = crate::runtime::shared_client(spec.plugin.as_deref())?;
     let t = &spec.settings.train;
-    let pipeline = Target::from_platform(client.platform_name()).pipeline(spec.pipeline.clone());
+    let pipeline = Target::of(&client).pipeline(spec.pipeline.clone());
     let mut trainer = Trainer::new(client, &spec.config, t, &state, start, &pipeline)?;
     let val = validation_batches(&data, spec.settings.eval_batches, t.batch, t.seq_len);
     std::fs::create_dir_all(&spec.out).map_err(|source| TrainError::Io {
