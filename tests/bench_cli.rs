@@ -1,35 +1,10 @@
 //! `flash bench` end to end on a tiny configuration (train step and forward), checking the
 //! table, the JSON records and the PNG; and one clear error for every bad argument.
 
+mod cli_support;
+
+use cli_support::{fails, flash, temp_dir};
 use serde_json::Value;
-use std::path::PathBuf;
-use std::process::{Command, Output};
-
-fn flash(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_flash"))
-        .args(args)
-        .output()
-        .expect("run flash")
-}
-
-/// Runs a failing command and returns its stderr, checking it is one clear message.
-fn fails(args: &[&str]) -> String {
-    let out = flash(args);
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(!out.status.success(), "flash {args:?} should fail");
-    assert!(stderr.starts_with("error"), "flash {args:?}: {stderr}");
-    assert!(
-        !stderr.contains("panicked"),
-        "flash {args:?} panicked: {stderr}"
-    );
-    stderr
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("flash-bench-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 const TINY: [&str; 14] = [
     "bench",
@@ -51,7 +26,7 @@ const TINY: [&str; 14] = [
 /// Runs the tiny benchmark with `extra` arguments, writing JSON and PNG into a fresh folder;
 /// returns stdout, the records and the PNG bytes.
 fn run_tiny(name: &str, extra: &[&str]) -> (String, Vec<Value>, Vec<u8>) {
-    let dir = temp_dir(name);
+    let dir = temp_dir(&format!("bench-{name}"));
     let (json, png) = (dir.join("out.json"), dir.join("out.png"));
     let mut args: Vec<&str> = TINY.to_vec();
     args.extend(extra);
@@ -156,7 +131,7 @@ fn forward_bench_counts_the_closed_form() {
     }
     check_png(&png);
     // --from-json redraws the table and plot without running anything.
-    let dir = temp_dir("replot");
+    let dir = temp_dir("bench-replot");
     let (json, png) = (dir.join("in.json"), dir.join("again.png"));
     std::fs::write(&json, serde_json::to_string(&records).unwrap()).unwrap();
     let args = [
@@ -205,7 +180,7 @@ fn chunk_auto_chooses_flash_chunks_per_length() {
             "--chunk",
             choice,
         ];
-        let dir = temp_dir(&format!("chunk-{choice}"));
+        let dir = temp_dir(&format!("bench-chunk-{choice}"));
         let json = dir.join("out.json");
         args.extend(["--json", json.to_str().unwrap()]);
         let out = flash(&args);

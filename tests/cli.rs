@@ -1,50 +1,13 @@
 //! The `flash` binary end to end: compile, run (a hand-written StableHLO file included), info,
 //! and one clear error with a non-zero exit for every kind of bad input.
 
+mod cli_support;
+
+use cli_support::{fails, flash, ok, temp_dir};
 use flash::ir::{DType, TensorType};
 use flash::safetensors_io::{read_tensors, write_tensors};
 use flash::tensor::HostTensor;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn flash(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_flash"))
-        .args(args)
-        .output()
-        .expect("run flash")
-}
-
-fn ok(args: &[&str]) -> String {
-    let out = flash(args);
-    let (stdout, stderr) = (
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr),
-    );
-    assert!(
-        out.status.success(),
-        "flash {args:?} failed:\n{stdout}\n{stderr}"
-    );
-    stdout.into_owned()
-}
-
-/// Runs a failing command and returns its stderr, checking it is one clear message.
-fn fails(args: &[&str]) -> String {
-    let out = flash(args);
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(!out.status.success(), "flash {args:?} should fail");
-    assert!(stderr.starts_with("error: "), "flash {args:?}: {stderr}");
-    assert!(
-        !stderr.contains("panicked"),
-        "flash {args:?} panicked: {stderr}"
-    );
-    stderr
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("flash-cli-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use std::path::Path;
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
@@ -61,7 +24,7 @@ const GRAPH: &str = r#"graph @main {
 
 #[test]
 fn compile_then_run_with_named_inputs() {
-    let dir = temp_dir("compile");
+    let dir = temp_dir("cli-compile");
     let (fir, mlir, inputs, outputs) = (
         dir.join("g.fir"),
         dir.join("g.mlir"),
@@ -102,7 +65,7 @@ fn compile_then_run_with_named_inputs() {
 
 #[test]
 fn print_ir_after_and_timings() {
-    let dir = temp_dir("dump");
+    let dir = temp_dir("cli-dump");
     let fir = dir.join("g.fir");
     std::fs::write(&fir, GRAPH).unwrap();
     let out = flash(&[
@@ -139,7 +102,7 @@ fn print_ir_after_and_timings() {
 
 #[test]
 fn runs_a_handwritten_stablehlo_program() {
-    let dir = temp_dir("handwritten");
+    let dir = temp_dir("cli-handwritten");
     let program = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/handwritten.mlir");
     let (inputs, outputs) = (dir.join("in.st"), dir.join("out.st"));
     let x = [0.5, -1.0, 2.0, 0.0, 1.5, -0.25];
@@ -201,7 +164,7 @@ fn info_shows_the_plugin() {
 
 #[test]
 fn malformed_ir_text_names_line_and_column() {
-    let dir = temp_dir("bad-ir");
+    let dir = temp_dir("cli-bad-ir");
     let fir = dir.join("bad.fir");
     std::fs::write(&fir, "graph @main {\n  %x = parameter {index = 0, name = \"x\"} : f32[2]\n  %y = frobnicate(%x) : f32[2]\n}\n").unwrap();
     let e = fails(&["compile", s(&fir), "-o", s(&dir.join("o.mlir"))]);
@@ -211,7 +174,7 @@ fn malformed_ir_text_names_line_and_column() {
 
 #[test]
 fn verifier_failure_names_op_and_constraint() {
-    let dir = temp_dir("verify");
+    let dir = temp_dir("cli-verify");
     let fir = dir.join("v.fir");
     let text = "graph @main {\n  %x = parameter {index = 0, name = \"x\"} : f32[2,3]\n  %y = parameter {index = 1, name = \"y\"} : f32[3,2]\n  %z = add(%x, %y) : f32[2,3] loc(\"src/model.rs\":7:9)\n  return %z\n}\n";
     std::fs::write(&fir, text).unwrap();
@@ -224,7 +187,7 @@ fn verifier_failure_names_op_and_constraint() {
 
 #[test]
 fn stablehlo_rejected_by_xla_passes_the_diagnostic_through() {
-    let dir = temp_dir("bad-mlir");
+    let dir = temp_dir("cli-bad-mlir");
     let bad = dir.join("bad.mlir");
     std::fs::write(&bad, "func.func @main(%a: tensor<2xf32>) -> tensor<2xf32> {\n  %0 = stablehlo.add %a, %b : tensor<2xf32>\n  return %0 : tensor<2xf32>\n}\n").unwrap();
     let e = fails(&["run", s(&bad), "--random"]);
@@ -251,7 +214,7 @@ fn missing_or_wrong_plugin() {
 
 #[test]
 fn safetensors_missing_name_wrong_dtype_wrong_shape() {
-    let dir = temp_dir("bad-inputs");
+    let dir = temp_dir("cli-bad-inputs");
     let program = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/handwritten.mlir");
     let file = dir.join("in.st");
     let f32_23 = TensorType::new(DType::F32, vec![2, 3]);

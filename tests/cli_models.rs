@@ -1,27 +1,12 @@
 //! The model commands end to end: `flash params`, `flash init`, `flash compile --preset`, and
 //! `flash run` of the result with parameters and tokens from one safetensors file.
 
+mod cli_support;
+
+use cli_support::{flash, ok};
 use flash::ir::{DType, TensorType};
 use flash::safetensors_io::{read_tensors, write_tensors};
 use flash::tensor::HostTensor;
-use std::process::{Command, Output};
-
-fn flash(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_flash"))
-        .args(args)
-        .output()
-        .expect("run flash")
-}
-
-fn ok(args: &[&str]) -> String {
-    let out = flash(args);
-    assert!(
-        out.status.success(),
-        "flash {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 #[test]
 fn params_lists_names_shapes_and_total() {

@@ -1,8 +1,10 @@
 //! Bad input to `flash train` and `flash generate`: each gives one clear error (exit code 1,
 //! no panic) and leaves an existing good checkpoint byte for byte unchanged.
 
+mod cli_support;
+
+use cli_support::flash;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
 
 const CONFIG: &str = r#"{"kind": "flash", "width": 32, "layers": 1, "shared": 16, "chunk": 16}"#;
@@ -16,13 +18,6 @@ struct Fixture {
 
 fn s(p: &Path) -> String {
     p.to_str().unwrap().to_string()
-}
-
-fn flash(args: &[String]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_flash"))
-        .args(args)
-        .output()
-        .expect("run flash")
 }
 
 /// A folder with configs, data and a run folder holding a good checkpoint (trained once).

@@ -3,12 +3,14 @@
 //! resumed ends with bitwise the same parameters as a straight run, and generation prints the
 //! prompt and the sampled bytes.
 
+mod cli_support;
+
+use cli_support::ok;
 use flash::passes::PipelineOptions;
 use flash::safetensors_io::read_tensors;
 use flash::train::metrics::{read_metrics, Record};
 use flash::train::{Checkpoint, Generator, Sampling};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 const CONFIG: &str = r#"{"kind": "flash", "width": 32, "layers": 1, "shared": 16, "chunk": 16}"#;
 
@@ -30,23 +32,6 @@ fn s(p: &Path) -> String {
     p.to_str().unwrap().to_string()
 }
 
-/// Runs `flash` and returns stdout, failing the test with stderr on a non-zero exit.
-fn flash(args: &[String]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_flash"))
-        .args(args)
-        .output()
-        .expect("run flash");
-    let (stdout, stderr) = (
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr),
-    );
-    assert!(
-        out.status.success(),
-        "flash {args:?} failed:\n{stdout}\n{stderr}"
-    );
-    stdout.into_owned()
-}
-
 /// `flash train` on the folder's config and data, with `extra` flags.
 fn train(dir: &Path, extra: &[&str]) -> String {
     let mut args: Vec<String> = [
@@ -65,7 +50,7 @@ fn train(dir: &Path, extra: &[&str]) -> String {
             .map(|a| a.to_string()),
     );
     args.extend(extra.iter().map(|a| a.to_string()));
-    flash(&args)
+    ok(&args)
 }
 
 #[test]
@@ -118,7 +103,7 @@ fn loss_on_a_repeating_text_falls_below_half_and_generate_prints_the_sampled_byt
         "--top-k",
         "8",
     ];
-    let printed = flash(&args.map(String::from));
+    let printed = ok(&args.map(String::from));
     let ckpt = Checkpoint::load(&run).unwrap();
     let client = flash::runtime::shared_client(None).unwrap();
     let generator = Generator::new(client, &ckpt, &PipelineOptions::default()).unwrap();
@@ -221,7 +206,7 @@ fn chunk_auto_is_chosen_for_the_sequence_length_and_kept_in_the_checkpoint() {
         a
     };
     let config = s(&dir.join("model.json"));
-    flash(&args(&[
+    ok(&args(&[
         "--config",
         &config,
         "--seq-len",
@@ -234,7 +219,7 @@ fn chunk_auto_is_chosen_for_the_sequence_length_and_kept_in_the_checkpoint() {
         "auto",
     ]));
     assert_eq!(Checkpoint::load(&run).unwrap().config.chunk, 128);
-    flash(&args(&[
+    ok(&args(&[
         "--steps",
         "2",
         "--resume",

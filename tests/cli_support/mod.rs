@@ -1,0 +1,52 @@
+//! Shared helpers of the tests that run the `flash` binary: run it, require success (its
+//! stdout) or one clear failure (its stderr), and make a scratch folder.
+#![allow(dead_code)]
+
+use std::ffi::OsStr;
+use std::fmt::Debug;
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+/// Runs the `flash` binary built for these tests.
+pub fn flash<S: AsRef<OsStr>>(args: &[S]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_flash"))
+        .args(args)
+        .output()
+        .expect("run flash")
+}
+
+/// Runs `flash` and returns its stdout, failing the test with both streams on a non-zero exit.
+pub fn ok<S: AsRef<OsStr> + Debug>(args: &[S]) -> String {
+    let out = flash(args);
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(
+        out.status.success(),
+        "flash {args:?} failed:\n{stdout}\n{stderr}"
+    );
+    stdout.into_owned()
+}
+
+/// Runs a command that must fail and returns its stderr, checking it is one clear message
+/// (`error: ...`, no panic).
+pub fn fails<S: AsRef<OsStr> + Debug>(args: &[S]) -> String {
+    let out = flash(args);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!out.status.success(), "flash {args:?} should fail");
+    assert!(stderr.starts_with("error: "), "flash {args:?}: {stderr}");
+    assert!(
+        !stderr.contains("panicked"),
+        "flash {args:?} panicked: {stderr}"
+    );
+    stderr
+}
+
+/// A fresh folder `flash-NAME-PID` under the system's temporary folder.
+pub fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("flash-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
