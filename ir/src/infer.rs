@@ -61,24 +61,9 @@ pub fn infer(op: &Op, operands: &[&TensorType]) -> InferResult {
     }
 }
 
-/// Number of operands an op takes, or `None` for variadic ops.
+/// Number of operands an op takes, or `None` for variadic ops (the op's declared arity).
 pub fn expected_arity(op: &Op) -> Option<usize> {
-    Some(match op {
-        Op::Parameter { .. } | Op::Constant { .. } | Op::Iota { .. } => 0,
-        Op::Unary(_)
-        | Op::Convert { .. }
-        | Op::BroadcastInDim { .. }
-        | Op::Reshape { .. }
-        | Op::Transpose { .. }
-        | Op::Slice { .. }
-        | Op::Reduce { .. }
-        | Op::ReduceWindow { .. }
-        | Op::Cumsum { .. } => 1,
-        Op::Binary(_) | Op::Compare(_) | Op::Pad { .. } | Op::DotGeneral(_) | Op::Gather => 2,
-        Op::Select => 3,
-        Op::ChunkAttention(_) => 5,
-        Op::Concatenate { .. } => return None,
-    })
+    op.spec().arity.fixed()
 }
 
 fn err<T>(constraint: &'static str, message: String) -> Result<T, InferError> {

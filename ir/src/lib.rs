@@ -20,7 +20,7 @@ pub use dtype::{DType, TensorType};
 pub use error::{InferError, IrError};
 pub use graph::{Graph, Location, Node, ValueId};
 pub use op::{
-    BinaryOp, ChunkAttention, CmpDir, DotDims, LinearNorm, Literal, Op, ReduceKind, ScoreFn,
-    UnaryOp,
+    Arity, BinaryOp, ChunkAttention, CmpDir, DotDims, LinearNorm, Literal, Op, OpKind, OpSpec,
+    ReduceKind, ScoreFn, Traits, UnaryOp,
 };
 pub use text::{parse_graph, print_graph, ParseError};

@@ -340,3 +340,11 @@ fn trailing_garbage() {
     let text = format!("{} extra", graph("return %x"));
     check(&text, 5, 2, "unexpected `extra` after the end of the graph");
 }
+
+#[test]
+fn family_names_are_not_ops() {
+    for family in ["unary", "binary"] {
+        let text = graph(&format!("%y = {family}(%x) : f32[2,3]\nreturn %y"));
+        check(&text, 3, 6, "unknown op");
+    }
+}

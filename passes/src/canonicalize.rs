@@ -66,10 +66,8 @@ fn build(b: &mut Builder<'_>, op: Op, x: ValueId) -> Result<ValueId, PassError> 
 fn simplify(g: &Graph, node: &Node, ops: &[ValueId]) -> Option<Simpler> {
     let x = *ops.first()?;
     match &node.op {
-        Op::Parameter { .. } | Op::Constant { .. } | Op::Iota { .. } => None,
         Op::Unary(u) => unary(g, *u, x),
         Op::Binary(bop) => binary(g, *bop, x, *ops.get(1)?),
-        Op::Compare(_) | Op::Select => None,
         Op::Convert { to } => (g.ty(x).dtype == *to).then_some(Simpler::Value(x)),
         Op::BroadcastInDim { shape, dims } => {
             let identity = g.ty(x).shape == *shape && is_identity(dims);
@@ -90,36 +88,19 @@ fn simplify(g: &Graph, node: &Node, ops: &[ValueId]) -> Option<Simpler> {
             let none = low.iter().chain(high).all(|&p| p == 0) && interior.iter().all(|&p| p == 0);
             none.then_some(Simpler::Value(x))
         }
-        Op::Reduce { .. }
-        | Op::ReduceWindow { .. }
-        | Op::DotGeneral(_)
-        | Op::Gather
-        | Op::Cumsum { .. }
-        | Op::ChunkAttention(_) => None,
+        _ => None,
     }
 }
 
+/// `neg(neg(y))` is `y`.
 fn unary(g: &Graph, u: UnaryOp, x: ValueId) -> Option<Simpler> {
-    match u {
-        UnaryOp::Neg => {
-            let inner = g.node(x);
-            let double = matches!(inner.op, Op::Unary(UnaryOp::Neg));
-            inner
-                .operands
-                .first()
-                .filter(|_| double)
-                .map(|&y| Simpler::Value(y))
-        }
-        UnaryOp::Abs
-        | UnaryOp::Exp
-        | UnaryOp::Log
-        | UnaryOp::Tanh
-        | UnaryOp::Logistic
-        | UnaryOp::Sqrt
-        | UnaryOp::Rsqrt
-        | UnaryOp::Sin
-        | UnaryOp::Cos => None,
-    }
+    let inner = g.node(x);
+    let double = u == UnaryOp::Neg && matches!(inner.op, Op::Unary(UnaryOp::Neg));
+    inner
+        .operands
+        .first()
+        .filter(|_| double)
+        .map(|&y| Simpler::Value(y))
 }
 
 /// The kinds of splat operand the binary rules look for.

@@ -46,25 +46,7 @@ impl Pass for CollapseContractingDims {
                 Some(v) => Ok(Action::Replace(v)),
                 None => Ok(Action::Keep),
             },
-            Op::Parameter { .. }
-            | Op::Constant { .. }
-            | Op::Iota { .. }
-            | Op::Unary(_)
-            | Op::Binary(_)
-            | Op::Compare(_)
-            | Op::Select
-            | Op::Convert { .. }
-            | Op::BroadcastInDim { .. }
-            | Op::Reshape { .. }
-            | Op::Transpose { .. }
-            | Op::Slice { .. }
-            | Op::Concatenate { .. }
-            | Op::Pad { .. }
-            | Op::Reduce { .. }
-            | Op::ReduceWindow { .. }
-            | Op::Gather
-            | Op::Cumsum { .. }
-            | Op::ChunkAttention(_) => Ok(Action::Keep),
+            _ => Ok(Action::Keep),
         })
     }
 }

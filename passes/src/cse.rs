@@ -2,8 +2,8 @@
 //!
 //! Needs: a graph that verifies. Guarantees: the same values; of the nodes with equal op
 //! (attributes included), equal operands and equal type only the first remains, and every
-//! use refers to it. Every op of the IR is pure, so this is always sound. Parameters are never
-//! merged (each is a distinct input). Constants merge when their literals are bitwise equal
+//! use refers to it. Only ops with the `PURE` trait are merged, so this is always sound;
+//! parameters (not pure: each is a distinct input) never are. Constants merge when their literals are bitwise equal
 //! (so `-0.0` and `+0.0` stay apart and equal NaNs merge); a splat and a dense literal of the
 //! same values do not. Op attributes other than literals hold no floats, so their `Debug` text
 //! is an exact key.
@@ -25,7 +25,7 @@
 use crate::error::PassError;
 use crate::pass::{Pass, PassOptions};
 use crate::rewrite::{rebuild, Action};
-use flash_ir::{Graph, Literal, Op, TensorType, ValueId};
+use flash_ir::{Graph, Literal, Op, TensorType, Traits, ValueId};
 use std::collections::HashMap;
 
 /// The common-subexpression elimination pass.
@@ -77,35 +77,21 @@ enum OpKey {
     Attrs(String),
 }
 
-/// The key of an op, or `None` for ops that are never merged (parameters).
+/// The key of an op, or `None` for ops that are never merged (those without the
+/// [`Traits::PURE`] trait: parameters).
 fn op_key(op: &Op) -> Option<OpKey> {
-    match op {
-        Op::Parameter { .. } => None,
+    if !op.has(Traits::PURE) {
+        return None;
+    }
+    Some(match op {
         Op::Constant {
             value: Literal::Splat(v),
             ..
-        } => Some(OpKey::Splat(v.to_bits())),
+        } => OpKey::Splat(v.to_bits()),
         Op::Constant {
             value: Literal::Dense(vs),
             ..
-        } => Some(OpKey::Dense(vs.iter().map(|v| v.to_bits()).collect())),
-        Op::Iota { .. }
-        | Op::Unary(_)
-        | Op::Binary(_)
-        | Op::Compare(_)
-        | Op::Select
-        | Op::Convert { .. }
-        | Op::BroadcastInDim { .. }
-        | Op::Reshape { .. }
-        | Op::Transpose { .. }
-        | Op::Slice { .. }
-        | Op::Concatenate { .. }
-        | Op::Pad { .. }
-        | Op::Reduce { .. }
-        | Op::ReduceWindow { .. }
-        | Op::DotGeneral(_)
-        | Op::Gather
-        | Op::Cumsum { .. }
-        | Op::ChunkAttention(_) => Some(OpKey::Attrs(format!("{op:?}"))),
-    }
+        } => OpKey::Dense(vs.iter().map(|v| v.to_bits()).collect()),
+        _ => OpKey::Attrs(format!("{op:?}")),
+    })
 }

@@ -183,29 +183,7 @@ impl Pass for LowerCumsum {
                 (dim, exclusive, reverse),
                 opts.cumsum,
             )?)),
-            (
-                Op::Cumsum { .. }
-                | Op::Parameter { .. }
-                | Op::Constant { .. }
-                | Op::Iota { .. }
-                | Op::Unary(_)
-                | Op::Binary(_)
-                | Op::Compare(_)
-                | Op::Select
-                | Op::Convert { .. }
-                | Op::BroadcastInDim { .. }
-                | Op::Reshape { .. }
-                | Op::Transpose { .. }
-                | Op::Slice { .. }
-                | Op::Concatenate { .. }
-                | Op::Pad { .. }
-                | Op::Reduce { .. }
-                | Op::ReduceWindow { .. }
-                | Op::DotGeneral(_)
-                | Op::Gather
-                | Op::ChunkAttention(_),
-                _,
-            ) => Ok(Action::Keep),
+            _ => Ok(Action::Keep),
         })
     }
 }

@@ -36,7 +36,7 @@ use crate::error::PassError;
 use crate::pass::{Pass, PassOptions};
 use crate::rewrite::{rebuild, Action};
 use flash_ir::build::BuildResult;
-use flash_ir::{Builder, CmpDir, DType, DotDims, Graph, Op, TensorType, UnaryOp, ValueId};
+use flash_ir::{Builder, CmpDir, DType, DotDims, Graph, Op, TensorType, Traits, ValueId};
 use std::collections::HashMap;
 
 /// The fewest consumers for which a table is materialised.
@@ -103,24 +103,8 @@ fn constant_like(g: &Graph) -> Vec<bool> {
     for n in &g.nodes {
         let leaf = match &n.op {
             Op::Parameter { .. } => Some(false),
-            Op::Constant { .. } | Op::Iota { .. } => Some(true),
-            Op::Unary(_)
-            | Op::Binary(_)
-            | Op::Compare(_)
-            | Op::Select
-            | Op::Convert { .. }
-            | Op::BroadcastInDim { .. }
-            | Op::Reshape { .. }
-            | Op::Transpose { .. }
-            | Op::Slice { .. }
-            | Op::Concatenate { .. }
-            | Op::Pad { .. }
-            | Op::Reduce { .. }
-            | Op::ReduceWindow { .. }
-            | Op::DotGeneral(_)
-            | Op::Gather
-            | Op::Cumsum { .. }
-            | Op::ChunkAttention(_) => None,
+            op if op.has(Traits::SOURCE) => Some(true),
+            _ => None,
         };
         let all = n.operands.iter().all(|o| out[o.index()]);
         out.push(leaf.unwrap_or(all));
@@ -150,43 +134,11 @@ fn consumers(g: &Graph) -> Vec<usize> {
 }
 
 fn layout(op: &Op) -> bool {
-    matches!(
-        op,
-        Op::BroadcastInDim { .. } | Op::Reshape { .. } | Op::Transpose { .. }
-    )
+    op.has(Traits::LAYOUT)
 }
 
 fn transcendental(op: &Op) -> bool {
-    match op {
-        Op::Unary(u) => match u {
-            UnaryOp::Exp
-            | UnaryOp::Log
-            | UnaryOp::Tanh
-            | UnaryOp::Logistic
-            | UnaryOp::Sin
-            | UnaryOp::Cos => true,
-            UnaryOp::Neg | UnaryOp::Abs | UnaryOp::Sqrt | UnaryOp::Rsqrt => false,
-        },
-        Op::Parameter { .. }
-        | Op::Constant { .. }
-        | Op::Iota { .. }
-        | Op::Binary(_)
-        | Op::Compare(_)
-        | Op::Select
-        | Op::Convert { .. }
-        | Op::BroadcastInDim { .. }
-        | Op::Reshape { .. }
-        | Op::Transpose { .. }
-        | Op::Slice { .. }
-        | Op::Concatenate { .. }
-        | Op::Pad { .. }
-        | Op::Reduce { .. }
-        | Op::ReduceWindow { .. }
-        | Op::DotGeneral(_)
-        | Op::Gather
-        | Op::Cumsum { .. }
-        | Op::ChunkAttention(_) => false,
-    }
+    matches!(op, Op::Unary(u) if u.is_transcendental())
 }
 
 /// `dot_general(x, I)` contracting x's last dim with an identity built from iotas (or taken

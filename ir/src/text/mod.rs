@@ -31,10 +31,9 @@
 //! The parser does not run the [verifier](crate::verify): graph-level properties (parameter
 //! numbering, alias ranges) can be written wrong on purpose to test it.
 
+pub(crate) mod attr;
 mod cursor;
 mod lex;
-mod names;
-mod ops;
 mod parse;
 mod print;
 mod value;

@@ -1,14 +1,14 @@
 //! The parser: a recursive-descent reader of the text form that rebuilds every node through
 //! [`Graph::add`], so types are inferred, then checks each written type against inference.
 
+use super::attr::AttrInput;
 use super::cursor::Cursor;
 use super::lex::{lex, Pos, Tok};
-use super::ops::{build_op, is_op_name};
 use super::value::Attrs;
 use super::ParseError;
 use crate::dtype::TensorType;
 use crate::graph::{Graph, Location, ValueId};
-use crate::infer::expected_arity;
+use crate::op::{Op, OpKind};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -33,6 +33,7 @@ pub fn parse_graph(src: &str) -> Result<Graph> {
 /// One node as written.
 struct NodeSyntax {
     op_name: String,
+    kind: OpKind,
     op_pos: Pos,
     operands: Vec<ValueId>,
     attrs: Attrs,
@@ -136,9 +137,9 @@ impl Parser {
     /// Everything right of the `=`, read but not yet checked against the op.
     fn node_syntax(&mut self) -> Result<NodeSyntax> {
         let (op_name, op_pos) = self.cur.ident("an op name")?;
-        if !is_op_name(&op_name) {
+        let Some(kind) = OpKind::named(&op_name) else {
             return Err(op_pos.error(format!("unknown op `{op_name}`")));
-        }
+        };
         let operands = self.operands()?;
         let attrs = self.cur.attrs(&op_name, op_pos)?;
         self.cur.punct(':')?;
@@ -146,6 +147,7 @@ impl Parser {
         let (loc, scope) = (self.location()?, self.scope()?);
         Ok(NodeSyntax {
             op_name,
+            kind,
             op_pos,
             operands,
             attrs,
@@ -160,6 +162,7 @@ impl Parser {
     fn add(&mut self, n: NodeSyntax) -> Result<ValueId> {
         let NodeSyntax {
             op_name,
+            kind,
             op_pos,
             operands,
             mut attrs,
@@ -168,9 +171,19 @@ impl Parser {
             loc,
             scope,
         } = n;
-        let op = build_op(&op_name, &mut attrs, &ty)?;
+        let mut input = AttrInput {
+            attrs: &mut attrs,
+            op_name: &op_name,
+            ty: &ty,
+        };
+        let op = Op::parse_attrs(kind, &mut input)?;
         attrs.finish()?;
-        if let Some(want) = expected_arity(&op).filter(|want| *want != operands.len()) {
+        if let Some(want) = op
+            .spec()
+            .arity
+            .fixed()
+            .filter(|want| *want != operands.len())
+        {
             let msg = format!(
                 "`{op_name}` expects {want} operand(s), got {}",
                 operands.len()

@@ -1,9 +1,7 @@
-//! The printer: one line per node, `%<index>` value names, attributes in a fixed order per op.
+//! The printer: one line per node, `%<index>` value names, attributes in declaration order.
 
-use super::names::{norm_name, score_name};
-use crate::dtype::DType;
+use super::attr::{quote, AttrPrinter};
 use crate::graph::{Graph, Node};
-use crate::op::{ChunkAttention, DotDims, Literal, Op};
 use std::fmt::{self, Display};
 
 /// Prints `g` in the IR text form (see [`crate::text`]); [`parse_graph`](super::parse_graph)
@@ -65,9 +63,14 @@ impl Display for NodeText<'_> {
             let names: Vec<String> = n.operands.iter().map(|v| format!("%{}", v.0)).collect();
             write!(f, "({})", names.join(", "))?;
         }
-        let attrs = attrs(&n.op);
-        if !attrs.is_empty() {
-            let kv: Vec<String> = attrs.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+        let mut attrs = AttrPrinter::new(n.ty.dtype);
+        n.op.print_attrs(&mut attrs);
+        if !attrs.entries().is_empty() {
+            let kv: Vec<String> = attrs
+                .entries()
+                .iter()
+                .map(|(k, v)| format!("{k} = {v}"))
+                .collect();
             write!(f, " {{{}}}", kv.join(", "))?;
         }
         write!(f, " : {}", n.ty)?;
@@ -85,146 +88,4 @@ impl Display for NodeText<'_> {
         }
         Ok(())
     }
-}
-
-/// The attributes of `op` as `(key, text)`, in the fixed printing order.
-fn attrs(op: &Op) -> Vec<(&'static str, String)> {
-    match op {
-        Op::Parameter { index, name, .. } => {
-            vec![("index", index.to_string()), ("name", quote(name))]
-        }
-        Op::Constant { value, ty } => vec![("value", literal(value, ty.dtype))],
-        Op::Iota { dim, .. } | Op::Concatenate { dim } => vec![("dim", dim.to_string())],
-        Op::Unary(_) | Op::Binary(_) | Op::Select | Op::Gather => vec![],
-        Op::Compare(d) => vec![("dir", d.name().into())],
-        Op::Convert { to } => vec![("to", to.name().into())],
-        Op::BroadcastInDim { shape, dims } => vec![("shape", list(shape)), ("dims", list(dims))],
-        Op::Reshape { shape } => vec![("shape", list(shape))],
-        Op::Transpose { perm } => vec![("perm", list(perm))],
-        Op::Slice {
-            start,
-            limit,
-            stride,
-        } => {
-            vec![
-                ("start", list(start)),
-                ("limit", list(limit)),
-                ("stride", list(stride)),
-            ]
-        }
-        Op::Pad {
-            low,
-            high,
-            interior,
-        } => {
-            vec![
-                ("low", list(low)),
-                ("high", list(high)),
-                ("interior", list(interior)),
-            ]
-        }
-        Op::Reduce { kind, dims } => vec![("kind", kind.name().into()), ("dims", list(dims))],
-        Op::ReduceWindow {
-            kind,
-            window,
-            strides,
-            padding,
-        } => vec![
-            ("kind", kind.name().into()),
-            ("window", list(window)),
-            ("strides", list(strides)),
-            ("padding", pairs(padding)),
-        ],
-        Op::DotGeneral(d) => dot_attrs(d),
-        Op::Cumsum {
-            dim,
-            exclusive,
-            reverse,
-        } => vec![
-            ("dim", dim.to_string()),
-            ("exclusive", exclusive.to_string()),
-            ("reverse", reverse.to_string()),
-        ],
-        Op::ChunkAttention(a) => chunk_attrs(a),
-    }
-}
-
-fn dot_attrs(d: &DotDims) -> Vec<(&'static str, String)> {
-    vec![
-        ("lhs_batch", list(&d.lhs_batch)),
-        ("rhs_batch", list(&d.rhs_batch)),
-        ("lhs_contract", list(&d.lhs_contract)),
-        ("rhs_contract", list(&d.rhs_contract)),
-        ("out", d.out.name().into()),
-    ]
-}
-
-fn chunk_attrs(a: &ChunkAttention) -> Vec<(&'static str, String)> {
-    vec![
-        ("chunk", a.chunk.to_string()),
-        ("causal", a.causal.to_string()),
-        ("linear_norm", norm_name(a.linear_norm).into()),
-        ("score", score_name(a.score).into()),
-    ]
-}
-
-/// `[a, b, c]`.
-fn list<T: Display>(items: &[T]) -> String {
-    let items: Vec<String> = items.iter().map(T::to_string).collect();
-    format!("[{}]", items.join(", "))
-}
-
-/// `[(a, b), (c, d)]`.
-fn pairs(items: &[(usize, usize)]) -> String {
-    let items: Vec<String> = items.iter().map(|(a, b)| format!("({a}, {b})")).collect();
-    format!("[{}]", items.join(", "))
-}
-
-/// `splat(x)` or `dense([x, ...])`, numbers formatted for `dtype`.
-fn literal(value: &Literal, dtype: DType) -> String {
-    match value {
-        Literal::Splat(x) => format!("splat({})", number(*x, dtype)),
-        Literal::Dense(xs) => {
-            let items: Vec<String> = xs.iter().map(|x| number(*x, dtype)).collect();
-            format!("dense([{}])", items.join(", "))
-        }
-    }
-}
-
-/// A literal value: whole numbers of integer and bool constants without a fraction (`3`),
-/// everything else in Rust's shortest round-trip form (`1.0`, `1e-30`), plus `inf`, `-inf`
-/// and `nan`.
-fn number(x: f64, dtype: DType) -> String {
-    let whole = x.fract() == 0.0 && x.abs() < 1e18 && !(x == 0.0 && x.is_sign_negative());
-    if !dtype.is_float() && whole {
-        format!("{}", x as i64)
-    } else if x.is_nan() {
-        "nan".into()
-    } else if x.is_infinite() {
-        if x > 0.0 { "inf" } else { "-inf" }.into()
-    } else {
-        format!("{x:?}")
-    }
-}
-
-/// A string literal with `\"`, `\\`, `\n`, `\t`, `\r` and `\u{..}` (other control characters)
-/// escaped.
-pub(super) fn quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if c.is_control() => {
-                out.push_str(&format!("\\u{{{:x}}}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }

@@ -39,7 +39,7 @@ pub(super) struct Spanned {
 }
 
 /// The attributes of one node, consumed key by key while the op is built.
-pub(super) struct Attrs {
+pub(crate) struct Attrs {
     op: String,
     pos: Pos,
     entries: Vec<(String, Pos, Spanned)>,
@@ -200,7 +200,7 @@ fn bool_name(b: bool) -> &'static str {
 
 impl Attrs {
     /// Where the op was written (missing attributes are reported here).
-    pub fn pos(&self) -> Pos {
+    pub(super) fn pos(&self) -> Pos {
         self.pos
     }
 
@@ -218,13 +218,8 @@ impl Attrs {
         self.take(key)?.usize()
     }
 
-    /// A list of non-negative integers.
-    pub fn usizes(&mut self, key: &str) -> Result<Vec<usize>> {
-        self.take(key)?.list()?.iter().map(Spanned::usize).collect()
-    }
-
     /// A list of non-negative integers whose product does not overflow.
-    pub fn shape(&mut self, key: &str) -> Result<Vec<usize>> {
+    pub fn usizes(&mut self, key: &str) -> Result<Vec<usize>> {
         let v = self.take(key)?;
         let shape: Vec<usize> = v
             .list()?
@@ -235,7 +230,7 @@ impl Attrs {
             Some(_) => Ok(shape),
             None => Err(v
                 .pos
-                .error(format!("shape {shape:?} has too many elements"))),
+                .error(format!("`{key}` {shape:?} has too many elements"))),
         }
     }
 
