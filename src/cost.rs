@@ -157,6 +157,8 @@ fn node_cost(i: usize, node: &Node, operands: &[&TensorType]) -> Result<Cost, Co
         | Op::Reshape { .. }
         | Op::Transpose { .. }
         | Op::Slice { .. }
+        | Op::DynamicSlice { .. }
+        | Op::DynamicUpdateSlice
         | Op::Concatenate { .. }
         | Op::Pad { .. }
         | Op::Gather => Cost::default(),

@@ -122,3 +122,15 @@ fn gather_rule() {
     let g = ctx.finish(&[(rows.tanh() * weights).sum_all()]).unwrap();
     check_gradients_on_xla("gather", &g, 3);
 }
+
+#[test]
+fn dynamic_slice_rules() {
+    grad_case("dynamic_slice", &[&[4, 5]], |c, p| {
+        let (i, j) = (c.scalar(1.0, DType::I32), c.scalar(9.0, DType::I32));
+        p[0].dynamic_slice(&[&i, &j], &[2, 3])
+    });
+    grad_case("dynamic_update_slice", &[&[4, 5], &[2, 2]], |c, p| {
+        let (i, j) = (c.scalar(3.0, DType::I64), c.scalar(1.0, DType::I64));
+        p[0].dynamic_update_slice(&p[1].exp(), &[&i, &j]) * &p[0]
+    });
+}

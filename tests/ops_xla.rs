@@ -200,3 +200,23 @@ fn cumsum_every_strategy() {
         }
     }
 }
+
+/// Start indices come from i32 inputs drawn in `0..8`, so some lie past the end and are
+/// clamped (XLA and the interpreter must clamp alike).
+#[test]
+fn dynamic_slice_and_update_with_clamped_starts() {
+    for dtype in [DType::F32, DType::BF16] {
+        let ctx = Ctx::new("main");
+        let x = ctx.param("x", dtype, &[4, 6]);
+        let update = ctx.param("update", dtype, &[2, 3]);
+        let i = ctx.input("i", DType::I32, &[]);
+        let j = ctx.input("j", DType::I32, &[]);
+        let block = x.dynamic_slice(&[&i, &j], &[2, 3]);
+        let written = x.dynamic_update_slice(&update, &[&j, &i]);
+        let g = ctx.finish(&[block, written]).unwrap();
+        for seed in 0..4 {
+            let what = format!("dynamic slices {dtype}, seed {seed}");
+            check_against_interp(&what, &g, seed, tolerance(dtype));
+        }
+    }
+}

@@ -120,6 +120,8 @@ fn eval_node(id: u32, node: &Node, x: &[&Array], inputs: &[Array]) -> Result<Arr
         Op::Reshape { .. } => layout::reshape(x[0], ty),
         Op::Transpose { perm } => layout::transpose(x[0], perm),
         Op::Slice { start, stride, .. } => layout::slice(x[0], ty, start, stride),
+        Op::DynamicSlice { .. } => layout::dynamic_slice(x[0], &x[1..], ty),
+        Op::DynamicUpdateSlice => layout::dynamic_update_slice(x[0], x[1], &x[2..]),
         Op::Concatenate { dim } => layout::concatenate(x, ty, *dim),
         Op::Pad { low, interior, .. } => layout::pad(x[0], x[1], ty, low, interior),
         Op::Reduce { kind, dims } => reduce::reduce(*kind, x[0], dims, ty),

@@ -37,6 +37,8 @@ pub fn infer(op: &Op, operands: &[&TensorType]) -> InferResult {
             limit,
             stride,
         } => infer_slice(operands[0], start, limit, stride),
+        Op::DynamicSlice { sizes } => infer_dynamic_slice(operands, sizes),
+        Op::DynamicUpdateSlice => infer_dynamic_update_slice(operands),
         Op::Concatenate { dim } => infer_concat(operands, *dim),
         Op::Pad {
             low,
@@ -223,6 +225,66 @@ fn infer_slice(x: &TensorType, start: &[usize], limit: &[usize], stride: &[usize
         shape.push((limit[i] - start[i]).div_ceil(stride[i]));
     }
     Ok(TensorType::new(x.dtype, shape))
+}
+
+fn infer_dynamic_slice(xs: &[&TensorType], sizes: &[usize]) -> InferResult {
+    let Some((x, indices)) = xs.split_first() else {
+        return err("C1", "dynamic_slice needs an operand".into());
+    };
+    start_indices("C1", x, indices)?;
+    let fits = sizes.len() == x.rank() && sizes.iter().zip(&x.shape).all(|(s, d)| s <= d);
+    if !fits {
+        return err(
+            "C2",
+            format!("sizes {sizes:?} do not fit in {x} (one size per dim, each at most the dim)"),
+        );
+    }
+    Ok(TensorType::new(x.dtype, sizes))
+}
+
+fn infer_dynamic_update_slice(xs: &[&TensorType]) -> InferResult {
+    let [x, update, indices @ ..] = xs else {
+        return err(
+            "C1",
+            "dynamic_update_slice needs an operand and an update".into(),
+        );
+    };
+    let fits = update.dtype == x.dtype
+        && update.rank() == x.rank()
+        && update.shape.iter().zip(&x.shape).all(|(u, d)| u <= d);
+    if !fits {
+        return err("C1", format!("update {update} does not fit in {x}"));
+    }
+    start_indices("C2", x, indices)?;
+    Ok((*x).clone())
+}
+
+/// Checks that `indices` are one scalar per dim of `x`, of one integer dtype.
+fn start_indices(
+    c: &'static str,
+    x: &TensorType,
+    indices: &[&TensorType],
+) -> Result<(), InferError> {
+    if indices.len() != x.rank() {
+        return err(
+            c,
+            format!(
+                "{} start indices for an operand of rank {}",
+                indices.len(),
+                x.rank()
+            ),
+        );
+    }
+    let first = indices.first().map(|t| t.dtype);
+    for t in indices {
+        if t.rank() != 0 || !t.dtype.is_int() || Some(t.dtype) != first {
+            return err(
+                c,
+                format!("start indices must be integer scalars of one dtype, got {t}"),
+            );
+        }
+    }
+    Ok(())
 }
 
 fn infer_concat(xs: &[&TensorType], dim: usize) -> InferResult {

@@ -59,11 +59,18 @@ fn layout_ops_are_broadcast_reshape_and_transpose() {
 }
 
 #[test]
-fn only_concatenate_is_variadic() {
+fn variadic_ops_are_concatenate_and_the_dynamic_slices() {
     let variadic: Vec<OpKind> = OpKind::ALL
         .iter()
         .copied()
         .filter(|k| k.spec().arity == Arity::Variadic)
         .collect();
-    assert_eq!(variadic, [OpKind::Concatenate]);
+    assert_eq!(
+        variadic,
+        [
+            OpKind::DynamicSlice,
+            OpKind::DynamicUpdateSlice,
+            OpKind::Concatenate
+        ]
+    );
 }

@@ -348,3 +348,25 @@ fn family_names_are_not_ops() {
         check(&text, 3, 6, "unknown op");
     }
 }
+
+#[test]
+fn dynamic_slice_constraints() {
+    let i = "%i = constant {value = splat(0)} : i32[]\n";
+    let f = "%f = constant {value = splat(0.0)} : f32[]\n";
+    let text = graph(&format!(
+        "{i}%y = dynamic_slice(%x, %i) {{sizes = [1, 1]}} : f32[1,1]\nreturn %y"
+    ));
+    check(&text, 4, 6, "C1");
+    let text = graph(&format!(
+        "{i}{f}%y = dynamic_slice(%x, %i, %f) {{sizes = [1, 1]}} : f32[1,1]\nreturn %y"
+    ));
+    check(&text, 5, 6, "integer scalars");
+    let text = graph(&format!(
+        "{i}%y = dynamic_slice(%x, %i, %i) {{sizes = [3, 1]}} : f32[3,1]\nreturn %y"
+    ));
+    check(&text, 4, 6, "C2");
+    let text = graph(&format!(
+        "{i}%y = dynamic_update_slice(%x, %x, %i) : f32[2,3]\nreturn %y"
+    ));
+    check(&text, 4, 6, "C2");
+}

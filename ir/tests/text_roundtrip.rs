@@ -120,6 +120,9 @@ fn structural(b: &mut G, x: ValueId, y: ValueId) -> ValueId {
         &[x],
     );
     b.add(Op::Concatenate { dim: 0 }, &[x, y, x]);
+    let start = b.constant(Literal::Splat(1.0), DType::I32, &[]);
+    let block = b.add(Op::DynamicSlice { sizes: vec![1, 2] }, &[x, start, start]);
+    b.add(Op::DynamicUpdateSlice, &[x, block, start, start]);
     let zero = b.constant(Literal::Splat(0.0), DType::F32, &[]);
     let padding = Op::Pad {
         low: vec![-1, 0],
@@ -372,4 +375,15 @@ fn parser_accepts_inf_nan_and_exponent_spellings() {
     assert_eq!(v[..2], [f64::INFINITY, f64::NEG_INFINITY]);
     assert!(v[2].is_nan());
     assert_eq!(v[3..], [1000.0, 0.002, 7.0]);
+}
+
+#[test]
+fn dynamic_slices_round_trip() {
+    let text = "graph @main {\n  %0 = parameter {index = 0, name = \"x\"} : f32[4,6]\n  \
+                %1 = parameter {index = 1, name = \"i\"} : i32[]\n  \
+                %2 = dynamic_slice(%0, %1, %1) {sizes = [2, 3]} : f32[2,3]\n  \
+                %3 = dynamic_update_slice(%0, %2, %1, %1) : f32[4,6]\n  \
+                return %3\n}\n";
+    let g = flash_ir::parse_graph(text).unwrap();
+    assert_eq!(flash_ir::print_graph(&g), text);
 }

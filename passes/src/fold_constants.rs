@@ -117,6 +117,8 @@ fn fold(op: &Op, xs: &[Input<'_>], ty: &TensorType) -> Option<Literal> {
         Op::Pad { .. } => pad(xs),
         Op::Reduce { kind, dims } => reduce(*kind, dims, &xs[0], ty),
         Op::ReduceWindow { .. }
+        | Op::DynamicSlice { .. }
+        | Op::DynamicUpdateSlice
         | Op::DotGeneral(_)
         | Op::Gather
         | Op::Cumsum { .. }

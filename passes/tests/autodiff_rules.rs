@@ -272,6 +272,28 @@ fn slice_rule_pads_strided_slices_with_zeros() {
 }
 
 #[test]
+fn dynamic_slice_rule_writes_the_cotangent_back_at_the_clamped_start() {
+    for (i, j) in [(1.0, 2.0), (5.0, -4.0)] {
+        check_op(&[("x", f64t(&[4, 5]))], None, |b, p| {
+            let (i, j) = (b.scalar(i, DType::I32)?, b.scalar(j, DType::I32)?);
+            b.op(Op::DynamicSlice { sizes: vec![2, 3] }, vec![p[0], i, j])
+        });
+    }
+}
+
+#[test]
+fn dynamic_update_slice_rule_splits_the_cotangent_between_operand_and_update() {
+    let params = [("x", f64t(&[4, 5])), ("u", f64t(&[3, 2]))];
+    for (i, j) in [(0.0, 1.0), (7.0, 4.0)] {
+        check_op(&params, None, |b, p| {
+            let (i, j) = (b.scalar(i, DType::I64)?, b.scalar(j, DType::I64)?);
+            let w = b.op(Op::DynamicUpdateSlice, vec![p[0], p[1], i, j])?;
+            b.mul(w, p[0])
+        });
+    }
+}
+
+#[test]
 fn concatenate_rule_slices_each_operand_back() {
     let params = [
         ("a", f64t(&[2, 1])),

@@ -1,11 +1,12 @@
 //! Shape ops on [`Tensor`]: reshape (one `-1` inferred), permutations, broadcasting,
-//! inserting and removing unit axes, slicing, splitting, concatenation and padding.
+//! inserting and removing unit axes, slicing (static and dynamic), splitting, concatenation and
+//! padding.
 //! Axes may be negative (counted from the end, as in NumPy).
 
 use super::context::Ctx;
 use super::error::ErrorKind;
 use super::tensor::{check_broadcast_to, DimArg, Tensor};
-use flash_ir::{Location, TensorType};
+use flash_ir::{Location, Op, TensorType};
 use std::borrow::Borrow;
 
 impl Tensor {
@@ -157,6 +158,38 @@ impl Tensor {
             start += n;
         }
         parts
+    }
+
+    /// The block of shape `sizes` that starts at `starts` (one integer scalar tensor per
+    /// axis, clamped so that the block lies inside), as StableHLO `dynamic_slice`.
+    #[track_caller]
+    pub fn dynamic_slice(&self, starts: &[&Tensor], sizes: &[usize]) -> Tensor {
+        let loc = Location::caller();
+        let inputs: Vec<&Tensor> = std::iter::once(self)
+            .chain(starts.iter().copied())
+            .collect();
+        let op = Op::DynamicSlice {
+            sizes: sizes.to_vec(),
+        };
+        self.ctx().emit(&loc, "dynamic_slice", &inputs, |b, ids| {
+            Ok(b.op(op, ids.to_vec())?)
+        })
+    }
+
+    /// This tensor with the block that starts at `starts` (one integer scalar tensor per
+    /// axis, clamped so that the block lies inside) replaced by `update`, as StableHLO
+    /// `dynamic_update_slice`.
+    #[track_caller]
+    pub fn dynamic_update_slice(&self, update: &Tensor, starts: &[&Tensor]) -> Tensor {
+        let loc = Location::caller();
+        let inputs: Vec<&Tensor> = [self, update]
+            .into_iter()
+            .chain(starts.iter().copied())
+            .collect();
+        self.ctx()
+            .emit(&loc, "dynamic_update_slice", &inputs, |b, ids| {
+                Ok(b.op(Op::DynamicUpdateSlice, ids.to_vec())?)
+            })
     }
 
     /// Pads with `value`: `low[i]`/`high[i]` elements before/after axis i (negative crops).

@@ -1,5 +1,5 @@
 //! Ops that move elements without changing them: `broadcast_in_dim`, `reshape`, `transpose`,
-//! `slice`, `concatenate` and `pad`.
+//! `slice`, `dynamic_slice`, `dynamic_update_slice`, `concatenate` and `pad`.
 
 use crate::array::Array;
 use crate::index::{for_each_index, strided_view, strides};
@@ -56,6 +56,51 @@ pub fn slice(x: &Array, ty: &TensorType, start: &[usize], stride: &[usize]) -> A
         ty: ty.clone(),
         data: strided_view(&x.data, &ty.shape, offset, &steps),
     }
+}
+
+/// `dynamic_slice`: the `ty`-shaped block of `x` at the clamped start `indices`.
+pub fn dynamic_slice(x: &Array, indices: &[&Array], ty: &TensorType) -> Array {
+    let start = clamped_start(x.shape(), &ty.shape, indices);
+    let xs = strides(x.shape());
+    let offset: usize = start.iter().zip(&xs).map(|(s, k)| s * k).sum();
+    Array {
+        ty: ty.clone(),
+        data: strided_view(&x.data, &ty.shape, offset, &xs),
+    }
+}
+
+/// `dynamic_update_slice`: `x` with the block at the clamped start `indices` replaced by
+/// `update`.
+pub fn dynamic_update_slice(x: &Array, update: &Array, indices: &[&Array]) -> Array {
+    let start = clamped_start(x.shape(), update.shape(), indices);
+    let xs = strides(x.shape());
+    let mut data = x.data.clone();
+    for_each_index(update.shape(), |flat, idx| {
+        let at: usize = idx
+            .iter()
+            .zip(&start)
+            .zip(&xs)
+            .map(|((i, s), k)| (i + s) * k)
+            .sum();
+        data[at] = update.data[flat];
+    });
+    Array {
+        ty: x.ty.clone(),
+        data,
+    }
+}
+
+/// Each start index clamped to `[0, dim - size]`, as StableHLO's dynamic slices do.
+fn clamped_start(shape: &[usize], sizes: &[usize], indices: &[&Array]) -> Vec<usize> {
+    shape
+        .iter()
+        .zip(sizes)
+        .zip(indices)
+        .map(|((&dim, &size), i)| {
+            let wanted = i.data.first().copied().unwrap_or(0.0);
+            wanted.clamp(0.0, (dim - size) as f64) as usize
+        })
+        .collect()
 }
 
 /// `concatenate` along `dim`: each operand is copied in after the previous ones.

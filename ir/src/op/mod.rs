@@ -116,6 +116,23 @@ declare_ops! {
         stride: Vec<usize>,
     } => "slice", Arity::Fixed(1), PURE;
 
+    /// `dynamic_slice(x, i_0, ..., i_{r-1})`: the block of shape `sizes` of `x` that starts at
+    /// the scalar indices, each clamped to `[0, dim - size]` (as StableHLO does), so the block
+    /// always lies inside `x`.
+    /// C1: one scalar index per dim of x, all of one integer dtype. C2: `len(sizes) =
+    /// rank(x)` and `sizes[d] <= dim d`.
+    DynamicSlice {
+        /// Block shape.
+        sizes: Vec<usize>,
+    } => "dynamic_slice", Arity::Variadic, PURE;
+
+    /// `dynamic_update_slice(x, update, i_0, ..., i_{r-1})`: `x` with the block that starts at
+    /// the scalar indices (clamped to `[0, dim - update dim]`) replaced by `update`. Result
+    /// type = x's type.
+    /// C1: update has x's dtype and rank, each dim at most x's. C2: one scalar index per dim
+    /// of x, all of one integer dtype.
+    DynamicUpdateSlice => "dynamic_update_slice", Arity::Variadic, PURE;
+
     /// Concatenate one or more operands along `dim`.
     /// C1: at least one operand. C2: same dtype and rank; all dims but `dim` equal.
     /// C3: `dim < rank`.

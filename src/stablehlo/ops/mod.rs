@@ -4,7 +4,7 @@
 //! |---|---|---|
 //! | constant, iota | `source.rs` | pretty |
 //! | unary, binary, compare, select, convert | `elementwise.rs` | pretty |
-//! | broadcast_in_dim, reshape, transpose, slice, concatenate, pad | `shape.rs` | pretty |
+//! | broadcast_in_dim, reshape, transpose, slice, dynamic_slice, dynamic_update_slice, concatenate, pad | `shape.rs` | pretty |
 //! | reduce | `reduce.rs` | pretty (`applies`) |
 //! | reduce_window | `reduce.rs` | generic, with a region |
 //! | dot_general | `contract.rs` | pretty |
@@ -48,6 +48,8 @@ pub fn emit_node(b: &mut Body<'_>, id: ValueId, node: &Node) -> Result<(), EmitE
             limit,
             stride,
         } => shape::slice(b, node, start, limit, stride),
+        Op::DynamicSlice { sizes } => shape::dynamic_slice(b, node, sizes),
+        Op::DynamicUpdateSlice => shape::dynamic_update_slice(b, node),
         Op::Concatenate { dim } => shape::concatenate(b, node, *dim),
         Op::Pad {
             low,

@@ -87,6 +87,8 @@ pub(crate) fn vjp(c: &mut Ctx<'_, '_>) -> RuleResult {
         Op::Reshape { .. } => shape::reshape(c),
         Op::Transpose { perm } => shape::transpose(c, perm),
         Op::Slice { start, stride, .. } => shape::slice(c, start, stride),
+        Op::DynamicSlice { .. } => shape::dynamic_slice(c),
+        Op::DynamicUpdateSlice => shape::dynamic_update_slice(c),
         Op::Concatenate { dim } => shape::concatenate(c, *dim),
         Op::Pad {
             low,

@@ -1,8 +1,9 @@
 //! VJP rules of the data-movement ops: `broadcast_in_dim`, `reshape`, `transpose`, `slice`,
-//! `concatenate` and `pad`. Each moves the cotangent back to where the operand's elements
+//! `dynamic_slice`, `dynamic_update_slice`, `concatenate` and `pad`. Each moves the cotangent back to where the operand's elements
 //! came from; elements the forward op dropped get zeros, duplicated ones are summed.
 
 use super::{pad_zeros, sum_all, Ctx, RuleResult};
+use flash_ir::{Op, ValueId};
 
 /// Sums the cotangent over the dims the broadcast created (new dims, and size-1 operand dims
 /// that were expanded), then reshapes to the operand's shape (restoring the size-1 dims).
@@ -51,6 +52,36 @@ pub(super) fn slice(c: &mut Ctx<'_, '_>, start: &[usize], stride: &[usize]) -> R
     Ok(vec![Some(pad_zeros(
         &mut c.b, c.ct, &low, &high, &interior,
     )?)])
+}
+
+/// `dynamic_slice(x, i...)`: the cotangent written into zeros at the same (clamped) start;
+/// the integer indices get none.
+pub(super) fn dynamic_slice(c: &mut Ctx<'_, '_>) -> RuleResult {
+    let (x, ct) = (c.x(0), c.ct);
+    let indices = c.node.operands[1..].to_vec();
+    let mut grads = vec![c.when(0, |b| {
+        let zeros = b.splat_like(0.0, x)?;
+        b.op(Op::DynamicUpdateSlice, [vec![zeros, ct], indices].concat())
+    })?];
+    grads.resize(c.node.operands.len(), None);
+    Ok(grads)
+}
+
+/// `dynamic_update_slice(x, u, i...)`: x gets the cotangent with the updated block zeroed, u
+/// gets the cotangent's block at the same (clamped) start; the indices get none.
+pub(super) fn dynamic_update_slice(c: &mut Ctx<'_, '_>) -> RuleResult {
+    let (update, ct) = (c.x(1), c.ct);
+    let indices = c.node.operands[2..].to_vec();
+    let sizes = c.b.shape(update);
+    let at = |operands: Vec<ValueId>| [operands, indices.clone()].concat();
+    let dx = c.when(0, |b| {
+        let zeros = b.splat_like(0.0, update)?;
+        b.op(Op::DynamicUpdateSlice, at(vec![ct, zeros]))
+    })?;
+    let du = c.when(1, |b| b.op(Op::DynamicSlice { sizes }, at(vec![ct])))?;
+    let mut grads = vec![dx, du];
+    grads.resize(c.node.operands.len(), None);
+    Ok(grads)
 }
 
 /// Slices each operand's part out of the cotangent.
