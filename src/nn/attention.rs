@@ -1,14 +1,17 @@
 //! Softmax multi-head self-attention (without the norm and residual, see
 //! [`super::block`]): h heads of width d/h, scores `q k^T / sqrt(d/h)`, optional RoPE on q and
-//! k, causal masking by an iota-built mask and a select with [`MASK_VALUE`].
+//! k, causal masking by an iota-built mask and a select with [`MASK_VALUE`]. For decoding,
+//! [`Attention::prefill`] also returns the key/value cache and [`Attention::step`] attends one
+//! token over it.
 //!
 //! Parameters (current scope): `w_q`, `w_k`, `w_v`, `w_o` `[d, d]`, and `b_q`, `b_k`, `b_v`,
 //! `b_o` `[d]` when biased.
 
+use super::cache::{visible_keys, KvCache};
 use super::dense::Dense;
 use super::mask::causal_mask;
 use super::params::Params;
-use super::rope::rope;
+use super::rope::{rope, rope_at};
 use crate::dsl::Tensor;
 
 /// The score given to masked positions before the softmax.
@@ -58,19 +61,75 @@ impl Attention {
 
     /// Attention of `x` (`[B, T, d]`) over itself.
     pub fn forward(&self, x: &Tensor) -> Tensor {
+        self.full(x).0
+    }
+
+    /// Attention of a prompt `x` (`[B, P, d]`, positions `0..P`) over itself, and the cache
+    /// of its keys and values (`[B, h, capacity, d/h]`, rotated when RoPE is on).
+    pub fn prefill(&self, x: &Tensor, capacity: usize) -> (Tensor, KvCache) {
+        let (y, k, v) = self.full(x);
+        (y, KvCache::from_prompt(&k, &v, 2, capacity))
+    }
+
+    /// One decode step: the attention of token `x` (`[B, 1, d]`) at `position` (an integer
+    /// scalar tensor) over the cached tokens `0..=position`, and the cache with its key and
+    /// value written.
+    pub fn step(&self, x: &Tensor, cache: &KvCache, position: &Tensor) -> (Tensor, KvCache) {
+        let (q, k) = self.queries_keys(x, |h| rope_at(h, position));
+        let v = self.split(x, self.v.forward(x));
+        let cache = cache.write(&k, &v, 2, position);
+        let mask = visible_keys(position, cache.k.dim(2));
+        let y = self.attend(x, &q, &cache.k, &cache.v, Some(mask));
+        (y, cache)
+    }
+
+    /// The attention of `x` over itself, with its (rotated) keys and values.
+    fn full(&self, x: &Tensor) -> (Tensor, Tensor, Tensor) {
+        let (q, k) = self.queries_keys(x, rope);
+        let v = self.split(x, self.v.forward(x));
+        let mask = self.opts.causal.then(|| causal_mask(x.ctx(), x.dim(1)));
+        let y = self.attend(x, &q, &k, &v, mask);
+        (y, k, v)
+    }
+
+    /// The per-head queries and keys of `x` (`[B, h, T, d/h]`), rotated by `rotate` when
+    /// RoPE is on.
+    fn queries_keys(&self, x: &Tensor, rotate: impl Fn(&Tensor) -> Tensor) -> (Tensor, Tensor) {
+        let (q, k) = (
+            self.split(x, self.q.forward(x)),
+            self.split(x, self.k.forward(x)),
+        );
+        if self.opts.rope {
+            (rotate(&q), rotate(&k))
+        } else {
+            (q, k)
+        }
+    }
+
+    /// `[B, T, d]` to `[B, h, T, d/h]` for `x`'s shape.
+    fn split(&self, x: &Tensor, y: Tensor) -> Tensor {
         let (b, t, d) = (x.dim(0), x.dim(1), x.dim(2));
         let heads = self.opts.heads.max(1);
-        let split = |y: Tensor| y.reshape(&[b, t, heads, d / heads]).permute(&[0, 2, 1, 3]);
-        let (mut q, mut k) = (split(self.q.forward(x)), split(self.k.forward(x)));
-        if self.opts.rope {
-            (q, k) = (rope(&q), rope(&k));
-        }
-        let v = split(self.v.forward(x));
+        y.reshape(&[b, t, heads, d / heads]).permute(&[0, 2, 1, 3])
+    }
+
+    /// `softmax(q k^T / sqrt(d/h))` over the keys `mask` keeps, applied to `v`, heads merged
+    /// and projected: `[B, T, d]` for queries of `x`'s `T` tokens.
+    fn attend(
+        &self,
+        x: &Tensor,
+        q: &Tensor,
+        k: &Tensor,
+        v: &Tensor,
+        mask: Option<Tensor>,
+    ) -> Tensor {
+        let (b, t, d) = (x.dim(0), x.dim(1), x.dim(2));
+        let heads = self.opts.heads.max(1);
         let mut scores = q.matmul(&k.t()) * (1.0 / ((d / heads) as f64).sqrt());
-        if self.opts.causal {
-            scores = causal_mask(x.ctx(), t).select(&scores, MASK_VALUE);
+        if let Some(mask) = mask {
+            scores = mask.select(&scores, MASK_VALUE);
         }
-        let heads_out = scores.softmax(-1).matmul(&v);
+        let heads_out = scores.softmax(-1).matmul(v);
         self.o
             .forward(&heads_out.permute(&[0, 2, 1, 3]).reshape(&[b, t, d]))
     }

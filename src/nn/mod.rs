@@ -10,6 +10,7 @@
 //! - [`dense`], [`norm`], [`mod@rope`], [`mask`]: dense layers, embeddings, ScaleNorm / RMSNorm /
 //!   LayerNorm, rotary positions, the causal mask and the relative-position bias.
 //! - [`attention`], [`ffn`], [`block`]: softmax MHSA, FFN and GLU, the Transformer layer.
+//! - [`cache`]: key/value caches and position-indexed writes for decode steps.
 //! - [`gated`], [`score`], [`gau`], [`flash`]: the Gated Attention Unit and the FLASH layer.
 //!
 //! Initialisation: weight matrices, embeddings and the GAU/FLASH gammas are N(0, 0.02);
@@ -17,6 +18,7 @@
 
 pub mod attention;
 pub mod block;
+pub mod cache;
 pub mod dense;
 pub mod ffn;
 pub mod flash;
@@ -31,6 +33,7 @@ pub mod score;
 
 pub use attention::{Attention, AttentionOptions};
 pub use block::{FeedForwardKind, TransformerBlock};
+pub use cache::KvCache;
 pub use dense::{Dense, Embedding};
 pub use ffn::{Ffn, Glu};
 pub use flash::{Flash, FlashOptions};
@@ -40,4 +43,4 @@ pub use init::{count_params, init_params};
 pub use mask::{causal_mask, RelPosBias};
 pub use norm::Norm;
 pub use params::{Init, ParamSpec, Params};
-pub use rope::{rope, rope_from};
+pub use rope::{rope, rope_at, rope_from};

@@ -18,32 +18,49 @@ pub fn rope(x: &Tensor) -> Tensor {
 
 /// RoPE of `x` (`[.., T, n]`, n even) at positions `start..start + T`.
 pub fn rope_from(x: &Tensor, start: usize) -> Tensor {
+    rotate(x, |positions| positions + start as f64)
+}
+
+/// RoPE of `x` (`[.., T, n]`, n even) at positions `start..start + T` for an integer scalar
+/// tensor `start` (a decode step's position).
+pub fn rope_at(x: &Tensor, start: &Tensor) -> Tensor {
+    rotate(x, |positions| {
+        let offset = start.cast(positions.dtype());
+        positions + offset
+    })
+}
+
+/// RoPE of `x` at the positions `shift` makes of `0..T` (a `[T, n]` iota).
+fn rotate(x: &Tensor, shift: impl FnOnce(Tensor) -> Tensor) -> Tensor {
     let (t, n) = (x.dim(-2), x.dim(-1));
     if n % 2 != 0 {
         x.ctx()
             .fail("rope", format!("RoPE needs an even last axis, got {n}"));
         return x.clone();
     }
-    let (cos, sin) = tables(x, t, n, start);
+    let positions = shift(x.ctx().iota(angle_dtype(x), &[t, n], 0));
+    let (cos, sin) = tables(x, n, positions);
     let half = n / 2;
     let (x1, x2) = (x.slice(-1, 0, half), x.slice(-1, half, n));
     let rotated = x.ctx().concat(&[-x2, x1], -1);
     x * cos + rotated * sin
 }
 
-/// The `[T, n]` cos and sin tables in `x`'s dtype (angles computed in f32, or f64 for f64).
-fn tables(x: &Tensor, t: usize, n: usize, start: usize) -> (Tensor, Tensor) {
-    let ctx = x.ctx();
-    let angle_dtype = if x.dtype() == DType::F64 {
+/// Angles are computed in f32, or f64 for f64 tensors.
+fn angle_dtype(x: &Tensor) -> DType {
+    if x.dtype() == DType::F64 {
         DType::F64
     } else {
         DType::F32
-    };
+    }
+}
+
+/// The `[T, n]` cos and sin tables, in `x`'s dtype, of `positions` (`[T, n]`).
+fn tables(x: &Tensor, n: usize, positions: Tensor) -> (Tensor, Tensor) {
     let freqs: Vec<f64> = (0..n)
         .map(|i| ROPE_BASE.powf(-2.0 * (i % (n / 2)) as f64 / n as f64))
         .collect();
-    let freqs = ctx.constant_dense(&freqs, angle_dtype, &[n]);
-    let positions = ctx.iota(angle_dtype, &[t, n], 0) + start as f64;
+    let freqs = x.ctx().constant_dense(&freqs, angle_dtype(x), &[n]);
     let angles = positions * freqs;
     (angles.cos().cast(x.dtype()), angles.sin().cast(x.dtype()))
 }
