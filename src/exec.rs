@@ -22,16 +22,7 @@ pub fn element_type(d: DType) -> ElementType {
 
 /// The IR dtype of a runtime element type, if the IR has one.
 pub fn dtype_of(e: ElementType) -> Option<DType> {
-    Some(match e {
-        ElementType::F32 => DType::F32,
-        ElementType::F64 => DType::F64,
-        ElementType::Bf16 => DType::BF16,
-        ElementType::F16 => DType::F16,
-        ElementType::S32 => DType::I32,
-        ElementType::S64 => DType::I64,
-        ElementType::Pred => DType::Bool,
-        ElementType::S8 | ElementType::U8 => return None,
-    })
+    DType::ALL.into_iter().find(|&d| element_type(d) == e)
 }
 
 /// Host tensor to runtime host data.

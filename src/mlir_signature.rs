@@ -150,20 +150,13 @@ pub fn parse_tensor_type(s: &str) -> Result<TensorType, String> {
         .ok_or_else(|| format!("`{}` is not a ranked tensor type", s.trim()))?;
     let mut parts: Vec<&str> = inner.split('x').collect();
     let elem = parts.pop().unwrap_or_default();
-    let dtype = match elem {
-        "f32" => DType::F32,
-        "f64" => DType::F64,
-        "bf16" => DType::BF16,
-        "f16" => DType::F16,
-        "i32" => DType::I32,
-        "i64" => DType::I64,
-        "i1" => DType::Bool,
-        other => {
-            return Err(format!(
-                "element type `{other}` is not supported (f32, f64, bf16, f16, i32, i64, i1)"
-            ))
-        }
-    };
+    let dtype = DType::from_mlir_name(elem).ok_or_else(|| {
+        let supported: Vec<&str> = DType::ALL.iter().map(|d| d.mlir_name()).collect();
+        format!(
+            "element type `{elem}` is not supported ({})",
+            supported.join(", ")
+        )
+    })?;
     let shape = parts
         .iter()
         .map(|d| {

@@ -77,16 +77,9 @@ fn to_st_dtype(d: DType) -> Dtype {
 }
 
 fn from_st_dtype(d: Dtype) -> Option<DType> {
-    Some(match d {
-        Dtype::F32 => DType::F32,
-        Dtype::F64 => DType::F64,
-        Dtype::BF16 => DType::BF16,
-        Dtype::F16 => DType::F16,
-        Dtype::I32 => DType::I32,
-        Dtype::I64 => DType::I64,
-        Dtype::BOOL => DType::Bool,
-        _ => return None,
-    })
+    DType::ALL
+        .into_iter()
+        .find(|&dtype| to_st_dtype(dtype) == d)
 }
 
 /// Reads every tensor of a safetensors file.

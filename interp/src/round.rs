@@ -1,63 +1,11 @@
 //! Rounding to a dtype, conversions, and the accumulator every summing op uses.
 //!
-//! Every op computes in `f64` and rounds its result once with [`round`]. Floats round to
-//! nearest, ties to even; bf16 and f16 go through an f32 rounded to odd, so the result is the
-//! correctly rounded one (rounding to f32 first with ties to even could round twice).
+//! Every op computes in `f64` and rounds its result once with [`round`]. Rounding and
+//! conversion are defined once, in [`flash_ir::round`] (re-exported here); floats round to
+//! nearest, ties to even, correctly rounded for bf16 and f16 too.
 
+pub use flash_ir::round::{bool_value, convert, round};
 use flash_ir::DType;
-use half::{bf16, f16};
-
-/// Rounds `x` to the nearest value of `dtype` (returned as `f64`).
-///
-/// Floats: round to nearest, ties to even, overflowing to infinity. Integers: truncate toward
-/// zero, then wrap as two's complement (NaN gives 0; magnitudes beyond `i64` saturate before
-/// wrapping). Bool: 1 if `x != 0` (so NaN gives 1), else 0.
-pub fn round(dtype: DType, x: f64) -> f64 {
-    match dtype {
-        DType::F64 => x,
-        DType::F32 => x as f32 as f64,
-        DType::BF16 => bf16::from_f32(round_to_odd_f32(x)).to_f64(),
-        DType::F16 => f16::from_f32(round_to_odd_f32(x)).to_f64(),
-        DType::I32 => x as i64 as i32 as f64,
-        DType::I64 => x as i64 as f64,
-        DType::Bool => bool_value(x != 0.0),
-    }
-}
-
-/// The value of an element converted from `from` to `to` (the `convert` op).
-///
-/// Float to integer truncates toward zero and saturates at the integer's range, NaN giving 0
-/// (StableHLO leaves this implementation-defined; it is what XLA's backends do). Every other
-/// pair follows [`round`]: integers wrap, bools become 0 or 1, floats round to nearest even.
-pub fn convert(from: DType, to: DType, x: f64) -> f64 {
-    match to {
-        DType::I32 if from.is_float() => x as i32 as f64,
-        DType::I64 if from.is_float() => x as i64 as f64,
-        _ => round(to, x),
-    }
-}
-
-/// A bool as the stored value 1.0 or 0.0.
-pub fn bool_value(b: bool) -> f64 {
-    if b {
-        1.0
-    } else {
-        0.0
-    }
-}
-
-/// `x` rounded to f32 with round-to-odd: an inexact result gets an odd last mantissa bit.
-/// Rounding that to any format at least two bits narrower gives the correctly rounded value.
-fn round_to_odd_f32(x: f64) -> f32 {
-    let r = x as f32;
-    if x.is_nan() || r.is_infinite() || r as f64 == x || r.to_bits() & 1 == 1 {
-        return r;
-    }
-    // Inexact with an even last bit: step one ulp from r toward x (sign-magnitude bits).
-    let away_from_zero = x.abs() > (r as f64).abs();
-    let bits = r.to_bits();
-    f32::from_bits(if away_from_zero { bits + 1 } else { bits - 1 })
-}
 
 /// A running sum: exact wrapping `i128` arithmetic for integer operands, `f64` for floats.
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -51,6 +51,19 @@ impl DType {
         DType::ALL.into_iter().find(|d| d.name() == name)
     }
 
+    /// The MLIR / StableHLO element type (`f32`, `bf16`, ...; bool is `i1`).
+    pub fn mlir_name(self) -> &'static str {
+        match self {
+            DType::Bool => "i1",
+            other => other.name(),
+        }
+    }
+
+    /// Parses an MLIR element type produced by [`DType::mlir_name`].
+    pub fn from_mlir_name(name: &str) -> Option<DType> {
+        DType::ALL.into_iter().find(|d| d.mlir_name() == name)
+    }
+
     /// True for the floating-point dtypes.
     pub fn is_float(self) -> bool {
         matches!(self, DType::F32 | DType::F64 | DType::BF16 | DType::F16)
@@ -134,5 +147,21 @@ impl fmt::Display for TensorType {
             write!(f, "{d}")?;
         }
         f.write_str("]")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_parse_back() {
+        for d in DType::ALL {
+            assert_eq!(DType::from_name(d.name()), Some(d));
+            assert_eq!(DType::from_mlir_name(d.mlir_name()), Some(d));
+        }
+        assert_eq!(DType::Bool.mlir_name(), "i1");
+        assert_eq!(DType::from_mlir_name("bool"), None);
+        assert_eq!(DType::from_name("i1"), None);
     }
 }

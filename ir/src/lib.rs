@@ -12,6 +12,8 @@ pub mod error;
 pub mod graph;
 pub mod infer;
 pub mod op;
+pub mod round;
+pub mod scalar;
 pub mod text;
 pub mod verify;
 

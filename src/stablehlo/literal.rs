@@ -2,13 +2,14 @@
 //!
 //! Finite floats are printed in the shortest decimal form that MLIR's parser maps back to the
 //! same value of the target dtype (`1.5e+00`). MLIR reads a decimal as an `f64` and then
-//! rounds it to the element type, so each candidate is checked by taking that same path here;
-//! non-finite values, and any value the check rejects, are printed as the hexadecimal bit
-//! pattern of the target dtype (`0x7F800000` is +inf in f32). Integers print as integers and
-//! bools as `true`/`false`.
+//! rounds it to the element type (to nearest even, as [`flash_ir::round`] does), so each
+//! candidate is checked by taking that same path here; non-finite values, and any value the
+//! check rejects, are printed as the hexadecimal bit pattern of the target dtype (`0x7F800000`
+//! is +inf in f32). Integers print as integers and bools as `true`/`false`.
 
 use half::{bf16, f16};
 
+use flash_ir::round::{to_bf16, to_f16};
 use flash_ir::{DType, Literal, TensorType};
 
 /// A value its dtype cannot represent (see [`scalar`]).
@@ -131,32 +132,6 @@ fn shortest(x: f64, reads_back: impl Fn(f64) -> bool) -> Option<String> {
         (text, Some(p)) if reads_back(p) => Some(text),
         _ => None,
     })
-}
-
-/// `x` rounded to bf16, to nearest with ties to even, as MLIR's `APFloat::convert` does.
-/// (`half`'s `from_f64` drops the low mantissa bits first and can round the wrong way.)
-fn to_bf16(x: f64) -> bf16 {
-    bf16::from_f32(to_f32_odd(x))
-}
-
-/// `x` rounded to f16, to nearest with ties to even (see [`to_bf16`]).
-fn to_f16(x: f64) -> f16 {
-    f16::from_f32(to_f32_odd(x))
-}
-
-/// `x` rounded to f32 "to odd" (truncate, then set the last bit if anything was lost).
-/// Rounding that again to a format at least two bits narrower, to nearest, gives the same
-/// result as rounding `x` to that format directly.
-fn to_f32_odd(x: f64) -> f32 {
-    let nearest = x as f32;
-    if x.is_nan() || f64::from(nearest) == x {
-        return nearest;
-    }
-    let mut bits = nearest.to_bits();
-    if f64::from(nearest).abs() > x.abs() {
-        bits -= 1; // one step towards zero: the truncated value
-    }
-    f32::from_bits(bits | 1)
 }
 
 /// An integer in `[-2^bits, 2^bits)` (a signed integer of `bits + 1` bits); fractions,

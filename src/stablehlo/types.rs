@@ -2,19 +2,6 @@
 
 use flash_ir::{DType, TensorType};
 
-/// The MLIR element type of a dtype (`f32`, `bf16`, `i32`, bool as `i1`).
-pub fn element_type(dtype: DType) -> &'static str {
-    match dtype {
-        DType::F32 => "f32",
-        DType::F64 => "f64",
-        DType::BF16 => "bf16",
-        DType::F16 => "f16",
-        DType::I32 => "i32",
-        DType::I64 => "i64",
-        DType::Bool => "i1",
-    }
-}
-
 /// The ranked tensor type, e.g. `tensor<2x3xf32>`, or `tensor<f32>` for a scalar.
 pub fn tensor_type(ty: &TensorType) -> String {
     let mut s = String::from("tensor<");
@@ -22,7 +9,7 @@ pub fn tensor_type(ty: &TensorType) -> String {
         s.push_str(&d.to_string());
         s.push('x');
     }
-    s.push_str(element_type(ty.dtype));
+    s.push_str(ty.dtype.mlir_name());
     s.push('>');
     s
 }

@@ -12,9 +12,9 @@
 //! Everything is computed in `f64` and each output element rounded once to the dtype.
 
 use crate::array::Array;
-use crate::ops::elementwise::ieee_max;
 use crate::round::round;
 use flash_ir::op::{ChunkAttention, LinearNorm, ScoreFn};
+use flash_ir::scalar::ieee_max;
 use flash_ir::TensorType;
 
 /// The five operands of one batch element, as row accessors.

@@ -5,8 +5,8 @@
 
 use crate::array::Array;
 use crate::index::{for_each_index, strides};
-use crate::ops::elementwise::ieee_max;
 use crate::round::Acc;
+use flash_ir::scalar::ieee_max;
 use flash_ir::{DType, ReduceKind, TensorType};
 
 /// The running reduction of one result element.
