@@ -52,9 +52,7 @@ impl ChunkChoice {
     pub fn size(self, cfg: &ModelConfig, seq_len: usize, target: Target) -> usize {
         match self {
             ChunkChoice::Fixed(c) => c,
-            ChunkChoice::Auto => {
-                choose_chunk(seq_len, cfg.shared, cfg.expansion(), target.chunk_backend())
-            }
+            ChunkChoice::Auto => choose_chunk(seq_len, cfg.shared, cfg.expansion(), target),
         }
     }
 

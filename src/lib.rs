@@ -3,10 +3,16 @@
 //! A graph built with the DSL ([`dsl`]) becomes IR ([`flash_ir`]), is rewritten by the pass
 //! pipeline ([`flash_passes`]), printed as StableHLO text ([`stablehlo`]) and compiled and run
 //! by XLA through a PJRT plugin ([`flash_runtime`]).
+//!
+//! The default feature `cli` adds the command line ([`cli`]) and what only it needs (argument
+//! parsing, progress bars, PNG plots: `train::plot`, `bench::plot`); with
+//! `default-features = false` the library builds without those crates, and training writes
+//! its metrics and checkpoints but no `loss.png`.
 #![deny(missing_docs)]
 
 pub mod bench;
 pub mod chunk_choice;
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod compiler;
 pub mod config;

@@ -2,6 +2,7 @@
 //! the median, the table and the plot of synthetic records.
 
 use flash::bench::measure::median;
+#[cfg(feature = "cli")]
 use flash::bench::plot::plot_latency;
 use flash::bench::record::{table, Record};
 use flash::bench::{bench_config, parse_model, BenchError, BenchOptions};
@@ -131,15 +132,26 @@ fn record(model: &str, seq_len: usize, median_s: f64) -> Record {
     }
 }
 
-#[test]
-fn table_and_plot_of_synthetic_records() {
-    let records: Vec<Record> = [("transformer++", 1.0), ("flash", 0.5)]
+/// Two models at three lengths.
+fn synthetic_records() -> Vec<Record> {
+    [("transformer++", 1.0), ("flash", 0.5)]
         .iter()
         .flat_map(|&(m, base)| [512, 2048, 8192].map(|t| record(m, t, base * t as f64 / 512.0)))
-        .collect();
-    let text = table(&records);
+        .collect()
+}
+
+#[test]
+fn table_of_synthetic_records() {
+    let text = table(&synthetic_records());
     assert_eq!(text.lines().count(), 7);
     assert!(text.lines().next().unwrap().contains("%peak"));
+}
+
+/// The plot needs the plotting crates of the `cli` feature.
+#[cfg(feature = "cli")]
+#[test]
+fn plot_of_synthetic_records() {
+    let records = synthetic_records();
     let dir = std::env::temp_dir().join(format!("flash-bench-plot-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let png = dir.join("latency.png");

@@ -83,7 +83,7 @@ fn print_ir_after_and_timings() {
         stderr.contains("IR after lower_cumsum") && !stderr.contains("cumsum("),
         "{stderr}"
     );
-    for pass in flash::passes::pass_names() {
+    for pass in flash::passes::pass_names(&flash::passes::PipelineOptions::default().tuning()) {
         assert!(
             stderr.contains(pass),
             "timing row for {pass} missing:\n{stderr}"

@@ -1,5 +1,5 @@
 //! `choose_chunk`: the chunk size C of FLASH's mixed-chunk attention for a sequence length,
-//! from a FLOP model of the causal layer and a per-backend floor (the rule behind
+//! from a FLOP model of the causal layer and a per-target floor (the rule behind
 //! `--chunk auto`). Not a pass: a model-configuration helper that lives next to the lowering
 //! whose costs it models.
 //!
@@ -15,8 +15,8 @@
 //!
 //! Ignoring padding, `2 T C (s + e) + 2 T^2 s e / C^2` is smallest at `C^3 = 2 T s e / (s + e)`,
 //! where the local work is twice the prefix sum's: C grows as `T^(1/3)`. [`choose_chunk`]
-//! evaluates the exact cost above for every power of two from the backend's floor
-//! ([`ChunkBackend::min_chunk`]) up to T and returns the cheapest (ties: the larger C); a T at
+//! evaluates the exact cost above for every power of two from the target's floor
+//! ([`min_chunk`]) up to T and returns the cheapest (ties: the larger C); a T at
 //! most twice the floor is one chunk of T, since two chunks there save at most half of a
 //! small local part and add the linear part's elementwise work and prefix sum, which the
 //! FLOP count leaves out (measured below). With s = 128, e = 512: C = 128 from T = 257 up to
@@ -39,40 +39,23 @@
 //! T = 512 one chunk and C = 128 are level within noise (BENCHMARKS.md). GPU and TPU floors are not measured here: 128 (tensor-core tiles) and
 //! 256 (the paper's TPU choice, two 128-wide MXU passes).
 
-/// The kind of machine a chunk size is chosen for.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub enum ChunkBackend {
-    /// XLA's CPU runtime (measured, see the module docs).
-    #[default]
-    Cpu,
-    /// An NVIDIA GPU.
-    Gpu,
-    /// A TPU.
-    Tpu,
-}
+use crate::target::Target;
 
-impl ChunkBackend {
-    /// The smallest chunk worth using: below it the per-chunk matmuls are too small for the
-    /// backend's matrix kernels, whatever the FLOP count says.
-    pub fn min_chunk(self) -> usize {
-        match self {
-            ChunkBackend::Cpu | ChunkBackend::Gpu => 128,
-            ChunkBackend::Tpu => 256,
-        }
+/// The smallest chunk worth using on `target`: below it the per-chunk matmuls are too small
+/// for the machine's matrix kernels, whatever the FLOP count says.
+pub fn min_chunk(target: Target) -> usize {
+    match target {
+        Target::Cpu | Target::Gpu => 128,
+        Target::Tpu => 256,
     }
 }
 
 /// The chunk size for causal FLASH attention over `seq_len` tokens with shared width `shared`
-/// (s) and expansion `expansion` (e) on `backend`, by the rule in the module docs: a power of
-/// two in `[backend.min_chunk(), seq_len]` minimising the chunk-dependent FLOPs, or
+/// (s) and expansion `expansion` (e) on `target`, by the rule in the module docs: a power of
+/// two in `[min_chunk(target), seq_len]` minimising the chunk-dependent FLOPs, or
 /// `seq_len` itself (one chunk) when it is at most twice the floor. Never 0.
-pub fn choose_chunk(
-    seq_len: usize,
-    shared: usize,
-    expansion: usize,
-    backend: ChunkBackend,
-) -> usize {
-    let floor = backend.min_chunk();
+pub fn choose_chunk(seq_len: usize, shared: usize, expansion: usize, target: Target) -> usize {
+    let floor = min_chunk(target);
     if seq_len <= 2 * floor {
         return seq_len.max(1);
     }

@@ -19,7 +19,8 @@
 //!    free]`; swapping is done when the elements of the operands that are not natural
 //!    afterwards are at most those before plus the result's. Without the bound, the swap of
 //!    Transformer++'s `dV = P^T dO` at T = 8192 made XLA copy the `[4, T, T]` probabilities
-//!    and slowed its train step from 16.6 s to 22.7 s.
+//!    and slowed its train step from 16.6 s to 22.7 s. Tuned on XLA's CPU runtime: applied
+//!    where the target's tuning says so ([`crate::pipeline::Tuning::swap_dot_results`]).
 //! 3. Broadcast batch: `dot(x, broadcast_in_dim(w))` whose rhs broadcast only adds dims, all
 //!    of them batch dims paired with x's leading dims `0..k` in order, and none of w's own dims
 //!    a batch dim -> `dot(x, w)`: the former batch dims become free dims of x, in the same
@@ -54,10 +55,11 @@ impl Pass for FoldIntoDot {
         "fold_into_dot"
     }
 
-    fn run(&self, g: Graph, _opts: &PassOptions) -> Result<Graph, PassError> {
+    fn run(&self, g: Graph, opts: &PassOptions) -> Result<Graph, PassError> {
         let uses = g.use_counts();
+        let swap = opts.tuning.swap_dot_results;
         rebuild(&g, |b, _, node, ops| {
-            let new = match visit(b.graph, node, ops, &uses) {
+            let new = match visit(b.graph, node, ops, (&uses, swap)) {
                 Some((dims, lhs, rhs)) => b.dot_general(lhs, rhs, dims)?,
                 None => return Ok(Action::Keep),
             };
@@ -66,18 +68,21 @@ impl Pass for FoldIntoDot {
     }
 }
 
-/// The dot (dims, lhs, rhs) that `node` (with new operands `ops`) becomes, if a rule applies.
+/// The dot (dims, lhs, rhs) that `node` (with new operands `ops`) becomes, if a rule applies
+/// (rule 2 only when `swap`).
 fn visit(
     g: &Graph,
     node: &Node,
     ops: &[ValueId],
-    uses: &[usize],
+    (uses, swap): (&[usize], bool),
 ) -> Option<(DotDims, ValueId, ValueId)> {
     match &node.op {
         Op::DotGeneral(dims) => fold_operands(g, dims, ops[0], ops[1]),
         Op::Transpose { perm } => {
             let single_use = uses.get(node.operands[0].index()) == Some(&1);
-            single_use.then(|| swap_result(g, perm, ops[0])).flatten()
+            (swap && single_use)
+                .then(|| swap_result(g, perm, ops[0]))
+                .flatten()
         }
         _ => None,
     }

@@ -49,11 +49,12 @@ use std::str::FromStr;
 
 /// How `lower_cumsum` lowers a cumsum of length n (the size of its dim) over N elements.
 ///
-/// `Auto` picks, per cumsum:
-/// - `Matmul` for float tensors when n <= [`AUTO_FLOAT_MATMUL_MAX_N`] (1024), and for any
-///   dtype when n <= [`AUTO_MATMUL_MAX_N`] (256). FLASH's chunk-level prefix sum (n = number
-///   of chunks) falls here, as in the paper on TPUs.
-/// - `Matmul` also for float tensors whose work N * n is at most [`AUTO_MATMUL_MAX_WORK`]
+/// `Auto` picks, per cumsum, by the target's thresholds ([`CumsumAuto`], handed over by the
+/// pipeline's tuning table, [`crate::pipeline::Tuning`]; the values below are XLA CPU's):
+/// - `Matmul` for float tensors when n <= `float_matmul_max_n` (1024), and for any dtype
+///   when n <= `matmul_max_n` (256). FLASH's chunk-level prefix sum (n = number of chunks)
+///   falls here, as in the paper on TPUs.
+/// - `Matmul` also for float tensors whose work N * n is at most `float_matmul_max_work`
 ///   (2^24): small enough that the quadratic cost does not matter.
 /// - `LogScan` otherwise: O(N log n) adds, against the O(N n) of the matmul.
 ///
@@ -86,14 +87,17 @@ pub enum CumsumStrategy {
     LogScan,
 }
 
-/// `Auto` uses the matmul for every cumsum at most this long.
-pub const AUTO_MATMUL_MAX_N: usize = 256;
-
-/// `Auto` uses the matmul for every float cumsum at most this long.
-pub const AUTO_FLOAT_MATMUL_MAX_N: usize = 1024;
-
-/// `Auto` uses the matmul for float cumsums whose N * n is at most this.
-pub const AUTO_MATMUL_MAX_WORK: usize = 1 << 24;
+/// The thresholds by which `Auto` picks a strategy (the rule on [`CumsumStrategy`]): per
+/// target, from the pipeline's tuning table ([`crate::pipeline::Tuning`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct CumsumAuto {
+    /// `Auto` uses the matmul for every cumsum at most this long.
+    pub matmul_max_n: usize,
+    /// `Auto` uses the matmul for every float cumsum at most this long.
+    pub float_matmul_max_n: usize,
+    /// `Auto` uses the matmul for float cumsums whose N * n is at most this.
+    pub float_matmul_max_work: usize,
+}
 
 impl CumsumStrategy {
     /// Every strategy.
@@ -115,16 +119,17 @@ impl CumsumStrategy {
     }
 
     /// The concrete strategy for a cumsum of an operand of type `ty` along `dim`
-    /// (`Auto` resolved by the documented rule; the others returned unchanged).
-    pub fn resolve(self, ty: &TensorType, dim: usize) -> CumsumStrategy {
+    /// (`Auto` resolved by the documented rule with the thresholds `auto`; the others
+    /// returned unchanged).
+    pub fn resolve(self, ty: &TensorType, dim: usize, auto: &CumsumAuto) -> CumsumStrategy {
         if self != CumsumStrategy::Auto {
             return self;
         }
         let n = ty.shape.get(dim).copied().unwrap_or(0);
         let work = ty.num_elements().saturating_mul(n);
         let float = ty.dtype.is_float();
-        let short = n <= AUTO_MATMUL_MAX_N || (float && n <= AUTO_FLOAT_MATMUL_MAX_N);
-        if short || (float && work <= AUTO_MATMUL_MAX_WORK) {
+        let short = n <= auto.matmul_max_n || (float && n <= auto.float_matmul_max_n);
+        if short || (float && work <= auto.float_matmul_max_work) {
             CumsumStrategy::Matmul
         } else {
             CumsumStrategy::LogScan
@@ -181,19 +186,20 @@ impl Pass for LowerCumsum {
                 b,
                 x,
                 (dim, exclusive, reverse),
-                opts.cumsum,
+                (opts.cumsum, &opts.tuning.cumsum_auto),
             )?)),
             _ => Ok(Action::Keep),
         })
     }
 }
 
-/// Lowers one cumsum `(dim, exclusive, reverse)` of `x` with `strategy`.
+/// Lowers one cumsum `(dim, exclusive, reverse)` of `x` with `strategy` (`Auto` resolved
+/// with the thresholds `auto`).
 fn lower(
     b: &mut Builder<'_>,
     x: ValueId,
     (dim, exclusive, reverse): (usize, bool, bool),
-    strategy: CumsumStrategy,
+    (strategy, auto): (CumsumStrategy, &CumsumAuto),
 ) -> BuildResult {
     let ty = b.ty(x).clone();
     let n = ty.shape.get(dim).copied().unwrap_or(0);
@@ -206,7 +212,7 @@ fn lower(
         exclusive,
         reverse,
     };
-    match strategy.resolve(&ty, dim) {
+    match strategy.resolve(&ty, dim, auto) {
         CumsumStrategy::Matmul | CumsumStrategy::Auto => matmul::lower(b, x, spec),
         CumsumStrategy::ReduceWindow => reduce_window::lower(b, x, spec),
         CumsumStrategy::LogScan => log_scan::lower(b, x, spec),

@@ -10,7 +10,9 @@
 //! consumer, so the table is materialised once and read by all. The IR has no
 //! `optimization_barrier`; this is the exact stand-in: each result element is `x * 1` plus
 //! `k - 1` products `y * 0` (tables are finite), i.e. `x` itself, at a cost of `2 N k` flops
-//! (`k <= 256`), well under the `N` transcendentals saved per duplicate.
+//! (`k <= 256`), well under the `N` transcendentals saved per duplicate. Measured on XLA's
+//! CPU runtime: the pipeline runs it where the target's tuning says so
+//! ([`crate::pipeline::Tuning::materialize_tables`]).
 //!
 //! Needs: a graph that verifies. Guarantees: the same values, bit for bit; only f32 and f64
 //! tables of at least [`MIN_ELEMENTS`] elements, whose last dim is at most [`MAX_LAST_DIM`]

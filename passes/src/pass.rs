@@ -2,6 +2,8 @@
 
 use crate::error::PassError;
 use crate::lower_cumsum::CumsumStrategy;
+use crate::pipeline::Tuning;
+use crate::target::Target;
 use flash_ir::Graph;
 
 /// Knobs that individual passes read. The pipeline fills them from its own options.
@@ -9,16 +11,28 @@ use flash_ir::Graph;
 pub struct PassOptions {
     /// How `lower_cumsum` lowers each cumsum.
     pub cumsum: CumsumStrategy,
-    /// Whether `upcast_mixed_dots` widens narrow-float dot operands (for XLA's CPU runtime).
-    pub upcast_mixed_dots: bool,
+    /// The machine the program is for. Passes do not branch on it: whatever they do per
+    /// target comes to them as values in `tuning`.
+    pub target: Target,
+    /// The target's parameters ([`Tuning::of`]), as the pipeline hands them to the passes.
+    pub tuning: Tuning,
+}
+
+impl PassOptions {
+    /// The default options for `target`: its tuning, cumsum strategy `auto`.
+    pub fn for_target(target: Target) -> Self {
+        PassOptions {
+            cumsum: CumsumStrategy::default(),
+            target,
+            tuning: Tuning::of(target),
+        }
+    }
 }
 
 impl Default for PassOptions {
+    /// The options for the default target (CPU).
     fn default() -> Self {
-        PassOptions {
-            cumsum: CumsumStrategy::default(),
-            upcast_mixed_dots: true,
-        }
+        PassOptions::for_target(Target::default())
     }
 }
 

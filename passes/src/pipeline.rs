@@ -1,9 +1,13 @@
-//! The pipeline: the one ordered, named list of passes ([`pipeline`]) and the runner that
-//! verifies after each pass, dumps IR on request and times every pass ([`run_pipeline`]).
+//! The pipeline: the one ordered, named list of passes ([`pipeline`]) with the per-target
+//! table that decides which target-dependent passes run and what the passes are handed
+//! ([`Tuning`]), and the runner that verifies after each pass, dumps IR on request and times
+//! every pass ([`run_pipeline`]).
 
 use crate::chunk_attention::LowerChunkAttention;
 use crate::error::PassError;
+use crate::lower_cumsum::CumsumAuto;
 use crate::pass::{Pass, PassOptions};
+use crate::target::Target;
 use crate::upcast_mixed_dots::UpcastMixedDots;
 use crate::{
     Canonicalize, CollapseContractingDims, Cse, CumsumStrategy, Dce, FoldConstants, FoldIntoDot,
@@ -15,40 +19,96 @@ use flash_ir::Graph;
 use std::fmt;
 use std::time::{Duration, Instant};
 
-/// The passes, in the order they run.
-pub fn pipeline() -> Vec<Box<dyn Pass>> {
-    vec![
-        // First: FLASH's mixed-chunk attention. It must run before lower_cumsum because its
-        // lowering emits the chunk-level (exclusive) cumsum.
-        Box::new(LowerChunkAttention),
-        // Composite lowerings come before the cleanups, so the cleanups see their output.
-        Box::new(LowerCumsum),
-        // A backend legalisation; before the cleanups so its converts are folded and merged.
-        Box::new(UpcastMixedDots),
-        // Before folding: removes identity ops (e.g. a transpose back into place) so the
-        // folder sees constants directly and has less to walk.
-        Box::new(Canonicalize),
-        // After the lowerings and autodiff's transposes have been composed by canonicalize
-        // (it sees each dot's real producer); before cse/dce, which clean up what it bypasses.
-        Box::new(FoldIntoDot),
-        // After fold_into_dot, which can expose adjacent contracting dims; its reshapes are
-        // row-major relabellings, left as they are (the backend folds reshape chains).
-        Box::new(CollapseContractingDims),
-        // After canonicalize; before cse, so folded results with equal literals can merge.
-        Box::new(FoldConstants),
-        // Before dce: merging leaves the duplicates dead.
-        Box::new(Cse),
-        // After cse, which merges the copies of a table before its consumers are counted;
-        // before dce.
-        Box::new(MaterializeTables),
-        // Last: removes everything the passes above bypassed.
-        Box::new(Dce),
-    ]
+/// What the pipeline does differently per target: which target-dependent passes run, and the
+/// values the passes read (through [`PassOptions::tuning`]). [`Tuning::of`] is the one table;
+/// the passes never ask which target they compile for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Tuning {
+    /// Run `upcast_mixed_dots`: XLA's CPU runtime lacks some bf16 x bf16 -> f32 dot kernels;
+    /// GPUs and TPUs multiply narrow floats natively, where widening only costs bandwidth.
+    pub upcast_mixed_dots: bool,
+    /// Run `materialize_tables` (measured on the XLA CPU train step: see the pass).
+    pub materialize_tables: bool,
+    /// Apply `fold_into_dot`'s rule 2 (a result transpose becomes swapped dot operands).
+    pub swap_dot_results: bool,
+    /// The thresholds of `lower_cumsum`'s `auto` (measured on XLA CPU: see
+    /// [`CumsumStrategy`]).
+    pub cumsum_auto: CumsumAuto,
 }
 
-/// The names of the pipeline's passes, in order.
-pub fn pass_names() -> Vec<&'static str> {
-    pipeline().iter().map(|p| p.name()).collect()
+impl Tuning {
+    /// The values tuned on XLA's CPU runtime (the measurements are in each pass's docs).
+    pub const XLA_CPU: Tuning = Tuning {
+        upcast_mixed_dots: true,
+        materialize_tables: true,
+        swap_dot_results: true,
+        cumsum_auto: CumsumAuto {
+            matmul_max_n: 256,
+            float_matmul_max_n: 1024,
+            float_matmul_max_work: 1 << 24,
+        },
+    };
+
+    /// The tuning of `target`. GPUs and TPUs are not measured here: they take the CPU's
+    /// values, except that they keep narrow-float dots narrow.
+    pub fn of(target: Target) -> Tuning {
+        match target {
+            Target::Cpu => Tuning::XLA_CPU,
+            Target::Gpu | Target::Tpu => Tuning {
+                upcast_mixed_dots: false,
+                ..Tuning::XLA_CPU
+            },
+        }
+    }
+}
+
+/// The passes for `tuning` (a target's: [`Tuning::of`]), in the order they run.
+pub fn pipeline(tuning: &Tuning) -> Vec<Box<dyn Pass>> {
+    [
+        // First: FLASH's mixed-chunk attention. It must run before lower_cumsum because its
+        // lowering emits the chunk-level (exclusive) cumsum.
+        always(LowerChunkAttention),
+        // Composite lowerings come before the cleanups, so the cleanups see their output.
+        always(LowerCumsum),
+        // A backend legalisation; before the cleanups so its converts are folded and merged.
+        when(tuning.upcast_mixed_dots, UpcastMixedDots),
+        // Before folding: removes identity ops (e.g. a transpose back into place) so the
+        // folder sees constants directly and has less to walk.
+        always(Canonicalize),
+        // After the lowerings and autodiff's transposes have been composed by canonicalize
+        // (it sees each dot's real producer); before cse/dce, which clean up what it bypasses.
+        always(FoldIntoDot),
+        // After fold_into_dot, which can expose adjacent contracting dims; its reshapes are
+        // row-major relabellings, left as they are (the backend folds reshape chains).
+        always(CollapseContractingDims),
+        // After canonicalize; before cse, so folded results with equal literals can merge.
+        always(FoldConstants),
+        // Before dce: merging leaves the duplicates dead.
+        always(Cse),
+        // After cse, which merges the copies of a table before its consumers are counted;
+        // before dce.
+        when(tuning.materialize_tables, MaterializeTables),
+        // Last: removes everything the passes above bypassed.
+        always(Dce),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// A pass every target runs.
+fn always(pass: impl Pass + 'static) -> Option<Box<dyn Pass>> {
+    Some(Box::new(pass))
+}
+
+/// A pass that runs where the tuning says `on`.
+fn when(on: bool, pass: impl Pass + 'static) -> Option<Box<dyn Pass>> {
+    on.then(|| Box::new(pass) as Box<dyn Pass>)
+}
+
+/// The names of the passes for `tuning`, in order.
+pub fn pass_names(tuning: &Tuning) -> Vec<&'static str> {
+    pipeline(tuning).iter().map(|p| p.name()).collect()
 }
 
 /// Options of [`run_pipeline`].
@@ -62,9 +122,11 @@ pub struct PipelineOptions {
     pub print_after: Vec<String>,
     /// How `lower_cumsum` lowers cumsums.
     pub cumsum: CumsumStrategy,
-    /// Widen bf16/f16 operands of dots that accumulate in f32 (needed by XLA's CPU runtime;
-    /// turn off for GPU/TPU plugins, which multiply narrow floats natively).
-    pub upcast_mixed_dots: bool,
+    /// The machine the program is for: picks the passes and their tuning ([`Tuning::of`]).
+    pub target: Target,
+    /// Keep bf16/f16 dots with wider float results narrow even where the target widens them
+    /// (`--keep-mixed-dots`): drops `upcast_mixed_dots` from the pipeline.
+    pub keep_mixed_dots: bool,
 }
 
 impl Default for PipelineOptions {
@@ -74,16 +136,35 @@ impl Default for PipelineOptions {
             print_after_all: false,
             print_after: Vec::new(),
             cumsum: CumsumStrategy::default(),
-            upcast_mixed_dots: true,
+            target: Target::default(),
+            keep_mixed_dots: false,
         }
     }
 }
 
 impl PipelineOptions {
+    /// The default options for `target`.
+    pub fn for_target(target: Target) -> Self {
+        PipelineOptions {
+            target,
+            ..PipelineOptions::default()
+        }
+    }
+
+    /// The target's tuning with this run's overrides (`keep_mixed_dots`) applied.
+    pub fn tuning(&self) -> Tuning {
+        let tuning = Tuning::of(self.target);
+        Tuning {
+            upcast_mixed_dots: tuning.upcast_mixed_dots && !self.keep_mixed_dots,
+            ..tuning
+        }
+    }
+
     fn pass_options(&self) -> PassOptions {
         PassOptions {
             cumsum: self.cumsum,
-            upcast_mixed_dots: self.upcast_mixed_dots,
+            target: self.target,
+            tuning: self.tuning(),
         }
     }
 }
@@ -135,12 +216,12 @@ fn millis(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
 
-/// Runs [`pipeline`] on `g`.
+/// Runs the [`pipeline`] of `opts`' tuning ([`PipelineOptions::tuning`]) on `g`.
 pub fn run_pipeline(
     g: Graph,
     opts: &PipelineOptions,
 ) -> Result<(Graph, PipelineReport), PassError> {
-    run_passes(g, &pipeline(), opts)
+    run_passes(g, &pipeline(&opts.tuning()), opts)
 }
 
 /// Runs `passes` in order on `g`, as [`run_pipeline`] does with the pipeline's list.

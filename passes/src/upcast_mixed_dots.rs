@@ -2,11 +2,12 @@
 //! accumulate into a wider float result is rewritten to convert its operands to the result
 //! dtype first. The values are identical (bf16 and f16 convert to f32 exactly, and the
 //! products are accumulated in the result dtype either way), but XLA's CPU runtime has no
-//! kernel for some mixed `BF16 x BF16 = F32` dots inside larger programs. Off where the
-//! backend multiplies narrow floats natively (GPUs, TPUs): [`PassOptions::upcast_mixed_dots`].
+//! kernel for some mixed `BF16 x BF16 = F32` dots inside larger programs. The pipeline runs
+//! it only where the target needs it ([`crate::pipeline::Tuning::upcast_mixed_dots`]: not on
+//! GPUs and TPUs, which multiply narrow floats natively, nor with `--keep-mixed-dots`).
 //!
 //! Needs: a graph that verifies. Guarantees: the same values; no dot_general has operands
-//! narrower than its result when enabled.
+//! narrower than its result.
 //!
 //! ```text
 //! before:
@@ -46,13 +47,13 @@ impl Pass for UpcastMixedDots {
         "upcast_mixed_dots"
     }
 
-    fn run(&self, g: Graph, opts: &PassOptions) -> Result<Graph, PassError> {
+    fn run(&self, g: Graph, _opts: &PassOptions) -> Result<Graph, PassError> {
         let operand_dtype = |n: &flash_ir::Node| n.operands.first().map(|&o| g.ty(o).dtype);
         let any = g
             .nodes
             .iter()
             .any(|n| operand_dtype(n).is_some_and(|d| mixed_dot(&n.op, d).is_some()));
-        if !opts.upcast_mixed_dots || !any {
+        if !any {
             return Ok(g);
         }
         rebuild(&g, |b, _, node, ops| {

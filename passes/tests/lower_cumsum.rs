@@ -6,7 +6,7 @@ mod common;
 
 use common::{apply_with, assert_same_values, parse};
 use flash_ir::{Builder, DType, Graph, Location, Op, TensorType};
-use flash_passes::{CumsumStrategy, LowerCumsum, Pass, PassOptions};
+use flash_passes::{CumsumStrategy, LowerCumsum, Pass, PassOptions, Tuning};
 use insta::assert_snapshot;
 use proptest::prelude::*;
 use std::sync::Arc;
@@ -243,10 +243,13 @@ fn lowered_nodes_keep_the_location_and_scope_of_the_cumsum() {
     }
 }
 
+/// The thresholds documented on `CumsumStrategy` (XLA CPU's).
+const CPU: flash_passes::CumsumAuto = Tuning::XLA_CPU.cumsum_auto;
+
 #[test]
 fn auto_picks_matmul_for_short_or_small_float_cumsums_else_log_scan() {
     let auto = |dtype, shape: &[usize], dim| {
-        CumsumStrategy::Auto.resolve(&TensorType::new(dtype, shape), dim)
+        CumsumStrategy::Auto.resolve(&TensorType::new(dtype, shape), dim, &CPU)
     };
     assert_eq!(auto(DType::F32, &[8, 64, 256], 2), CumsumStrategy::Matmul);
     assert_eq!(auto(DType::I32, &[1024, 256], 1), CumsumStrategy::Matmul);
@@ -267,7 +270,10 @@ fn auto_picks_matmul_for_short_or_small_float_cumsums_else_log_scan() {
         CumsumStrategy::ReduceWindow,
         CumsumStrategy::LogScan,
     ] {
-        assert_eq!(s.resolve(&TensorType::new(DType::F32, [1 << 20]), 0), s);
+        assert_eq!(
+            s.resolve(&TensorType::new(DType::F32, [1 << 20]), 0, &CPU),
+            s
+        );
     }
 }
 

@@ -6,7 +6,7 @@ mod common;
 use common::{apply, assert_same_values, parse};
 use flash_ir::verify::verify;
 use flash_ir::{Builder, DType, DotDims, Graph, Op, TensorType};
-use flash_passes::{Dce, FoldIntoDot, Pass, PassOptions};
+use flash_passes::{Dce, FoldIntoDot, Pass, PassOptions, Tuning};
 use insta::assert_snapshot;
 
 fn fold(src: &str) -> String {
@@ -71,6 +71,26 @@ fn result_transpose_swapping_the_free_blocks_swaps_the_operands() {
   return %3
 }"#
     ));
+}
+
+#[test]
+fn result_transpose_is_kept_where_the_tuning_turns_rule_2_off() {
+    let src = r#"graph @main {
+  %0 = parameter {index = 0, name = "a"} : f32[2,3,4,6]
+  %1 = parameter {index = 1, name = "b"} : f32[2,3,4,5]
+  %2 = dot_general(%0, %1) {lhs_batch = [0, 1], rhs_batch = [0, 1], lhs_contract = [2], rhs_contract = [2], out = f32} : f32[2,3,6,5]
+  %3 = transpose(%2) {perm = [0, 1, 3, 2]} : f32[2,3,5,6]
+  return %3
+}"#;
+    let opts = PassOptions {
+        tuning: Tuning {
+            swap_dot_results: false,
+            ..Tuning::XLA_CPU
+        },
+        ..PassOptions::default()
+    };
+    let out = FoldIntoDot.run(parse(src), &opts).unwrap();
+    assert_eq!(out.node(out.outputs[0]).op.name(), "transpose");
 }
 
 #[test]

@@ -1,14 +1,15 @@
-//! Tests of the pipeline runner: order, verification after each pass, IR dumps, timings, and
-//! the whole pipeline on a FLASH-style chunk-level exclusive prefix sum.
+//! Tests of the pipeline runner: order, the per-target lists and tuning, verification after
+//! each pass, IR dumps, timings, and the whole pipeline on a FLASH-style chunk-level exclusive
+//! prefix sum.
 
 mod common;
 
-use common::{assert_same_values, parse};
+use common::{assert_same_values, parse, MIXED_DOTS};
 use flash_ir::text::print_graph;
 use flash_ir::{DType, Graph, Node, Op, TensorType};
 use flash_passes::{
     pass_names, pipeline, run_passes, run_pipeline, CumsumStrategy, Dce, Pass, PassError,
-    PassOptions, PipelineOptions,
+    PassOptions, PipelineOptions, Target, Tuning,
 };
 use insta::assert_snapshot;
 
@@ -33,9 +34,14 @@ fn options() -> PipelineOptions {
     }
 }
 
+/// The passes the default options (CPU) run.
+fn cpu_names() -> Vec<&'static str> {
+    pass_names(&Tuning::of(Target::Cpu))
+}
+
 #[test]
 fn the_pipeline_runs_in_the_documented_order() {
-    let names = pass_names();
+    let names = cpu_names();
     assert_eq!(
         names,
         [
@@ -79,10 +85,10 @@ fn every_strategy_gives_the_same_values_through_the_pipeline() {
 fn timings_are_listed_for_each_pass_in_order() {
     let (_, report) = run_pipeline(parse(CHUNK_PREFIX), &options()).unwrap();
     let timed: Vec<&str> = report.timings.iter().map(|t| t.name).collect();
-    assert_eq!(timed, pass_names());
+    assert_eq!(timed, cpu_names());
     let table = report.to_string();
     let mut at = 0;
-    for name in pass_names().into_iter().chain(["total"]) {
+    for name in cpu_names().into_iter().chain(["total"]) {
         let found = table[at..]
             .find(name)
             .unwrap_or_else(|| panic!("{name} missing:\n{table}"));
@@ -113,7 +119,7 @@ fn print_after_all_dumps_after_every_pass() {
     };
     let (out, report) = run_pipeline(parse(CHUNK_PREFIX), &opts).unwrap();
     let dumped: Vec<&str> = report.dumps.iter().map(|(name, _)| *name).collect();
-    assert_eq!(dumped, pass_names());
+    assert_eq!(dumped, cpu_names());
     assert_eq!(
         report.dumps.last().map(|d| d.1.clone()),
         Some(print_graph(&out))
@@ -131,7 +137,7 @@ fn print_after_an_unknown_pass_is_an_error_listing_the_valid_names() {
         err,
         PassError::UnknownPass {
             name: "gvn".into(),
-            valid: pass_names()
+            valid: cpu_names()
         }
     );
     assert_eq!(
@@ -209,5 +215,58 @@ fn verify_each_defaults_to_debug_builds() {
         PipelineOptions::default().verify_each,
         cfg!(debug_assertions)
     );
-    assert_eq!(pipeline().len(), pass_names().len());
+    assert_eq!(pipeline(&Tuning::XLA_CPU).len(), cpu_names().len());
+}
+
+#[test]
+fn gpu_and_tpu_differ_from_cpu_only_by_keeping_mixed_dots() {
+    for target in [Target::Gpu, Target::Tpu] {
+        let tuning = Tuning::of(target);
+        assert_eq!(
+            tuning,
+            Tuning {
+                upcast_mixed_dots: false,
+                ..Tuning::XLA_CPU
+            }
+        );
+        let names = pass_names(&tuning);
+        let cpu: Vec<&str> = cpu_names()
+            .into_iter()
+            .filter(|&n| n != "upcast_mixed_dots")
+            .collect();
+        assert_eq!(names, cpu, "{target}");
+    }
+    assert_eq!(Tuning::of(Target::Cpu), Tuning::XLA_CPU);
+}
+
+#[test]
+fn the_options_hand_the_target_and_its_tuning_to_the_passes() {
+    let gpu = PipelineOptions::for_target(Target::Gpu);
+    assert_eq!(gpu.target, Target::Gpu);
+    assert_eq!(gpu.tuning(), Tuning::of(Target::Gpu));
+    assert_eq!(
+        PassOptions::for_target(Target::Tpu).tuning,
+        Tuning::of(Target::Tpu)
+    );
+    assert_eq!(PassOptions::default(), PassOptions::for_target(Target::Cpu));
+}
+
+#[test]
+fn keep_mixed_dots_drops_the_widening_on_cpu() {
+    let opts = PipelineOptions {
+        keep_mixed_dots: true,
+        ..options()
+    };
+    assert!(!opts.tuning().upcast_mixed_dots);
+    assert!(options().tuning().upcast_mixed_dots);
+    let converts = |opts: &PipelineOptions| {
+        let (out, _) = run_pipeline(parse(MIXED_DOTS), opts).unwrap();
+        out.nodes
+            .iter()
+            .filter(|n| n.op.name() == "convert")
+            .count()
+    };
+    assert_eq!(converts(&options()), 2);
+    assert_eq!(converts(&opts), 0);
+    assert_eq!(converts(&PipelineOptions::for_target(Target::Gpu)), 0);
 }

@@ -1,18 +1,13 @@
 //! `upcast_mixed_dots`: narrow-float dots with a wide result get converted operands (and the
-//! same values); same-dtype dots and the disabled option leave the graph alone.
+//! same values); same-dtype dots are left alone. Whether it runs is the pipeline's choice
+//! (tests/pipeline.rs).
 
+mod common;
+
+use common::MIXED_DOTS as MIXED;
 use flash_ir::text::{parse_graph, print_graph};
 use flash_passes::upcast_mixed_dots::UpcastMixedDots;
 use flash_passes::{Pass, PassOptions};
-
-const MIXED: &str = r#"graph @main {
-  %0 = parameter {index = 0, name = "a"} : bf16[2,4]
-  %1 = parameter {index = 1, name = "b"} : bf16[4,5]
-  %2 = dot_general(%0, %1) {lhs_batch = [], rhs_batch = [], lhs_contract = [1], rhs_contract = [0], out = f32} : f32[2,5]
-  %3 = dot_general(%0, %1) {lhs_batch = [], rhs_batch = [], lhs_contract = [1], rhs_contract = [0], out = bf16} : bf16[2,5]
-  return %2, %3
-}
-"#;
 
 #[test]
 fn widens_operands_of_mixed_dots_only() {
@@ -21,17 +16,6 @@ fn widens_operands_of_mixed_dots_only() {
         .unwrap();
     flash_ir::verify::verify(&g).unwrap();
     insta::assert_snapshot!(print_graph(&g));
-}
-
-#[test]
-fn disabled_leaves_the_graph_alone() {
-    let before = parse_graph(MIXED).unwrap();
-    let opts = PassOptions {
-        upcast_mixed_dots: false,
-        ..PassOptions::default()
-    };
-    let after = UpcastMixedDots.run(before.clone(), &opts).unwrap();
-    assert_eq!(print_graph(&after), print_graph(&before));
 }
 
 #[test]

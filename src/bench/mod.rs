@@ -6,7 +6,8 @@
 //! ([`program`]), lets XLA compile it, uploads random inputs once, warms up and times the
 //! executions ([`mod@measure`]), and reports FLOPs from the cost model ([`crate::cost`]) over the
 //! compiled graph, the achieved FLOP/s against a dense-matmul peak measured in the same run on
-//! the same plugin, and XLA's memory plan ([`record`]). [`plot`] draws latency against length.
+//! the same plugin, and XLA's memory plan ([`record`]). `plot` (with the `cli` feature) draws
+//! latency against length.
 //!
 //! The peak is sampled before the first case, between cases and after the last, and the best
 //! sample counts: on a shared machine a single sample can be slowed by other load, which would
@@ -26,6 +27,7 @@
 pub mod error;
 pub mod measure;
 pub mod options;
+#[cfg(feature = "cli")]
 pub mod plot;
 pub mod program;
 pub mod record;
@@ -37,7 +39,7 @@ pub use record::Record;
 
 use crate::config::ModelKind;
 use crate::runtime::Client;
-use crate::target::Target;
+use crate::target::{Target, TargetOf};
 use measure::{measure, measure_peak, Runs};
 
 /// What [`run_bench`] reports as it goes, for a progress display.

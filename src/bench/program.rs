@@ -53,11 +53,11 @@ pub fn prepare(
     }
     let start = Instant::now();
     let graph = build_graph(&cfg, batch, t, opts.workload)?;
-    let pipeline = target.pipeline(PipelineOptions {
+    let pipeline = PipelineOptions {
         verify_each: false,
         cumsum: opts.cumsum,
-        ..PipelineOptions::default()
-    });
+        ..PipelineOptions::for_target(target)
+    };
     let program = compile(graph, &pipeline)?;
     let our_compile = start.elapsed();
     let cost = graph_cost(&program.graph)?;

@@ -12,6 +12,7 @@ use crate::safetensors_io::write_atomically;
 use crate::target::Target;
 use crate::train::{build_train_step, TrainOptions};
 use anyhow::Context;
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Args, ValueEnum};
 use std::path::{Path, PathBuf};
 
@@ -57,21 +58,23 @@ pub struct PipelineFlags {
     /// Verify the IR after every pass (always on in debug builds).
     #[arg(long)]
     pub verify_each: bool,
-    /// Keep bf16 x bf16 -> f32 dots as they are (for GPU/TPU plugins; XLA's CPU runtime
-    /// needs them widened, which is the default).
+    /// Keep bf16 x bf16 -> f32 dots as they are, overriding the target (`--target gpu|tpu`
+    /// and GPU/TPU plugins already do; XLA's CPU runtime needs them widened, the default
+    /// there): the pipeline then runs without upcast_mixed_dots.
     #[arg(long)]
     pub keep_mixed_dots: bool,
 }
 
 impl PipelineFlags {
-    /// The pipeline options these flags ask for.
-    pub fn options(&self) -> PipelineOptions {
+    /// The pipeline options these flags ask for, for `target`.
+    pub fn options(&self, target: Target) -> PipelineOptions {
         PipelineOptions {
             verify_each: self.verify_each || cfg!(debug_assertions),
             print_after_all: self.print_ir_after_all,
             print_after: self.print_ir_after.clone(),
             cumsum: self.cumsum.strategy(),
-            upcast_mixed_dots: !self.keep_mixed_dots,
+            target,
+            keep_mixed_dots: self.keep_mixed_dots,
         }
     }
 
@@ -134,7 +137,7 @@ pub struct CompileArgs {
     pub chunk: Option<ChunkChoice>,
     /// The machine the program is for: picks the floor of `--chunk auto` and, for gpu and
     /// tpu, keeps bf16 dots narrow (as --keep-mixed-dots).
-    #[arg(long, value_enum, default_value_t = Target::Cpu)]
+    #[arg(long, default_value_t = Target::Cpu, value_parser = target_parser())]
     pub target: Target,
     /// Where to write the StableHLO text.
     #[arg(short, long)]
@@ -142,6 +145,12 @@ pub struct CompileArgs {
     /// Pipeline options.
     #[command(flatten)]
     pub pipeline: PipelineFlags,
+}
+
+/// Parses `--target`: the names of [`Target::ALL`], described in `--help`.
+fn target_parser() -> impl TypedValueParser<Value = Target> {
+    let values = Target::ALL.map(|t| PossibleValue::new(t.name()).help(t.description()));
+    PossibleValuesParser::new(values).try_map(|name| name.parse::<Target>())
 }
 
 /// Runs `flash compile`.
@@ -152,7 +161,7 @@ pub fn run(args: CompileArgs) -> anyhow::Result<()> {
         None => (model_graph(&args)?, "the model".to_string()),
     };
     let build_time = start.elapsed();
-    let program = compile(graph, &args.target.pipeline(args.pipeline.options()))
+    let program = compile(graph, &args.pipeline.options(args.target))
         .with_context(|| format!("cannot compile {what}"))?;
     args.pipeline.report(&program);
     if args.pipeline.timings {

@@ -1,7 +1,8 @@
 //! `flash generate`: samples bytes from a trained checkpoint and prints the prompt followed by
 //! them (invalid UTF-8 shown lossily).
 
-use crate::target::Target;
+use crate::passes::PipelineOptions;
+use crate::target::{Target, TargetOf};
 use crate::train::{Checkpoint, Generator, Sampling};
 use anyhow::bail;
 use clap::Args;
@@ -42,7 +43,7 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
     let ckpt = Checkpoint::load(&args.checkpoint)?;
     let client = crate::runtime::shared_client(args.plugin.as_deref())?;
     let target = Target::of(&client);
-    let generator = Generator::new(client, &ckpt, &target.pipeline(Default::default()))?;
+    let generator = Generator::new(client, &ckpt, &PipelineOptions::for_target(target))?;
     let sampling = Sampling {
         temperature: args.temperature,
         top_k: args.top_k,

@@ -5,7 +5,7 @@
 use super::model_args::ModelArgs;
 use crate::chunk_choice::ChunkChoice;
 use crate::config::{ModelConfig, ModelKind};
-use crate::target::Target;
+use crate::target::{Target, TargetOf};
 use crate::train::options::ScheduleKind;
 use crate::train::run::{Observer, RunSettings, RunSpec, StepReport};
 use crate::train::{run_training, Checkpoint, TrainOptions};

@@ -6,7 +6,8 @@
 //!   clipping and the learning-rate [`Schedule`]; [`decay`]: which parameters are decayed.
 //! - [`data`]: UTF-8 bytes, the 90/10 split, batches keyed by `(seed, step)`.
 //! - [`session`]: [`Trainer`], the compiled programs and the state kept on the device.
-//! - [`run`]: [`run_training`], the whole run; [`checkpoint`], [`metrics`], [`plot`]: its files.
+//! - [`run`]: [`run_training`], the whole run; [`checkpoint`], [`metrics`] and `plot` (with
+//!   the `cli` feature): its files.
 //! - [`sample`]: [`Generator`], autoregressive byte sampling from a checkpoint.
 
 pub mod checkpoint;
@@ -15,6 +16,7 @@ pub mod decay;
 pub mod error;
 pub mod metrics;
 pub mod options;
+#[cfg(feature = "cli")]
 pub mod plot;
 pub mod run;
 pub mod sample;

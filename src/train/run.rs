@@ -1,21 +1,21 @@
 //! [`run_training`]: a whole training run. Checks every input before writing anything, then
 //! steps the [`Trainer`], logs `metrics.jsonl`, measures validation bits per byte and saves a
-//! checkpoint every `eval_every` steps and at the end, and draws `loss.png`.
+//! checkpoint every `eval_every` steps and at the end, and draws `loss.png` (with the `cli`
+//! feature, which brings the plotting crates).
 
 use super::checkpoint::{checkpoint_path, Checkpoint};
 use super::data::{train_batch, validation_batches, ByteData};
 use super::error::{checkpoint_error, TrainError};
-use super::metrics::{read_metrics, MetricsWriter, Record, METRICS_FILE};
+use super::metrics::{MetricsWriter, Record, METRICS_FILE};
 use super::options::TrainOptions;
-use super::plot::{plot_losses, PLOT_FILE};
 use super::session::Trainer;
 use crate::config::{ConfigError, ModelConfig};
 use crate::models::{init_params, param_specs};
 use crate::passes::PipelineOptions;
-use crate::target::Target;
+use crate::target::{Target, TargetOf};
 use crate::tensor::HostTensor;
 use serde::{Deserialize, Serialize};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 /// How a run trains; stored in its checkpoint, so a resumed run trains the same way.
@@ -54,8 +54,8 @@ pub struct RunSpec {
     pub overwrite: bool,
     /// The PJRT plugin (`None`: FLASH_PJRT_PLUGIN, else cpu).
     pub plugin: Option<String>,
-    /// Our compiler's pipeline options (adjusted to the plugin's machine: see
-    /// [`Target::pipeline`]).
+    /// Our compiler's pipeline options (their `target` is replaced by the plugin's machine:
+    /// see [`TargetOf::of`]).
     pub pipeline: PipelineOptions,
     /// Stop (with a final evaluation and checkpoint) once training has taken this long.
     pub time_limit: Option<Duration>,
@@ -202,7 +202,10 @@ pub fn run_training(spec: &RunSpec, obs: &mut dyn Observer) -> Result<RunSummary
     };
     let client = crate::runtime::shared_client(spec.plugin.as_deref())?;
     let t = &spec.settings.train;
-    let pipeline = Target::of(&client).pipeline(spec.pipeline.clone());
+    let pipeline = PipelineOptions {
+        target: Target::of(&client),
+        ..spec.pipeline.clone()
+    };
     let mut trainer = Trainer::new(client, &spec.config, t, &state, start, &pipeline)?;
     let val = validation_batches(&data, spec.settings.eval_batches, t.batch, t.seq_len);
     std::fs::create_dir_all(&spec.out).map_err(|source| TrainError::Io {
@@ -255,8 +258,21 @@ pub fn run_training(spec: &RunSpec, obs: &mut dyn Observer) -> Result<RunSummary
     }
     summary.step = last_step;
     summary.step_time = total_time / (last_step - start).max(1) as u32;
-    plot_losses(&read_metrics(&metrics_path)?, &spec.out.join(PLOT_FILE))?;
+    draw_plot(&spec.out, &metrics_path)?;
     Ok(summary)
+}
+
+/// Draws `out/loss.png` from the metrics at `metrics`.
+#[cfg(feature = "cli")]
+fn draw_plot(out: &Path, metrics: &Path) -> Result<(), TrainError> {
+    let records = super::metrics::read_metrics(metrics)?;
+    super::plot::plot_losses(&records, &out.join(super::plot::PLOT_FILE))
+}
+
+/// Without the `cli` feature there are no plotting crates: the metrics file is the record.
+#[cfg(not(feature = "cli"))]
+fn draw_plot(_out: &Path, _metrics: &Path) -> Result<(), TrainError> {
+    Ok(())
 }
 
 fn diverged(spec: &RunSpec, k: u64, what: &str) -> TrainError {

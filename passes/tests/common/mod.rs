@@ -8,6 +8,16 @@ use flash_ir::verify::verify;
 use flash_ir::{DType, Graph, TensorType};
 use flash_passes::{Pass, PassOptions};
 
+/// A bf16 x bf16 -> f32 dot (which `upcast_mixed_dots` widens) and a bf16 x bf16 -> bf16 one.
+pub const MIXED_DOTS: &str = r#"graph @main {
+  %0 = parameter {index = 0, name = "a"} : bf16[2,4]
+  %1 = parameter {index = 1, name = "b"} : bf16[4,5]
+  %2 = dot_general(%0, %1) {lhs_batch = [], rhs_batch = [], lhs_contract = [1], rhs_contract = [0], out = f32} : f32[2,5]
+  %3 = dot_general(%0, %1) {lhs_batch = [], rhs_batch = [], lhs_contract = [1], rhs_contract = [0], out = bf16} : bf16[2,5]
+  return %2, %3
+}
+"#;
+
 /// Parses `src`, which must verify.
 pub fn parse(src: &str) -> Graph {
     let g = parse_graph(src).unwrap_or_else(|e| panic!("parse error {e} in\n{src}"));
