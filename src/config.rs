@@ -1,5 +1,9 @@
 //! Model configurations: serde structs read from TOML or JSON, validated with errors that
 //! name the field, and the named presets (tiny ones for tests and CPU runs, paper-scale ones).
+//! The IR's [`ScoreFn`] and [`LinearNorm`] are fields themselves, read and written by the names
+//! of [`names`].
+
+pub mod names;
 
 use crate::ir::{DType, LinearNorm, ScoreFn};
 use serde::{Deserialize, Serialize};
@@ -57,49 +61,6 @@ pub enum Activation {
     Silu,
 }
 
-/// Score function of GAU/FLASH attention (serde mirror of [`ScoreFn`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Score {
-    /// `relu(x)^2`.
-    Relu2,
-    /// Softmax.
-    Softmax,
-    /// Bounded laplace function.
-    Laplace,
-}
-
-impl Score {
-    /// The IR score function.
-    pub fn to_ir(self) -> ScoreFn {
-        match self {
-            Score::Relu2 => ScoreFn::Relu2,
-            Score::Softmax => ScoreFn::Softmax,
-            Score::Laplace => ScoreFn::Laplace,
-        }
-    }
-}
-
-/// Normalisation of FLASH's causal linear part (serde mirror of [`LinearNorm`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum LinearNormKind {
-    /// Averaged over the chunks summed (default).
-    Mean,
-    /// Summed, divided by C only.
-    Sum,
-}
-
-impl LinearNormKind {
-    /// The IR normalisation.
-    pub fn to_ir(self) -> LinearNorm {
-        match self {
-            LinearNormKind::Mean => LinearNorm::Mean,
-            LinearNormKind::Sum => LinearNorm::Sum,
-        }
-    }
-}
-
 /// Compute precision.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -152,12 +113,12 @@ pub struct ModelConfig {
     /// Normalisation layer.
     #[serde(default = "default_norm")]
     pub norm: NormKind,
-    /// GAU/FLASH score function.
-    #[serde(default = "default_score")]
-    pub score: Score,
-    /// FLASH causal linear-part normalisation.
-    #[serde(default = "default_linear_norm")]
-    pub linear_norm: LinearNormKind,
+    /// GAU/FLASH score function (`relu2`, `softmax` or `laplace`).
+    #[serde(default = "default_score", with = "names::by_name")]
+    pub score: ScoreFn,
+    /// FLASH causal linear-part normalisation (`mean` or `sum`).
+    #[serde(default = "default_linear_norm", with = "names::by_name")]
+    pub linear_norm: LinearNorm,
     /// Learned relative-position bias in GAU attention.
     #[serde(default)]
     pub rel_pos_bias: bool,
@@ -187,11 +148,11 @@ fn default_chunk() -> usize {
 fn default_norm() -> NormKind {
     NormKind::ScaleNorm
 }
-fn default_score() -> Score {
-    Score::Relu2
+fn default_score() -> ScoreFn {
+    ScoreFn::Relu2
 }
-fn default_linear_norm() -> LinearNormKind {
-    LinearNormKind::Mean
+fn default_linear_norm() -> LinearNorm {
+    LinearNorm::Mean
 }
 fn default_activation() -> Activation {
     Activation::Gelu

@@ -3,6 +3,7 @@
 
 mod cli_support;
 
+use clap::Parser;
 use cli_support::{flash, ok};
 use flash::ir::{DType, TensorType};
 use flash::safetensors_io::{read_tensors, write_tensors};
@@ -159,4 +160,68 @@ fn bad_model_flags() {
         Some(2),
         "a graph file or a model is required"
     );
+}
+
+/// Parses a `flash` command line with the CLI's own parser.
+fn parse(args: &[&str]) -> flash::cli::Command {
+    let argv = std::iter::once("flash").chain(args.iter().copied());
+    flash::cli::Cli::try_parse_from(argv).unwrap().command
+}
+
+#[test]
+fn compile_train_emits_the_step_flash_train_runs_for_the_same_flags() {
+    use flash::cli::Command;
+    use flash::compiler::compile;
+    use flash::config::ModelConfig;
+    use flash::passes::PipelineOptions;
+    use flash::target::Target;
+    use flash::train::build_train_step;
+
+    let dir = cli_support::temp_dir("compile-train");
+    let cfg = ModelConfig::preset("flash-tiny").unwrap();
+    let common = ["--preset", "flash-tiny", "--seq-len", "32", "--steps", "40"];
+    for flags in [
+        &[][..],
+        &[
+            "--batch",
+            "2",
+            "--lr",
+            "0.02",
+            "--schedule",
+            "inverse-sqrt",
+            "--warmup",
+            "5",
+        ],
+        &[
+            "--schedule",
+            "constant",
+            "--adam-eps",
+            "1e-9",
+            "--clip",
+            "0",
+            "--weight-decay",
+            "0",
+        ],
+        &["--min-lr", "1e-4", "--schedule-steps", "100"],
+    ] {
+        let mlir = dir.join("step.mlir");
+        let mut compile_args = vec!["compile", "--train", "-o", mlir.to_str().unwrap()];
+        compile_args.extend(common.iter().chain(flags));
+        ok(&compile_args);
+        let emitted = std::fs::read_to_string(&mlir).unwrap();
+
+        let mut train_args = vec!["train", "--data", "unused.txt"];
+        train_args.extend(common.iter().chain(flags));
+        let Command::Train(train) = parse(&train_args) else {
+            panic!("not a train command")
+        };
+        let Command::Compile(compile_cmd) = parse(&compile_args) else {
+            panic!("not a compile command")
+        };
+        let options = train.new_settings(&cfg).train;
+        assert_eq!(compile_cmd.train_options(&cfg), options, "{flags:?}");
+        let pipeline = PipelineOptions::for_target(Target::Cpu);
+        let program = compile(build_train_step(&cfg, &options).unwrap(), &pipeline).unwrap();
+        assert!(program.mlir == emitted, "{flags:?}: the programs differ");
+    }
 }

@@ -129,3 +129,36 @@ fn files_reject_unknown_and_negative_fields() {
     let e = ModelConfig::from_file(&zero).unwrap_err().to_string();
     assert!(e.contains("`layers`"), "{e}");
 }
+
+#[test]
+fn score_and_linear_norm_are_read_and_written_by_their_names() {
+    use flash::ir::{LinearNorm, ScoreFn};
+    let file = write_temp(
+        "names.toml",
+        "kind = \"flash\"\nwidth = 64\nlayers = 2\nshared = 32\nscore = \"laplace\"\nlinear_norm = \"sum\"\n",
+    );
+    let cfg = ModelConfig::from_file(&file).unwrap();
+    assert_eq!(
+        (cfg.score, cfg.linear_norm),
+        (ScoreFn::Laplace, LinearNorm::Sum)
+    );
+    let json = serde_json::to_string(&cfg).unwrap();
+    assert!(json.contains(r#""score":"laplace""#) && json.contains(r#""linear_norm":"sum""#));
+    let back: ModelConfig = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, cfg);
+    let defaults = ModelConfig::new(ModelKind::Flash, 64, 2);
+    assert_eq!(
+        (defaults.score, defaults.linear_norm),
+        (ScoreFn::Relu2, LinearNorm::Mean)
+    );
+
+    let bad = write_temp(
+        "bad-score.json",
+        r#"{"kind": "flash", "width": 64, "layers": 2, "score": "relu"}"#,
+    );
+    let e = ModelConfig::from_file(&bad).unwrap_err().to_string();
+    assert!(
+        e.contains("relu") && e.contains("`relu2`, `softmax`, `laplace`"),
+        "{e}"
+    );
+}

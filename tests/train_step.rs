@@ -1,9 +1,11 @@
 //! The train-step program on the XLA CPU plugin against the same AdamW update computed in
 //! plain Rust (f64) from the gradients of the separately compiled gradient program: learning
 //! rate schedule (warm-up, cosine, floor), global-norm clipping, bias correction, and
-//! decoupled weight decay on matrices only. Also the program's signature and donation.
+//! decoupled weight decay on matrices only. Also the program's signature and donation, and
+//! the learning-rate schedule's graph against its host value for every kind.
 
 use flash::compiler::compile;
+use flash::config::names::Named;
 use flash::config::{ModelConfig, ModelKind};
 use flash::ir::{DType, Graph, TensorType};
 use flash::models::{build_lm, init_params, param_specs, BuildOptions, Mode};
@@ -11,7 +13,8 @@ use flash::passes::autodiff::grad;
 use flash::passes::chunk_attention::lower_all;
 use flash::passes::PipelineOptions;
 use flash::tensor::HostTensor;
-use flash::train::{build_train_step, decays, StepLayout, TrainOptions};
+use flash::train::schedule::schedule_graph;
+use flash::train::{build_train_step, decays, ScheduleKind, StepLayout, TrainOptions};
 
 fn tiny() -> ModelConfig {
     ModelConfig {
@@ -22,7 +25,11 @@ fn tiny() -> ModelConfig {
 }
 
 fn options() -> TrainOptions {
-    let mut o = TrainOptions::new(2, 8, 10);
+    let mut o = TrainOptions {
+        batch: 2,
+        seq_len: 8,
+        ..TrainOptions::defaults_for(&tiny(), 10)
+    };
     o.schedule.warmup = 2;
     o.schedule.lr = 1e-2;
     o.schedule.min_lr = 1e-3;
@@ -154,9 +161,7 @@ fn state(layout: &StepLayout) -> Vec<HostTensor> {
 #[test]
 fn one_step_matches_adamw_in_plain_rust_at_warmup_cosine_and_floor() {
     let (cfg, o) = (tiny(), options());
-    let layout = StepLayout {
-        params: param_specs(&cfg).unwrap(),
-    };
+    let layout = StepLayout::of(&cfg).unwrap();
     let n = layout.n();
     let state = state(&layout);
     let tokens = HostTensor::random(
@@ -213,9 +218,7 @@ fn one_step_matches_adamw_in_plain_rust_at_warmup_cosine_and_floor() {
 fn step_program_donates_parameters_and_moments_in_place() {
     let (cfg, o) = (tiny(), options());
     let g = build_train_step(&cfg, &o).unwrap();
-    let layout = StepLayout {
-        params: param_specs(&cfg).unwrap(),
-    };
+    let layout = StepLayout::of(&cfg).unwrap();
     let names: Vec<String> = g
         .params()
         .iter()
@@ -284,4 +287,22 @@ fn schedule_warms_up_decays_by_cosine_and_holds_the_floor() {
     assert!((s.lr_at(2) - 1e-2).abs() < 1e-12);
     assert!((s.lr_at(6) - (1e-3 + 9e-3 * 0.5)).abs() < 1e-12);
     assert!((s.lr_at(10) - 1e-3).abs() < 1e-12 && (s.lr_at(50) - 1e-3).abs() < 1e-12);
+}
+
+#[test]
+fn schedule_graph_on_xla_matches_the_host_value_for_every_kind() {
+    let mut s = options().schedule;
+    s.total_steps = 20;
+    for &kind in ScheduleKind::ALL {
+        for warmup in [0, 4] {
+            s.kind = kind;
+            s.warmup = warmup;
+            for step in [0u64, 1, 3, 4, 5, 11, 20, 35] {
+                let k = HostTensor::from_f64(TensorType::scalar(DType::I32), &[step as f64]);
+                let got = run(schedule_graph(&s).unwrap(), &[k]);
+                let what = format!("{kind} warm-up {warmup} step {step}");
+                assert_close(&what, &got[0], &[s.lr_at(step)], 1e-6, 1e-9);
+            }
+        }
+    }
 }

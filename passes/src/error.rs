@@ -56,7 +56,4 @@ pub enum PassError {
         /// The pipeline's pass names, in order.
         valid: Vec<&'static str>,
     },
-    /// A strategy name could not be parsed.
-    #[error("unknown cumsum strategy {0:?}; valid: auto, matmul, reduce_window, log_scan")]
-    UnknownStrategy(String),
 }

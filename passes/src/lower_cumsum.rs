@@ -108,13 +108,13 @@ impl CumsumStrategy {
         CumsumStrategy::LogScan,
     ];
 
-    /// The name used on the command line (`auto`, `matmul`, `reduce_window`, `log_scan`).
+    /// The name used on the command line (`auto`, `matmul`, `reduce-window`, `log-scan`).
     pub fn name(self) -> &'static str {
         match self {
             CumsumStrategy::Auto => "auto",
             CumsumStrategy::Matmul => "matmul",
-            CumsumStrategy::ReduceWindow => "reduce_window",
-            CumsumStrategy::LogScan => "log_scan",
+            CumsumStrategy::ReduceWindow => "reduce-window",
+            CumsumStrategy::LogScan => "log-scan",
         }
     }
 
@@ -143,14 +143,32 @@ impl fmt::Display for CumsumStrategy {
     }
 }
 
-impl FromStr for CumsumStrategy {
-    type Err = PassError;
+/// A name that is none of [`CumsumStrategy::name`]'s; shows the valid names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnknownCumsumStrategy(pub String);
 
-    fn from_str(s: &str) -> Result<Self, PassError> {
+impl fmt::Display for UnknownCumsumStrategy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let valid: Vec<&str> = CumsumStrategy::ALL.iter().map(|c| c.name()).collect();
+        write!(
+            f,
+            "unknown cumsum strategy {:?}; valid: {}",
+            self.0,
+            valid.join(", ")
+        )
+    }
+}
+
+impl std::error::Error for UnknownCumsumStrategy {}
+
+impl FromStr for CumsumStrategy {
+    type Err = UnknownCumsumStrategy;
+
+    fn from_str(s: &str) -> Result<Self, UnknownCumsumStrategy> {
         CumsumStrategy::ALL
             .into_iter()
             .find(|c| c.name() == s)
-            .ok_or_else(|| PassError::UnknownStrategy(s.to_string()))
+            .ok_or_else(|| UnknownCumsumStrategy(s.to_string()))
     }
 }
 

@@ -283,7 +283,7 @@ fn strategy_names_round_trip_and_unknown_names_are_errors() {
         assert_eq!(s.name().parse::<CumsumStrategy>(), Ok(s));
     }
     let err = "scan".parse::<CumsumStrategy>().unwrap_err().to_string();
-    assert!(err.contains("log_scan"), "{err}");
+    assert!(err.contains("log-scan"), "{err}");
 }
 
 proptest! {

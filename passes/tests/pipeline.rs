@@ -201,7 +201,10 @@ fn a_failing_pass_is_named_in_the_error() {
             "fails"
         }
         fn run(&self, _: Graph, _: &PassOptions) -> Result<Graph, PassError> {
-            Err(PassError::UnknownStrategy("x".into()))
+            Err(PassError::UnknownPass {
+                name: "x".into(),
+                valid: vec![],
+            })
         }
     }
     let passes: Vec<Box<dyn Pass>> = vec![Box::new(Fails)];

@@ -13,7 +13,7 @@ use crate::passes::PipelineOptions;
 use crate::target::Target;
 use crate::tensor::HostTensor;
 use crate::train::step::build_train_step;
-use crate::train::TrainOptions;
+use crate::train::TrainOverrides;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
@@ -106,7 +106,12 @@ fn build_graph(
             })
         }
         Workload::Train => {
-            let opts = TrainOptions::new(batch, t, 1000);
+            let opts = TrainOverrides {
+                batch: Some(batch),
+                seq_len: Some(t),
+                ..TrainOverrides::default()
+            }
+            .options(cfg, 1000);
             build_train_step(cfg, &opts).map_err(|e| BenchError::TrainStep {
                 model,
                 seq_len: t,

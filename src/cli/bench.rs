@@ -3,6 +3,7 @@
 //! matmul peak. Prints a table; `--json` writes one record per (model, length), `--plot` a
 //! PNG of latency against length.
 
+use super::model_args::choice;
 use crate::bench::plot::plot_latency;
 use crate::bench::record::{table, Record};
 use crate::bench::{parse_model, run_bench, BenchOptions, Progress, Stage, Workload};
@@ -48,9 +49,9 @@ pub struct BenchArgs {
     /// to its steady size, see `flash_runtime::keep_freed_host_memory`).
     #[arg(long, default_value_t = 2)]
     pub warmup: usize,
-    /// Cumsum lowering: auto, matmul, reduce_window, log_scan.
-    #[arg(long, default_value = "auto")]
-    pub cumsum: String,
+    /// Cumsum lowering.
+    #[arg(long, value_parser = choice::<CumsumStrategy>(), default_value_t = CumsumStrategy::Auto)]
+    pub cumsum: CumsumStrategy,
     /// FLASH's chunk size: a number, or `auto` to choose it per sequence length for the
     /// plugin's machine [default: the preset's, 256 at width 256 and above, else 64].
     #[arg(long, value_name = "auto|C")]
@@ -87,7 +88,6 @@ impl BenchArgs {
             .iter()
             .map(|m| parse_model(m))
             .collect::<Result<Vec<_>, _>>()?;
-        let cumsum: CumsumStrategy = self.cumsum.parse().context("--cumsum")?;
         let opts = BenchOptions {
             models,
             seq_lens: self.seq_lens.clone(),
@@ -101,7 +101,7 @@ impl BenchArgs {
             layers: self.layers,
             reps: self.reps,
             warmup: self.warmup,
-            cumsum,
+            cumsum: self.cumsum,
             chunk: self.chunk,
             seed: self.seed,
             peak_size: self.peak_size,

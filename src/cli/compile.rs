@@ -1,9 +1,10 @@
 //! `flash compile`: IR text (a `.fir` file) to StableHLO, with the pipeline's IR dumps and
 //! per-pass timings on request.
 
-use super::model_args::ModelArgs;
+use super::model_args::{choice, ModelArgs, OptimizerArgs};
 use crate::chunk_choice::ChunkChoice;
 use crate::compiler::{compile, Program};
+use crate::config::ModelConfig;
 use crate::ir::text::parse_graph;
 use crate::ir::Graph;
 use crate::models::{build_lm, BuildOptions, Mode};
@@ -13,32 +14,8 @@ use crate::target::Target;
 use crate::train::{build_train_step, TrainOptions};
 use anyhow::Context;
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
-use clap::{Args, ValueEnum};
+use clap::Args;
 use std::path::{Path, PathBuf};
-
-/// How chunk-level prefix sums are lowered.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum CumsumFlag {
-    /// Chosen per cumsum by the cost rule.
-    Auto,
-    /// A matmul with a triangular matrix.
-    Matmul,
-    /// A padded reduce_window.
-    ReduceWindow,
-    /// A log-step scan.
-    LogScan,
-}
-
-impl CumsumFlag {
-    fn strategy(self) -> CumsumStrategy {
-        match self {
-            CumsumFlag::Auto => CumsumStrategy::Auto,
-            CumsumFlag::Matmul => CumsumStrategy::Matmul,
-            CumsumFlag::ReduceWindow => CumsumStrategy::ReduceWindow,
-            CumsumFlag::LogScan => CumsumStrategy::LogScan,
-        }
-    }
-}
 
 /// Options of the pass pipeline shared by the commands that compile.
 #[derive(Debug, Args)]
@@ -52,9 +29,10 @@ pub struct PipelineFlags {
     /// Print per-pass timings (to stderr).
     #[arg(long)]
     pub timings: bool,
-    /// Force one lowering of prefix sums.
-    #[arg(long, value_enum, default_value_t = CumsumFlag::Auto)]
-    pub cumsum: CumsumFlag,
+    /// Lowering of prefix sums: chosen per cumsum by the cost rule (auto), a triangular
+    /// matmul, a padded reduce_window or a log-step scan.
+    #[arg(long, value_parser = choice::<CumsumStrategy>(), default_value_t = CumsumStrategy::Auto)]
+    pub cumsum: CumsumStrategy,
     /// Verify the IR after every pass (always on in debug builds).
     #[arg(long)]
     pub verify_each: bool,
@@ -72,7 +50,7 @@ impl PipelineFlags {
             verify_each: self.verify_each || cfg!(debug_assertions),
             print_after_all: self.print_ir_after_all,
             print_after: self.print_ir_after.clone(),
-            cumsum: self.cumsum.strategy(),
+            cumsum: self.cumsum,
             target,
             keep_mixed_dots: self.keep_mixed_dots,
         }
@@ -93,15 +71,6 @@ impl PipelineFlags {
     }
 }
 
-/// The objective of a model program.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum ModeFlag {
-    /// Causal language modelling (input `tokens` i32 [B, T+1]).
-    Lm,
-    /// Masked language modelling (inputs `tokens`, `targets`, `loss_mask` [B, T]).
-    Mlm,
-}
-
 /// Arguments of `flash compile`.
 #[derive(Debug, Args)]
 pub struct CompileArgs {
@@ -114,23 +83,28 @@ pub struct CompileArgs {
     /// Sequence length T of a model program.
     #[arg(long, default_value_t = 256)]
     pub seq_len: usize,
-    /// Batch size B of a model program.
-    #[arg(long, default_value_t = 1)]
-    pub batch: usize,
-    /// Objective of a model program.
-    #[arg(long, value_enum, default_value_t = ModeFlag::Lm)]
-    pub mode: ModeFlag,
+    /// Batch size B of a model program [default: 1; with --train, flash train's 16].
+    #[arg(long)]
+    pub batch: Option<usize>,
+    /// Objective of a model program: causal (lm: input `tokens` i32 [B, T+1]) or masked
+    /// language modelling (mlm: inputs `tokens`, `targets`, `loss_mask` [B, T]).
+    #[arg(long, value_parser = choice::<Mode>(), default_value_t = Mode::Lm)]
+    pub mode: Mode,
     /// Also output the logits.
     #[arg(long, conflicts_with = "train")]
     pub forward: bool,
-    /// Emit the training step instead (AdamW with default settings for a run of `--steps`):
-    /// parameters, optimizer state, step and tokens in; updated state, loss and gradient
-    /// norm out, with the state donated.
+    /// Emit the training step instead, the one `flash train` runs for the same flags
+    /// (AdamW and schedule from the flags below, else flash train's defaults for a run of
+    /// `--steps`): parameters, optimizer state, step and tokens in; updated state, loss and
+    /// gradient norm out, with the state donated.
     #[arg(long)]
     pub train: bool,
     /// Run length the train step's learning-rate schedule is laid out for.
     #[arg(long, default_value_t = 1000)]
     pub steps: u64,
+    /// The train step's optimizer and schedule (with --train).
+    #[command(flatten)]
+    pub optimizer: OptimizerArgs,
     /// FLASH chunk size: a number, or `auto` to choose it for --seq-len and --target
     /// [default: the model config's].
     #[arg(long, value_name = "auto|C", conflicts_with = "graph")]
@@ -185,7 +159,7 @@ fn read_graph(path: &Path) -> anyhow::Result<Graph> {
 
 fn model_graph(args: &CompileArgs) -> anyhow::Result<Graph> {
     let mut cfg = args.model.load()?;
-    if args.seq_len == 0 || args.batch == 0 {
+    if args.seq_len == 0 || args.batch == Some(0) {
         anyhow::bail!("--seq-len and --batch must be at least 1");
     }
     if let Some(choice) = args.chunk {
@@ -193,22 +167,29 @@ fn model_graph(args: &CompileArgs) -> anyhow::Result<Graph> {
             .apply(&cfg, args.seq_len, args.target)
             .map_err(anyhow::Error::msg)?;
     }
-    let mode = match args.mode {
-        ModeFlag::Lm => Mode::Lm,
-        ModeFlag::Mlm => Mode::Mlm,
-    };
     if args.train {
-        if mode != Mode::Lm {
+        if args.mode != Mode::Lm {
             anyhow::bail!("--train builds the causal LM train step; drop --mode mlm");
         }
-        let opts = TrainOptions::new(args.batch, args.seq_len, args.steps);
-        return Ok(build_train_step(&cfg, &opts)?);
+        return Ok(build_train_step(&cfg, &args.train_options(&cfg))?);
+    }
+    if args.optimizer.any_given() {
+        anyhow::bail!("the optimizer and schedule flags (--lr, --schedule, ...) need --train");
     }
     let opts = BuildOptions {
-        batch: args.batch,
+        batch: args.batch.unwrap_or(1),
         seq_len: args.seq_len,
-        mode,
+        mode: args.mode,
         forward: args.forward,
     };
     Ok(build_lm(&cfg, &opts)?)
+}
+
+impl CompileArgs {
+    /// The options of the `--train` step of `cfg`'s model: the flags, else the defaults
+    /// `flash train` takes.
+    pub fn train_options(&self, cfg: &ModelConfig) -> TrainOptions {
+        let overrides = self.optimizer.overrides(self.batch, Some(self.seq_len));
+        overrides.options(cfg, self.steps)
+    }
 }

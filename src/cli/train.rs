@@ -2,39 +2,18 @@
 //! progress bar, validation bits per byte, checkpoints, `metrics.jsonl` and `loss.png` in the
 //! run folder; `--resume DIR` continues a run with the settings stored in its checkpoint.
 
-use super::model_args::ModelArgs;
+use super::model_args::{ModelArgs, OptimizerArgs};
 use crate::chunk_choice::ChunkChoice;
-use crate::config::{ModelConfig, ModelKind};
+use crate::config::ModelConfig;
 use crate::target::{Target, TargetOf};
-use crate::train::options::ScheduleKind;
+use crate::train::options::check_kept;
 use crate::train::run::{Observer, RunSettings, RunSpec, StepReport};
-use crate::train::{run_training, Checkpoint, TrainOptions};
+use crate::train::{run_training, Checkpoint, TrainOverrides};
 use anyhow::{bail, Context};
-use clap::{Args, ValueEnum};
+use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
 use std::time::Duration;
-
-/// The learning-rate schedule.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum ScheduleFlag {
-    /// Linear warm-up, cosine decay to --min-lr.
-    Cosine,
-    /// Linear warm-up, then lr * sqrt(warmup / step).
-    InverseSqrt,
-    /// Linear warm-up, then constant.
-    Constant,
-}
-
-impl ScheduleFlag {
-    fn kind(self) -> ScheduleKind {
-        match self {
-            ScheduleFlag::Cosine => ScheduleKind::Cosine,
-            ScheduleFlag::InverseSqrt => ScheduleKind::InverseSqrt,
-            ScheduleFlag::Constant => ScheduleKind::Constant,
-        }
-    }
-}
 
 /// Arguments of `flash train`. Training settings left out take their defaults on a new run
 /// and the checkpoint's values on `--resume` (giving a different value there is an error).
@@ -59,34 +38,13 @@ pub struct TrainArgs {
     /// Train until this many steps have been taken in total.
     #[arg(long)]
     pub steps: u64,
-    /// Peak learning rate [default: 1e-2 for flash and flash-quad, 3e-3 for the Transformers].
-    #[arg(long, allow_negative_numbers = true)]
-    pub lr: Option<f64>,
-    /// Learning-rate floor of the cosine schedule [default: lr / 10].
-    #[arg(long, allow_negative_numbers = true)]
-    pub min_lr: Option<f64>,
-    /// Linear warm-up steps [default: steps / 10, at most 100].
-    #[arg(long)]
-    pub warmup: Option<u64>,
-    /// Learning-rate schedule [default: cosine].
-    #[arg(long, value_enum)]
-    pub schedule: Option<ScheduleFlag>,
-    /// Steps over which the cosine decays [default: --steps].
-    #[arg(long)]
-    pub schedule_steps: Option<u64>,
-    /// AdamW decoupled weight decay (matrices only) [default: 0.1].
-    #[arg(long, allow_negative_numbers = true)]
-    pub weight_decay: Option<f64>,
-    /// Clip the gradients' global norm to this (0: off) [default: 1.0].
-    #[arg(long, allow_negative_numbers = true)]
-    pub clip: Option<f64>,
+    /// The optimizer and schedule.
+    #[command(flatten)]
+    pub optimizer: OptimizerArgs,
     /// Stop after this many minutes of training (evaluating and checkpointing first); the
     /// learning-rate schedule still spans --steps.
     #[arg(long, value_name = "MINUTES")]
     pub time_limit: Option<f64>,
-    /// AdamW's epsilon, added to sqrt(v_hat) [default: 1e-12].
-    #[arg(long, allow_negative_numbers = true)]
-    pub adam_eps: Option<f64>,
     /// Seed of the initial parameters and of every step's batch [default: 0].
     #[arg(long)]
     pub seed: Option<u64>,
@@ -126,74 +84,28 @@ fn model_from_flags(m: &ModelArgs) -> anyhow::Result<Option<(ModelConfig, String
     Ok(Some((m.load()?, name)))
 }
 
-/// The default peak learning rate of a model kind. The GAU kinds start with tiny attention
-/// scores (gamma ~ N(0, 0.02) enters relu(q.k / C)^2 to the fourth power), so they want a
-/// larger step than the softmax Transformers; measured on tinyshakespeare (BENCHMARKS.md).
-fn default_lr(kind: ModelKind) -> f64 {
-    match kind {
-        ModelKind::Flash | ModelKind::FlashQuad => 1e-2,
-        ModelKind::Transformer | ModelKind::TransformerPlusPlus => 3e-3,
+impl TrainArgs {
+    /// The training settings given on the command line.
+    pub fn overrides(&self) -> TrainOverrides {
+        self.optimizer.overrides(self.batch, self.seq_len)
     }
-}
 
-/// AdamW's default epsilon here: small enough not to damp the GAU kinds' tiny early
-/// gradients (about 1e-9 for gamma at initialisation).
-const DEFAULT_ADAM_EPS: f64 = 1e-12;
-
-/// The settings of a new run from the flags and defaults.
-fn new_settings(a: &TrainArgs, config: &ModelConfig) -> RunSettings {
-    let mut t = TrainOptions::new(a.batch.unwrap_or(16), a.seq_len.unwrap_or(256), a.steps);
-    let s = &mut t.schedule;
-    s.lr = a.lr.unwrap_or(default_lr(config.kind));
-    s.min_lr = a.min_lr.unwrap_or(s.lr / 10.0);
-    s.warmup = a.warmup.unwrap_or(s.warmup);
-    s.kind = a.schedule.map_or(s.kind, ScheduleFlag::kind);
-    s.total_steps = a.schedule_steps.unwrap_or(a.steps);
-    t.adamw.weight_decay = a.weight_decay.unwrap_or(t.adamw.weight_decay);
-    t.adamw.clip_norm = a.clip.unwrap_or(t.adamw.clip_norm);
-    t.adamw.eps = a.adam_eps.unwrap_or(DEFAULT_ADAM_EPS);
-    RunSettings {
-        train: t,
-        seed: a.seed.unwrap_or(0),
-        eval_batches: a.eval_batches.unwrap_or(4),
-    }
-}
-
-/// Fails if a flag given on `--resume` differs from the checkpoint's setting.
-fn check_same<T: PartialEq + std::fmt::Display>(
-    flag: &str,
-    given: Option<T>,
-    stored: T,
-) -> anyhow::Result<()> {
-    match given {
-        Some(v) if v != stored => {
-            bail!("--{flag} {v} differs from the checkpoint's {stored}; a resumed run keeps its settings")
+    /// The settings of a new run of `config`'s model: the flags, and defaults for the rest.
+    pub fn new_settings(&self, config: &ModelConfig) -> RunSettings {
+        RunSettings {
+            train: self.overrides().options(config, self.steps),
+            seed: self.seed.unwrap_or(0),
+            eval_batches: self.eval_batches.unwrap_or(4),
         }
-        _ => Ok(()),
     }
-}
 
-/// Checks every training flag given on `--resume` against the checkpoint's settings.
-fn check_resumed_flags(a: &TrainArgs, s: &RunSettings) -> anyhow::Result<()> {
-    let (t, sc) = (&s.train, &s.train.schedule);
-    check_same("batch", a.batch, t.batch)?;
-    check_same("seq-len", a.seq_len, t.seq_len)?;
-    check_same("lr", a.lr, sc.lr)?;
-    check_same("min-lr", a.min_lr, sc.min_lr)?;
-    check_same("warmup", a.warmup, sc.warmup)?;
-    check_same("schedule-steps", a.schedule_steps, sc.total_steps)?;
-    check_same("weight-decay", a.weight_decay, t.adamw.weight_decay)?;
-    check_same("clip", a.clip, t.adamw.clip_norm)?;
-    check_same("adam-eps", a.adam_eps, t.adamw.eps)?;
-    check_same("seed", a.seed, s.seed)?;
-    check_same("eval-batches", a.eval_batches, s.eval_batches)?;
-    if a.schedule.is_some_and(|k| k.kind() != sc.kind) {
-        bail!(
-            "--schedule differs from the checkpoint's {:?}; a resumed run keeps its settings",
-            sc.kind
-        );
+    /// Checks every training flag given on `--resume` against the checkpoint's settings.
+    fn check_resumed(&self, s: &RunSettings) -> anyhow::Result<()> {
+        self.overrides().check_kept(&s.train)?;
+        check_kept("seed", self.seed, s.seed)?;
+        check_kept("eval-batches", self.eval_batches, s.eval_batches)?;
+        Ok(())
     }
-    Ok(())
 }
 
 /// The run the flags describe (loading and checking the checkpoint on `--resume`).
@@ -205,7 +117,7 @@ fn run_spec(a: &TrainArgs) -> anyhow::Result<RunSpec> {
     let (config, model_name, settings, resume, out) = match &a.resume {
         Some(dir) => {
             let ckpt = Checkpoint::load(dir)?;
-            check_resumed_flags(a, &ckpt.settings)?;
+            a.check_resumed(&ckpt.settings)?;
             let (config, name) =
                 model.unwrap_or_else(|| (ckpt.config.clone(), ckpt.model_name.clone()));
             let out = a.out.clone().unwrap_or_else(|| dir.clone());
@@ -225,7 +137,7 @@ fn run_spec(a: &TrainArgs) -> anyhow::Result<RunSpec> {
                 .out
                 .clone()
                 .unwrap_or_else(|| PathBuf::from("runs").join(stem));
-            let settings = new_settings(a, &config);
+            let settings = a.new_settings(&config);
             (config, name, settings, None, out)
         }
     };

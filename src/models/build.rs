@@ -6,7 +6,7 @@ use super::error::{config_field, ModelError};
 use super::loss::{cross_entropy, masked_mean_loss, mean_loss};
 use super::options::{BuildOptions, Mode};
 use super::stack::LanguageModel;
-use crate::config::{ModelConfig, ModelKind};
+use crate::config::{names::Named, ModelConfig, ModelKind};
 use crate::dsl::{Ctx, DType, Tensor};
 use crate::ir::Graph;
 use crate::nn::Params;
@@ -19,7 +19,7 @@ pub fn build_lm(cfg: &ModelConfig, opts: &BuildOptions) -> Result<Graph, ModelEr
     let ctx = Ctx::new(&format!(
         "{}_{}",
         cfg.kind.name().replace('+', "p").replace('-', "_"),
-        mode_name(opts.mode)
+        opts.mode.name()
     ));
     let p = Params::new(&ctx, DType::F32, cfg.precision.dtype());
     let model = LanguageModel::new(&p, cfg, opts.mode.causal());
@@ -84,11 +84,4 @@ fn check_options(cfg: &ModelConfig, opts: &BuildOptions) -> Result<(), ModelErro
         );
     }
     Ok(())
-}
-
-fn mode_name(mode: Mode) -> &'static str {
-    match mode {
-        Mode::Lm => "lm",
-        Mode::Mlm => "mlm",
-    }
 }

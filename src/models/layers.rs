@@ -34,7 +34,7 @@ impl Layer {
                 Layer::Transformer(TransformerBlock::new(p, d, cfg.norm, attn, ffn))
             }
             ModelKind::FlashQuad => {
-                let score = cfg.score.to_ir();
+                let score = cfg.score;
                 let rel_pos_max_len = cfg.rel_pos_bias.then_some(cfg.max_len);
                 let opts = GauOptions {
                     widths,
@@ -49,8 +49,8 @@ impl Layer {
                 let attention = ChunkAttention {
                     chunk: cfg.chunk,
                     causal,
-                    linear_norm: cfg.linear_norm.to_ir(),
-                    score: cfg.score.to_ir(),
+                    linear_norm: cfg.linear_norm,
+                    score: cfg.score,
                 };
                 Layer::Flash(Flash::new(
                     p,

@@ -1,5 +1,7 @@
 //! Build options of a language-model graph: batch size, sequence length, training objective
-//! ([`Mode`]) and whether the logits are an output.
+//! ([`Mode`], named `lm` and `mlm`) and whether the logits are an output.
+
+use crate::config::names::{display_and_from_str_by_name, Named};
 
 /// The training objective, which also decides the attention masking.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -20,6 +22,19 @@ impl Mode {
         self == Mode::Lm
     }
 }
+
+impl Named for Mode {
+    const WHAT: &'static str = "mode";
+    const ALL: &'static [Mode] = &[Mode::Lm, Mode::Mlm];
+    fn name(self) -> &'static str {
+        match self {
+            Mode::Lm => "lm",
+            Mode::Mlm => "mlm",
+        }
+    }
+}
+
+display_and_from_str_by_name!(Mode);
 
 /// What graph [`super::build_lm`] builds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

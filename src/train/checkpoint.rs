@@ -5,11 +5,10 @@
 //! previous checkpoint.
 
 use super::error::{checkpoint_error, TrainError};
+use super::layout::StepLayout;
 use super::run::RunSettings;
-use super::step::StepLayout;
 use crate::config::ModelConfig;
 use crate::ir::{DType, TensorType};
-use crate::models::param_specs;
 use crate::safetensors_io::write_tensors;
 use crate::tensor::HostTensor;
 use std::collections::HashMap;
@@ -32,6 +31,8 @@ pub struct Checkpoint {
     pub model_name: String,
     /// How the run trains (batch, sequence length, optimizer, schedule, seed).
     pub settings: RunSettings,
+    /// The layout of `state`: the model's parameters, by name.
+    pub layout: StepLayout,
     /// Parameters, then first moments, then second moments ([`StepLayout::state_names`]).
     pub state: Vec<HostTensor>,
 }
@@ -42,12 +43,22 @@ pub fn checkpoint_path(dir: &Path) -> PathBuf {
 }
 
 impl Checkpoint {
+    /// The model parameters of the state (named as [`StepLayout::params`] says).
+    pub fn params(&self) -> Result<&[HostTensor], TrainError> {
+        self.layout.params_of(&self.state).ok_or_else(|| {
+            TrainError::Output(format!(
+                "the checkpoint holds {} state tensors, its layout {}",
+                self.state.len(),
+                self.layout.state_len()
+            ))
+        })
+    }
+
     /// Writes `dir/checkpoint.safetensors` atomically.
     pub fn save(&self, dir: &Path) -> Result<(), TrainError> {
-        let layout = StepLayout {
-            params: param_specs(&self.config)?,
-        };
-        let tensors: Vec<(String, HostTensor)> = layout
+        self.params()?;
+        let tensors: Vec<(String, HostTensor)> = self
+            .layout
             .state_names()
             .into_iter()
             .zip(self.state.iter().cloned())
@@ -97,24 +108,15 @@ impl Checkpoint {
         let st = safetensors::SafeTensors::deserialize(&bytes).map_err(corrupt)?;
         let meta = meta.metadata().clone().unwrap_or_default();
         let mut ckpt = parse_metadata(&path, &meta)?;
-        let layout = StepLayout {
-            params: param_specs(&ckpt.config)
-                .map_err(|e| checkpoint_error(&path, e.to_string()))?,
-        };
-        let types = layout
-            .params
-            .iter()
-            .map(|p| p.ty.clone())
-            .cycle()
-            .take(layout.state_len());
-        for (name, ty) in layout.state_names().into_iter().zip(types) {
-            ckpt.state.push(read_f32(&path, &st, &name, ty)?);
+        let names = ckpt.layout.state_names();
+        for (name, ty) in names.iter().zip(ckpt.layout.state_types()) {
+            ckpt.state.push(read_f32(&path, &st, name, ty.clone())?);
         }
         Ok(ckpt)
     }
 }
 
-/// The step, config and settings of the metadata (state left empty).
+/// The step, config and settings of the metadata, and the config's layout (state left empty).
 fn parse_metadata(path: &Path, meta: &HashMap<String, String>) -> Result<Checkpoint, TrainError> {
     let get = |key: &str| {
         meta.get(key).ok_or_else(|| {
@@ -142,11 +144,13 @@ fn parse_metadata(path: &Path, meta: &HashMap<String, String>) -> Result<Checkpo
     let settings: RunSettings =
         serde_json::from_str(get("settings")?).map_err(|e| bad("settings", e.to_string()))?;
     let model_name = get("model")?.clone();
+    let layout = StepLayout::of(&config).map_err(|e| checkpoint_error(path, e.to_string()))?;
     Ok(Checkpoint {
         step,
         config,
         model_name,
         settings,
+        layout,
         state: Vec::new(),
     })
 }

@@ -26,6 +26,16 @@ pub enum TrainError {
         /// What is wrong.
         message: String,
     },
+    /// A setting given on resuming differs from the checkpoint's.
+    #[error("--{option} {given} differs from the checkpoint's {stored}; a resumed run keeps its settings")]
+    Kept {
+        /// The option, as the command line spells it.
+        option: &'static str,
+        /// The value given.
+        given: String,
+        /// The checkpoint's value.
+        stored: String,
+    },
     /// Lowering the model graph before differentiation failed.
     #[error("lowering the model graph: {0}")]
     Lower(#[from] PassError),

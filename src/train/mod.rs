@@ -2,8 +2,10 @@
 //! state), byte-level data, the device-resident training loop, checkpoints, metrics, the loss
 //! plot and sampling from a trained model.
 //!
-//! - [`step`]: [`build_train_step`] and its input/output [`StepLayout`]; [`options`]: AdamW,
-//!   clipping and the learning-rate [`Schedule`]; [`decay`]: which parameters are decayed.
+//! - [`step`]: [`build_train_step`]; [`layout`]: the state and signature, [`StepLayout`];
+//!   [`options`]: AdamW, clipping and the defaults ([`TrainOverrides`]); [`schedule`]: the
+//!   learning-rate [`Schedule`], one formula for the host and the graph; [`decay`]: which
+//!   parameters are decayed.
 //! - [`data`]: UTF-8 bytes, the 90/10 split, batches keyed by `(seed, step)`.
 //! - [`session`]: [`Trainer`], the compiled programs and the state kept on the device.
 //! - [`run`]: [`run_training`], the whole run; [`checkpoint`], [`metrics`] and `plot` (with
@@ -14,12 +16,14 @@ pub mod checkpoint;
 pub mod data;
 pub mod decay;
 pub mod error;
+pub mod layout;
 pub mod metrics;
 pub mod options;
 #[cfg(feature = "cli")]
 pub mod plot;
 pub mod run;
 pub mod sample;
+pub mod schedule;
 pub mod session;
 pub mod step;
 
@@ -27,8 +31,10 @@ pub use checkpoint::{Checkpoint, CHECKPOINT_FILE};
 pub use data::ByteData;
 pub use decay::decays;
 pub use error::TrainError;
-pub use options::{AdamW, Schedule, ScheduleKind, TrainOptions};
+pub use layout::StepLayout;
+pub use options::{AdamW, TrainOptions, TrainOverrides};
 pub use run::{run_training, Observer, RunSettings, RunSpec, RunSummary, StepReport};
 pub use sample::{Generator, Sampling};
+pub use schedule::{Schedule, ScheduleKind};
 pub use session::Trainer;
-pub use step::{build_train_step, train_step_graph, StepLayout};
+pub use step::{build_train_step, build_train_step_for};

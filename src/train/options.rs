@@ -1,9 +1,13 @@
 //! What a train step computes besides the model: batch shape, AdamW hyper-parameters,
-//! gradient clipping and the learning-rate schedule, with validation that names the option,
-//! and the host-side (f64) value of the schedule for logging and tests.
+//! gradient clipping and the learning-rate [`Schedule`], with validation that names the
+//! option; and the one set of defaults ([`TrainOverrides::options`]) that `flash train`,
+//! `flash compile --train` and `flash bench` share.
 
 use super::error::TrainError;
+use super::schedule::{Schedule, ScheduleKind};
+use crate::config::{ModelConfig, ModelKind};
 use serde::{Deserialize, Serialize};
+use std::fmt::Display;
 
 /// AdamW with bias correction and decoupled weight decay.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -12,7 +16,8 @@ pub struct AdamW {
     pub beta1: f64,
     /// Second-moment decay.
     pub beta2: f64,
-    /// Added to `sqrt(v_hat)`.
+    /// Added to `sqrt(v_hat)`. The default, 1e-12, is small enough not to damp the GAU
+    /// kinds' tiny early gradients (about 1e-9 for gamma at initialisation).
     pub eps: f64,
     /// Decoupled weight decay (multiplied by the learning rate), applied only where
     /// [`super::decays`] says so.
@@ -26,57 +31,9 @@ impl Default for AdamW {
         AdamW {
             beta1: 0.9,
             beta2: 0.95,
-            eps: 1e-8,
+            eps: 1e-12,
             weight_decay: 0.1,
             clip_norm: 1.0,
-        }
-    }
-}
-
-/// The shape of the learning-rate curve.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ScheduleKind {
-    /// Linear warm-up, then cosine decay to `min_lr` at `total_steps` (held after).
-    Cosine,
-    /// Linear warm-up, then `lr * sqrt(warmup / (step + 1))`.
-    InverseSqrt,
-    /// Linear warm-up, then constant.
-    Constant,
-}
-
-/// The learning-rate schedule, computed in the train-step graph from the step number.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Schedule {
-    /// The curve.
-    pub kind: ScheduleKind,
-    /// Peak learning rate.
-    pub lr: f64,
-    /// Warm-up steps: step `k < warmup` uses `lr * (k + 1) / warmup`.
-    pub warmup: u64,
-    /// Steps over which the cosine decays (the run's length unless set otherwise).
-    pub total_steps: u64,
-    /// The floor the cosine decays to.
-    pub min_lr: f64,
-}
-
-impl Schedule {
-    /// The learning rate of (0-based) step `step`, in f64 (the graph computes it in f32).
-    pub fn lr_at(&self, step: u64) -> f64 {
-        let k = step as f64;
-        let w = self.warmup as f64;
-        if k < w {
-            return self.lr * (k + 1.0) / w;
-        }
-        match self.kind {
-            ScheduleKind::Constant => self.lr,
-            ScheduleKind::InverseSqrt => self.lr * (w.max(1.0) / (k + 1.0)).sqrt(),
-            ScheduleKind::Cosine => {
-                let span = (self.total_steps as f64 - w).max(1.0);
-                let progress = ((k - w) / span).clamp(0.0, 1.0);
-                let cosine = 0.5 * (1.0 + (std::f64::consts::PI * progress).cos());
-                self.min_lr + (self.lr - self.min_lr) * cosine
-            }
         }
     }
 }
@@ -95,24 +52,10 @@ pub struct TrainOptions {
 }
 
 impl TrainOptions {
-    /// Defaults for `batch` x `seq_len` over a run of `steps` steps: AdamW(0.9, 0.95, 1e-8,
-    /// decay 0.1, clip 1.0), peak lr 3e-3 with 10% warm-up (at most 100 steps) and a cosine
-    /// decay to a tenth of the peak.
-    pub fn new(batch: usize, seq_len: usize, steps: u64) -> TrainOptions {
-        let lr = 3e-3;
-        let schedule = Schedule {
-            kind: ScheduleKind::Cosine,
-            lr,
-            warmup: (steps / 10).min(100),
-            total_steps: steps,
-            min_lr: lr / 10.0,
-        };
-        TrainOptions {
-            batch,
-            seq_len,
-            adamw: AdamW::default(),
-            schedule,
-        }
+    /// The defaults for `config`'s model over a run of `steps` steps (see
+    /// [`TrainOverrides::options`]).
+    pub fn defaults_for(config: &ModelConfig, steps: u64) -> TrainOptions {
+        TrainOverrides::default().options(config, steps)
     }
 
     /// Checks every option; the first problem names it.
@@ -142,5 +85,118 @@ impl TrainOptions {
             }
         }
         Ok(())
+    }
+}
+
+/// The default peak learning rate of a model kind. The GAU kinds start with tiny attention
+/// scores (gamma ~ N(0, 0.02) enters relu(q.k / C)^2 to the fourth power), so they want a
+/// larger step than the softmax Transformers; measured on tinyshakespeare (BENCHMARKS.md).
+pub fn default_lr(kind: ModelKind) -> f64 {
+    match kind {
+        ModelKind::Flash | ModelKind::FlashQuad => 1e-2,
+        ModelKind::Transformer | ModelKind::TransformerPlusPlus => 3e-3,
+    }
+}
+
+/// The training settings given explicitly (on the command line); the others take their
+/// defaults. Each field is named like its flag.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TrainOverrides {
+    /// Sequences per step [default: 16].
+    pub batch: Option<usize>,
+    /// Tokens per sequence [default: 256].
+    pub seq_len: Option<usize>,
+    /// Peak learning rate [default: [`default_lr`] of the model kind].
+    pub lr: Option<f64>,
+    /// The cosine's floor [default: lr / 10].
+    pub min_lr: Option<f64>,
+    /// Warm-up steps [default: steps / 10, at most 100].
+    pub warmup: Option<u64>,
+    /// The curve [default: cosine].
+    pub schedule: Option<ScheduleKind>,
+    /// Steps the cosine spans [default: the run's steps].
+    pub schedule_steps: Option<u64>,
+    /// Decoupled weight decay [default: [`AdamW::default`]'s].
+    pub weight_decay: Option<f64>,
+    /// Global-norm clip [default: [`AdamW::default`]'s].
+    pub clip: Option<f64>,
+    /// AdamW's epsilon [default: [`AdamW::default`]'s].
+    pub adam_eps: Option<f64>,
+}
+
+impl TrainOverrides {
+    /// The options of a run of `steps` steps of `config`'s model: the fields given, and the
+    /// defaults (the one place they are stated) for the others.
+    pub fn options(&self, config: &ModelConfig, steps: u64) -> TrainOptions {
+        let lr = self.lr.unwrap_or(default_lr(config.kind));
+        let schedule = Schedule {
+            kind: self.schedule.unwrap_or(ScheduleKind::Cosine),
+            lr,
+            warmup: self.warmup.unwrap_or((steps / 10).min(100)),
+            total_steps: self.schedule_steps.unwrap_or(steps),
+            min_lr: self.min_lr.unwrap_or(lr / 10.0),
+        };
+        let d = AdamW::default();
+        let adamw = AdamW {
+            eps: self.adam_eps.unwrap_or(d.eps),
+            weight_decay: self.weight_decay.unwrap_or(d.weight_decay),
+            clip_norm: self.clip.unwrap_or(d.clip_norm),
+            ..d
+        };
+        TrainOptions {
+            batch: self.batch.unwrap_or(16),
+            seq_len: self.seq_len.unwrap_or(256),
+            adamw,
+            schedule,
+        }
+    }
+
+    /// Fails if a field given differs from `stored` (a resumed run keeps its settings).
+    pub fn check_kept(&self, stored: &TrainOptions) -> Result<(), TrainError> {
+        let (s, a) = (&stored.schedule, &stored.adamw);
+        check_kept("batch", self.batch, stored.batch)?;
+        check_kept("seq-len", self.seq_len, stored.seq_len)?;
+        check_kept("lr", self.lr, s.lr)?;
+        check_kept("min-lr", self.min_lr, s.min_lr)?;
+        check_kept("warmup", self.warmup, s.warmup)?;
+        check_kept("schedule", self.schedule, s.kind)?;
+        check_kept("schedule-steps", self.schedule_steps, s.total_steps)?;
+        check_kept("weight-decay", self.weight_decay, a.weight_decay)?;
+        check_kept("clip", self.clip, a.clip_norm)?;
+        check_kept("adam-eps", self.adam_eps, a.eps)
+    }
+}
+
+/// Fails if `given` (the value of `--option`, if given) differs from the `stored` one.
+pub fn check_kept<T: PartialEq + Display>(
+    option: &'static str,
+    given: Option<T>,
+    stored: T,
+) -> Result<(), TrainError> {
+    match given {
+        Some(v) if v != stored => Err(TrainError::Kept {
+            option,
+            given: v.to_string(),
+            stored: stored.to_string(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_flash_trains() {
+        let flash = ModelConfig::preset("flash-tiny").unwrap_or_else(|e| panic!("{e}"));
+        let t = TrainOptions::defaults_for(&flash, 500);
+        assert_eq!((t.batch, t.seq_len, t.adamw.eps), (16, 256, 1e-12));
+        let s = &t.schedule;
+        assert_eq!((s.kind, s.lr, s.min_lr), (ScheduleKind::Cosine, 1e-2, 1e-3));
+        assert_eq!((s.warmup, s.total_steps), (50, 500));
+        let tpp = ModelConfig::new(ModelKind::TransformerPlusPlus, 64, 1);
+        assert_eq!(TrainOptions::defaults_for(&tpp, 5000).schedule.lr, 3e-3);
+        assert_eq!(TrainOptions::defaults_for(&tpp, 5000).schedule.warmup, 100);
     }
 }

@@ -6,11 +6,11 @@
 use super::checkpoint::{checkpoint_path, Checkpoint};
 use super::data::{train_batch, validation_batches, ByteData};
 use super::error::{checkpoint_error, TrainError};
+use super::layout::StepLayout;
 use super::metrics::{MetricsWriter, Record, METRICS_FILE};
 use super::options::TrainOptions;
 use super::session::Trainer;
 use crate::config::{ConfigError, ModelConfig};
-use crate::models::{init_params, param_specs};
 use crate::passes::PipelineOptions;
 use crate::target::{Target, TargetOf};
 use crate::tensor::HostTensor;
@@ -109,18 +109,6 @@ pub struct RunSummary {
     pub compile_time: Duration,
 }
 
-/// The initial state of a fresh run: parameters from `seed`, zero moments.
-pub fn initial_state(cfg: &ModelConfig, seed: u64) -> Result<Vec<HostTensor>, TrainError> {
-    let specs = param_specs(cfg)?;
-    let params = init_params(&specs, seed).into_iter().map(|(_, t)| t);
-    let zeros = |s: &crate::models::ParamSpec| HostTensor {
-        ty: s.ty.clone(),
-        bytes: vec![0; s.ty.num_elements() * 4],
-    };
-    let moments = specs.iter().map(zeros).collect::<Vec<_>>();
-    Ok(params.chain(moments.clone()).chain(moments).collect())
-}
-
 /// Checks that `ckpt` belongs to the run `spec` describes.
 pub fn check_resume(spec: &RunSpec, ckpt: &Checkpoint) -> Result<(), TrainError> {
     let path = checkpoint_path(&spec.out);
@@ -196,9 +184,13 @@ fn check_inputs(spec: &RunSpec) -> Result<ByteData, TrainError> {
 /// Runs training as `spec` says, reporting to `obs`.
 pub fn run_training(spec: &RunSpec, obs: &mut dyn Observer) -> Result<RunSummary, TrainError> {
     let data = check_inputs(spec)?;
-    let (state, start) = match &spec.resume {
-        Some(c) => (c.state.clone(), c.step),
-        None => (initial_state(&spec.config, spec.settings.seed)?, 0),
+    let (layout, state, start) = match &spec.resume {
+        Some(c) => (c.layout.clone(), c.state.clone(), c.step),
+        None => {
+            let layout = StepLayout::of(&spec.config)?;
+            let state = layout.initial_state(spec.settings.seed);
+            (layout, state, 0)
+        }
     };
     let client = crate::runtime::shared_client(spec.plugin.as_deref())?;
     let t = &spec.settings.train;
@@ -206,7 +198,8 @@ pub fn run_training(spec: &RunSpec, obs: &mut dyn Observer) -> Result<RunSummary
         target: Target::of(&client),
         ..spec.pipeline.clone()
     };
-    let mut trainer = Trainer::new(client, &spec.config, t, &state, start, &pipeline)?;
+    let (cfg, layout) = (&spec.config, &layout);
+    let mut trainer = Trainer::new(client, cfg, layout, t, &state, start, &pipeline)?;
     let val = validation_batches(&data, spec.settings.eval_batches, t.batch, t.seq_len);
     std::fs::create_dir_all(&spec.out).map_err(|source| TrainError::Io {
         path: spec.out.clone(),
@@ -366,6 +359,7 @@ impl Loop<'_> {
             config: spec.config.clone(),
             model_name: spec.model_name.clone(),
             settings: spec.settings.clone(),
+            layout: self.trainer.layout().clone(),
             state: self.trainer.state_to_host()?,
         };
         ckpt.save(&spec.out)

@@ -74,8 +74,7 @@ impl Generator {
             forward: true,
         };
         let (exe, _) = compile_graph(&client, build_lm(&ckpt.config, &build)?, pipeline)?;
-        let n = ckpt.state.len() / 3;
-        let params = upload_all(&client, &ckpt.state[..n])?;
+        let params = upload_all(&client, ckpt.params()?)?;
         Ok(Generator {
             client,
             exe,

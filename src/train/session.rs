@@ -4,13 +4,14 @@
 //! comes back to the host per step (and the token batch goes up).
 
 use super::error::TrainError;
+use super::layout::StepLayout;
 use super::options::TrainOptions;
-use super::step::{build_train_step, StepLayout};
+use super::step::build_train_step_for;
 use crate::compiler::compile;
 use crate::config::ModelConfig;
 use crate::exec::{from_host_data, to_host_data};
 use crate::ir::Graph;
-use crate::models::{build_lm, param_specs, BuildOptions, Mode};
+use crate::models::{build_lm, BuildOptions, Mode};
 use crate::passes::PipelineOptions;
 use crate::runtime::{Buffer, Client, LoadedExecutable};
 use crate::tensor::HostTensor;
@@ -62,19 +63,18 @@ pub struct Trainer {
 }
 
 impl Trainer {
-    /// Compiles both programs for `cfg` and `opts` and uploads `state` (parameters, m, v in
-    /// [`StepLayout::state_names`] order); the next step taken is `step`.
+    /// Compiles both programs for `cfg` (whose layout is `layout`) and `opts` and uploads
+    /// `state` (parameters, m, v in [`StepLayout::state_names`] order); the next step taken
+    /// is `step`.
     pub fn new(
         client: Arc<Client>,
         cfg: &ModelConfig,
+        layout: &StepLayout,
         opts: &TrainOptions,
         state: &[HostTensor],
         step: u64,
         pipeline: &PipelineOptions,
     ) -> Result<Trainer, TrainError> {
-        let layout = StepLayout {
-            params: param_specs(cfg)?,
-        };
         if state.len() != layout.state_len() {
             return Err(TrainError::Output(format!(
                 "{} state tensors, expected {}",
@@ -82,7 +82,8 @@ impl Trainer {
                 layout.state_len()
             )));
         }
-        let (step_exe, t1) = compile_graph(&client, build_train_step(cfg, opts)?, pipeline)?;
+        let graph = build_train_step_for(cfg, layout, opts)?;
+        let (step_exe, t1) = compile_graph(&client, graph, pipeline)?;
         let eval = BuildOptions {
             batch: opts.batch,
             seq_len: opts.seq_len,
@@ -93,7 +94,7 @@ impl Trainer {
         let state = upload_all(&client, state)?;
         Ok(Trainer {
             client,
-            layout,
+            layout: layout.clone(),
             step_exe,
             eval_exe,
             state,

@@ -2,7 +2,7 @@
 //! an AdamW update appended in-graph, with parameters and optimizer state donated so XLA
 //! updates them in place.
 //!
-//! Inputs, in order ([`StepLayout`]): the `n` model parameters (in
+//! Inputs, in order ([`StepLayout`], in `layout.rs`): the `n` model parameters (in
 //! [`crate::models::param_specs`] order), the first moments `opt.m.<param>`, the second
 //! moments `opt.v.<param>`, `step` (i32 scalar, 0-based: the number of steps already taken)
 //! and `tokens` (i32 `[B, T+1]`). Outputs: the new parameters, the new `m`, the new `v`, the
@@ -13,7 +13,7 @@
 //! weights and the model converts them):
 //!
 //! ```text
-//! lr    = schedule(step)                                   (see options.rs)
+//! lr    = schedule(step)                                   (see schedule.rs)
 //! c     = min(1, clip / (||g||_2 + 1e-6))                  (1 when clip = 0)
 //! m'    = b1 m + (1 - b1) c g
 //! v'    = b2 v + (1 - b2) (c g)^2
@@ -23,57 +23,29 @@
 
 use super::decay::decays;
 use super::error::TrainError;
-use super::options::{AdamW, Schedule, ScheduleKind, TrainOptions};
+use super::layout::StepLayout;
+use super::options::{AdamW, TrainOptions};
+use super::schedule::{add_const, schedule_lr};
 use crate::config::ModelConfig;
-use crate::ir::{Builder, CmpDir, DType, Graph, Location, Op, TensorType, UnaryOp, ValueId};
-use crate::models::{build_lm, param_specs, BuildOptions, Mode, ParamSpec};
+use crate::ir::{Builder, DType, Graph, Location, Op, TensorType, UnaryOp, ValueId};
+use crate::models::{build_lm, BuildOptions, Mode};
 use crate::passes::autodiff::grad;
 use crate::passes::chunk_attention::lower_all;
 use std::sync::Arc;
 
-/// Where each input and output of a train-step program sits, for `n` parameters.
-#[derive(Clone, Debug, PartialEq)]
-pub struct StepLayout {
-    /// The model parameters, in input order.
-    pub params: Vec<ParamSpec>,
-}
-
-impl StepLayout {
-    /// The number of model parameters `n`.
-    pub fn n(&self) -> usize {
-        self.params.len()
-    }
-
-    /// The number of donated state inputs (parameters, m, v): `3n`.
-    pub fn state_len(&self) -> usize {
-        3 * self.n()
-    }
-
-    /// The input (and output) index of the `step` scalar, and of the loss output: `3n`.
-    pub fn step_index(&self) -> usize {
-        self.state_len()
-    }
-
-    /// The input index of `tokens`, and of the gradient-norm output: `3n + 1`.
-    pub fn tokens_index(&self) -> usize {
-        self.state_len() + 1
-    }
-
-    /// The names of the state inputs: parameters, `opt.m.<p>`, `opt.v.<p>`.
-    pub fn state_names(&self) -> Vec<String> {
-        let names = self.params.iter().map(|p| p.name.clone());
-        let m = self.params.iter().map(|p| format!("opt.m.{}", p.name));
-        let v = self.params.iter().map(|p| format!("opt.v.{}", p.name));
-        names.chain(m).chain(v).collect()
-    }
-}
-
-/// The train-step graph of `cfg`'s causal LM (see the module docs for its signature).
+/// The train-step graph of `cfg`'s causal LM (see the module docs for its signature): the
+/// function `flash compile --train`, `flash train` and `flash bench` build it with.
 pub fn build_train_step(cfg: &ModelConfig, opts: &TrainOptions) -> Result<Graph, TrainError> {
+    build_train_step_for(cfg, &StepLayout::of(cfg)?, opts)
+}
+
+/// [`build_train_step`] for a layout already computed (`layout` must be `cfg`'s).
+pub fn build_train_step_for(
+    cfg: &ModelConfig,
+    layout: &StepLayout,
+    opts: &TrainOptions,
+) -> Result<Graph, TrainError> {
     opts.validate()?;
-    let layout = StepLayout {
-        params: param_specs(cfg)?,
-    };
     let build = BuildOptions {
         batch: opts.batch,
         seq_len: opts.seq_len,
@@ -81,16 +53,11 @@ pub fn build_train_step(cfg: &ModelConfig, opts: &TrainOptions) -> Result<Graph,
         forward: false,
     };
     let lowered = lower_all(build_lm(cfg, &build)?)?;
-    check_params(&lowered, &layout)?;
+    check_params(&lowered, layout)?;
     let wrt: Vec<usize> = (0..layout.n()).collect();
     let mut g = grad(&lowered, &wrt)?;
-    append_optimizer(&mut g, &layout, opts)?;
+    append_optimizer(&mut g, layout, opts)?;
     Ok(g)
-}
-
-/// The same as [`build_train_step`]: the entry point `flash compile --train` calls.
-pub fn train_step_graph(cfg: &ModelConfig, opts: &TrainOptions) -> Result<Graph, TrainError> {
-    build_train_step(cfg, opts)
 }
 
 /// Checks that the loss graph's parameters are the specs, then `tokens`.
@@ -125,7 +92,7 @@ fn append_optimizer(
     }
     let mut b = Builder::at(g, Location::caller(), Arc::from("optimizer"));
     let mut state = Vec::with_capacity(2 * n);
-    for (offset, prefix) in [(n, "opt.m."), (2 * n, "opt.v.")] {
+    for (offset, prefix) in layout.moments() {
         for (i, spec) in layout.params.iter().enumerate() {
             let op = Op::Parameter {
                 index: offset + i,
@@ -273,47 +240,4 @@ fn global_norm(b: &mut Builder<'_>, grads: &[ValueId]) -> Result<ValueId, TrainE
         total = b.add(total, s)?;
     }
     Ok(b.unary(UnaryOp::Sqrt, total)?)
-}
-
-/// `x + c` for an f32 scalar or tensor `x`.
-fn add_const(b: &mut Builder<'_>, x: ValueId, c: f64) -> Result<ValueId, TrainError> {
-    let k = b.splat_like(c, x)?;
-    Ok(b.add(x, k)?)
-}
-
-/// The learning rate of step `k` (f32 scalar), as [`Schedule::lr_at`] defines it.
-fn schedule_lr(b: &mut Builder<'_>, k: ValueId, s: &Schedule) -> Result<ValueId, TrainError> {
-    let w = s.warmup as f64;
-    let kp1 = add_const(b, k, 1.0)?;
-    let after = match s.kind {
-        ScheduleKind::Constant => b.scalar(s.lr, DType::F32)?,
-        ScheduleKind::InverseSqrt => {
-            let r = b.unary(UnaryOp::Rsqrt, kp1)?;
-            b.scale(r, s.lr * w.max(1.0).sqrt())?
-        }
-        ScheduleKind::Cosine => cosine(b, k, s)?,
-    };
-    if s.warmup == 0 {
-        return Ok(after);
-    }
-    let warm = b.scale(kp1, s.lr / w)?;
-    let limit = b.scalar(w, DType::F32)?;
-    let in_warmup = b.compare(CmpDir::Lt, k, limit)?;
-    Ok(b.select(in_warmup, warm, after)?)
-}
-
-/// `min_lr + (lr - min_lr) * (1 + cos(pi * clamp((k - w) / span, 0, 1))) / 2`.
-fn cosine(b: &mut Builder<'_>, k: ValueId, s: &Schedule) -> Result<ValueId, TrainError> {
-    let w = s.warmup as f64;
-    let span = (s.total_steps as f64 - w).max(1.0);
-    let shifted = add_const(b, k, -w)?;
-    let progress = b.scale(shifted, 1.0 / span)?;
-    let (zero, one) = (b.scalar(0.0, DType::F32)?, b.scalar(1.0, DType::F32)?);
-    let upper = b.binary(crate::ir::BinaryOp::Min, progress, one)?;
-    let clamped = b.max(upper, zero)?;
-    let angle = b.scale(clamped, std::f64::consts::PI)?;
-    let cos = b.unary(UnaryOp::Cos, angle)?;
-    let half = add_const(b, cos, 1.0)?;
-    let scaled = b.scale(half, 0.5 * (s.lr - s.min_lr))?;
-    add_const(b, scaled, s.min_lr)
 }
