@@ -38,8 +38,9 @@ fn rotate(x: &Tensor, shift: impl FnOnce(Tensor) -> Tensor) -> Tensor {
             .fail("rope", format!("RoPE needs an even last axis, got {n}"));
         return x.clone();
     }
+    let freqs = frequencies(x, n);
     let positions = shift(x.ctx().iota(angle_dtype(x), &[t, n], 0));
-    let (cos, sin) = tables(x, n, positions);
+    let (cos, sin) = tables(x, &freqs, positions);
     let half = n / 2;
     let (x1, x2) = (x.slice(-1, 0, half), x.slice(-1, half, n));
     let rotated = x.ctx().concat(&[-x2, x1], -1);
@@ -55,12 +56,16 @@ fn angle_dtype(x: &Tensor) -> DType {
     }
 }
 
-/// The `[T, n]` cos and sin tables, in `x`'s dtype, of `positions` (`[T, n]`).
-fn tables(x: &Tensor, n: usize, positions: Tensor) -> (Tensor, Tensor) {
+/// The `[n]` frequencies `base^(-2i/n)`, each half repeated.
+fn frequencies(x: &Tensor, n: usize) -> Tensor {
     let freqs: Vec<f64> = (0..n)
         .map(|i| ROPE_BASE.powf(-2.0 * (i % (n / 2)) as f64 / n as f64))
         .collect();
-    let freqs = x.ctx().constant_dense(&freqs, angle_dtype(x), &[n]);
+    x.ctx().constant_dense(&freqs, angle_dtype(x), &[n])
+}
+
+/// The `[T, n]` cos and sin tables, in `x`'s dtype, of `positions` (`[T, n]`).
+fn tables(x: &Tensor, freqs: &Tensor, positions: Tensor) -> (Tensor, Tensor) {
     let angles = positions * freqs;
     (angles.cos().cast(x.dtype()), angles.sin().cast(x.dtype()))
 }

@@ -16,30 +16,50 @@ use crate::dsl::{ScoreFn, Tensor};
 #[allow(clippy::approx_constant)]
 const ERF_SCALE: f64 = 1.128_379_167_1;
 
+/// Which keys each query sees.
+#[derive(Clone, Copy, Debug)]
+pub enum KeyMask<'a> {
+    /// Every key.
+    All,
+    /// Keys `j <= i` (queries and keys are the same `T` tokens).
+    Causal,
+    /// The keys where this bool tensor (broadcastable to `[B, Tq, Tk]`) is true.
+    Given(&'a Tensor),
+}
+
 /// The score function, masking and optional additive bias of a GAU attention matrix.
 #[derive(Clone, Copy, Debug)]
 pub struct ScoreOptions<'a> {
     /// The score function.
     pub score: ScoreFn,
-    /// Mask keys after the query.
-    pub causal: bool,
+    /// Which keys each query sees.
+    pub mask: KeyMask<'a>,
     /// An additive `[T, T]` bias (relative positions).
     pub bias: Option<&'a Tensor>,
+    /// The `T` of relu² and laplace's `1 / T` scale: the sequence length the model is run at
+    /// (a decode step passes its cache capacity, so it scores as the forward pass over that
+    /// many tokens does).
+    pub scale_len: usize,
 }
 
-/// The `[B, T, T]` attention matrix of queries and keys `q, k` (`[B, T, s]`).
+/// The `[B, Tq, Tk]` attention matrix of queries `q` (`[B, Tq, s]`) and keys `k`
+/// (`[B, Tk, s]`).
 pub fn attention_matrix(q: &Tensor, k: &Tensor, opts: ScoreOptions<'_>) -> Tensor {
     let (t, s) = (q.dim(-2), q.dim(-1));
     let logits = q.matmul(&k.t());
     let scale = match opts.score {
         ScoreFn::Softmax => 1.0 / (s as f64).sqrt(),
-        ScoreFn::Relu2 | ScoreFn::Laplace => 1.0 / t as f64,
+        ScoreFn::Relu2 | ScoreFn::Laplace => 1.0 / opts.scale_len as f64,
     };
     let mut x = logits * scale;
     if let Some(b) = opts.bias {
         x = x + b;
     }
-    let mask = opts.causal.then(|| causal_mask(q.ctx(), t));
+    let mask = match opts.mask {
+        KeyMask::All => None,
+        KeyMask::Causal => Some(causal_mask(q.ctx(), t)),
+        KeyMask::Given(m) => Some(m.clone()),
+    };
     match (opts.score, mask) {
         (ScoreFn::Softmax, Some(m)) => m.select(&x, MASK_VALUE).softmax(-1),
         (ScoreFn::Softmax, None) => x.softmax(-1),
