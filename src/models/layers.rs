@@ -4,9 +4,10 @@
 
 use crate::config::{ModelConfig, ModelKind};
 use crate::dsl::{ChunkAttention, Tensor};
+use crate::nn::flash::FlashState;
 use crate::nn::{
-    AttentionOptions, FeedForwardKind, Flash, FlashOptions, GatedWidths, Gau, GauOptions, Params,
-    TransformerBlock,
+    AttentionOptions, FeedForwardKind, Flash, FlashOptions, GatedWidths, Gau, GauOptions, KvCache,
+    Params, TransformerBlock,
 };
 
 /// One layer of the stack.
@@ -73,6 +74,69 @@ impl Layer {
             Layer::Flash(l) => l.forward(x),
         }
     }
+
+    /// The layer applied to a prompt `x` (`[B, P, d]`), and the state decode steps continue
+    /// from (key/value caches hold `capacity` positions).
+    pub fn prefill(&self, x: &Tensor, capacity: usize) -> (Tensor, LayerState) {
+        match self {
+            Layer::Transformer(l) => kv(l.prefill(x, capacity)),
+            Layer::Gau(l) => kv(l.prefill(x, capacity)),
+            Layer::Flash(l) => {
+                let (y, state) = l.prefill(x);
+                (y, LayerState::Flash(state))
+            }
+        }
+    }
+
+    /// One decode step of token `x` (`[B, 1, d]`) at `position` (an i32 scalar).
+    pub fn step(
+        &self,
+        x: &Tensor,
+        state: &LayerState,
+        position: &Tensor,
+    ) -> Result<(Tensor, LayerState), LayerStateMismatch> {
+        Ok(match (self, state) {
+            (Layer::Transformer(l), LayerState::Kv(c)) => kv(l.step(x, c, position)),
+            (Layer::Gau(l), LayerState::Kv(c)) => kv(l.step(x, c, position)),
+            (Layer::Flash(l), LayerState::Flash(s)) => {
+                let (y, state) = l.step(x, s, position);
+                (y, LayerState::Flash(state))
+            }
+            _ => return Err(LayerStateMismatch),
+        })
+    }
+}
+
+/// The decode state of one layer.
+#[derive(Clone, Debug)]
+pub enum LayerState {
+    /// The key/value cache of a softmax-attention or GAU layer.
+    Kv(KvCache),
+    /// The constant-size state of a FLASH layer.
+    Flash(FlashState),
+}
+
+impl LayerState {
+    /// The state's tensors in their fixed order, with their names.
+    pub fn tensors(&self) -> Vec<(&'static str, &Tensor)> {
+        match self {
+            LayerState::Kv(c) => vec![("k", &c.k), ("v", &c.v)],
+            LayerState::Flash(s) => vec![
+                ("memory", &s.memory),
+                ("partial", &s.partial),
+                ("k_quad", &s.k_quad),
+                ("v", &s.v),
+            ],
+        }
+    }
+}
+
+/// A layer was given the state of another kind of layer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LayerStateMismatch;
+
+fn kv((y, cache): (Tensor, KvCache)) -> (Tensor, LayerState) {
+    (y, LayerState::Kv(cache))
 }
 
 /// Attention and feed-forward options of the two Transformer kinds.

@@ -47,8 +47,9 @@ mod stack;
 
 pub use crate::nn::{count_params, init_params, Init, ParamSpec};
 pub use build::build_lm;
+pub(crate) use build::check_config;
 pub use error::ModelError;
-pub use layers::Layer;
+pub use layers::{Layer, LayerState, LayerStateMismatch};
 pub use loss::{cross_entropy, masked_mean_loss, mean_loss};
 pub use options::{mask_token, BuildOptions, Mode};
 pub use spec::{param_specs, ModelSpec};

@@ -4,6 +4,7 @@
 //! `ffn.*` ([`Ffn`] or [`Glu`]).
 
 use super::attention::{Attention, AttentionOptions};
+use super::cache::KvCache;
 use super::ffn::{Ffn, Glu};
 use super::norm::Norm;
 use super::params::Params;
@@ -68,6 +69,24 @@ impl TransformerBlock {
     /// The layer applied to `x` (`[B, T, d]`).
     pub fn forward(&self, x: &Tensor) -> Tensor {
         let x = x + self.attn.forward(&self.attn_norm.forward(x));
+        self.feed_forward(x)
+    }
+
+    /// The layer applied to a prompt `x` (`[B, P, d]`), and its key/value cache of
+    /// `capacity` positions.
+    pub fn prefill(&self, x: &Tensor, capacity: usize) -> (Tensor, KvCache) {
+        let (a, cache) = self.attn.prefill(&self.attn_norm.forward(x), capacity);
+        (self.feed_forward(x + a), cache)
+    }
+
+    /// One decode step of token `x` (`[B, 1, d]`) at `position` over `cache`.
+    pub fn step(&self, x: &Tensor, cache: &KvCache, position: &Tensor) -> (Tensor, KvCache) {
+        let (a, cache) = self.attn.step(&self.attn_norm.forward(x), cache, position);
+        (self.feed_forward(x + a), cache)
+    }
+
+    /// The second half: `x + ffn(norm(x))`.
+    fn feed_forward(&self, x: Tensor) -> Tensor {
         let h = self.ffn_norm.forward(&x);
         let y = match &self.ffn {
             FeedForward::Mlp(f) => f.forward(&h),

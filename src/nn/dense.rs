@@ -52,6 +52,11 @@ impl Embedding {
         self.table.gather(ids)
     }
 
+    /// The `[rows, width]` table.
+    pub fn table(&self) -> &Tensor {
+        &self.table
+    }
+
     /// The first `n` rows (learned absolute positions 0..n-1).
     pub fn first_rows(&self, n: usize) -> Tensor {
         self.table.slice(0, 0, n)

@@ -3,17 +3,20 @@
 //! `h = norm(x)`; `[u | v | z] = silu(h W_in + b_in)`; four affine heads of z give `q_quad,
 //! k_quad, q_lin, k_lin`, each with RoPE at its global position; the attention is the DSL's
 //! `chunk_attention` composite (chunk C, causal flag, linear norm, score function); then
-//! `out = x + (u * attention) W_out + b_out`.
+//! `out = x + (u * attention) W_out + b_out`. For generation, [`Flash::prefill`] also returns
+//! the layer's constant-size [`FlashState`] and [`Flash::step`] advances it by one token.
 //!
 //! Parameters (current scope): `norm.*`, `flash.w_in`, `flash.b_in`, `flash.gamma` `[4, s]`,
 //! `flash.beta`, `flash.w_out`, `flash.b_out`.
 
+use super::cache::{visible_keys, write_at};
 use super::gated::{GatedUnit, GatedWidths};
 use super::norm::Norm;
 use super::params::Params;
-use super::rope::rope;
+use super::rope::{rope, rope_at};
+use super::score::{attention_matrix, KeyMask, ScoreOptions};
 use crate::config::NormKind;
-use crate::dsl::{chunk_attention, ChunkAttention, Tensor};
+use crate::dsl::{chunk_attention, ChunkAttention, LinearNorm, Tensor};
 
 /// How a FLASH layer is configured.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -46,9 +49,102 @@ impl Flash {
 
     /// The layer applied to `x` (`[B, T, d]`).
     pub fn forward(&self, x: &Tensor) -> Tensor {
+        self.full(x).0
+    }
+}
+
+/// The decode state of one causal FLASH layer (FLASH.md section 4), of constant size: the
+/// running sum over finished chunks of `k_lin^T v` (unnormalised, as the lowering keeps it),
+/// the current chunk's partial sum, and the current chunk's quadratic keys and values. Rows of
+/// the buffers past the current token are zero.
+#[derive(Clone, Debug)]
+pub struct FlashState {
+    /// `sum over finished chunks h of k_lin_h^T v_h`, `[B, s, e]`.
+    pub memory: Tensor,
+    /// `sum over the current chunk's tokens of k_lin_t^T v_t`, `[B, s, e]`.
+    pub partial: Tensor,
+    /// The current chunk's rotated `k_quad` rows, `[B, C, s]`.
+    pub k_quad: Tensor,
+    /// The current chunk's `v` rows, `[B, C, e]`.
+    pub v: Tensor,
+}
+
+impl Flash {
+    /// The layer applied to a prompt `x` (`[B, P, d]`, any P), and the state the decode
+    /// steps continue from (the same state `P` steps from the empty one build).
+    pub fn prefill(&self, x: &Tensor) -> (Tensor, FlashState) {
+        let (y, h, v) = self.full(x);
+        let c = self.attention.chunk;
+        let p = x.dim(1);
+        let finished = p / c * c;
+        let products = |from: usize, to: usize| {
+            let (kl, vs) = (h[3].slice(1, from, to), v.slice(1, from, to));
+            kl.t().matmul(&vs)
+        };
+        let buffer = |t: &Tensor| {
+            t.slice(1, finished, p)
+                .pad_axis(1, 0, (c - (p - finished)) as i64, 0.0)
+        };
+        let state = FlashState {
+            memory: products(0, finished),
+            partial: products(finished, p),
+            k_quad: buffer(&h[1]),
+            v: buffer(&v),
+        };
+        (y, state)
+    }
+
+    /// One decode step of token `x` (`[B, 1, d]`) at `position` (an i32 scalar): exact
+    /// attention over the current chunk's keys so far plus the linear attention over the
+    /// finished chunks; returns the output and the updated state (at a chunk's last token
+    /// the chunk is folded into the memory and the buffers are cleared).
+    pub fn step(&self, x: &Tensor, state: &FlashState, position: &Tensor) -> (Tensor, FlashState) {
+        let c = self.attention.chunk;
+        let proj = self.unit.project(&self.norm.forward(x));
+        let h: Vec<Tensor> = proj.heads.iter().map(|t| rope_at(t, position)).collect();
+        let chunk = position / c as f64;
+        let offset = position - &chunk * c as f64;
+        let k_quad = write_at(&state.k_quad, &h[1], 1, &offset);
+        let v = write_at(&state.v, &proj.v, 1, &offset);
+        let visible = visible_keys(&offset, c);
+        let local = ScoreOptions {
+            score: self.attention.score,
+            mask: KeyMask::Given(&visible),
+            bias: None,
+            scale_len: c,
+        };
+        let local = attention_matrix(&h[0], &k_quad, local).matmul(&v);
+        let global = self.linear_queries(&h[2], &chunk).matmul(&state.memory);
+        let y = self.unit.output(x, &proj.u, &(local + global));
+        let partial = &state.partial + h[3].t().matmul(&proj.v);
+        let last = offset.eq(c as f64 - 1.0);
+        let next = FlashState {
+            memory: last.select(&state.memory + &partial, &state.memory),
+            partial: last.select(0.0, &partial),
+            k_quad: last.select(0.0, &k_quad),
+            v: last.select(0.0, &v),
+        };
+        (y, next)
+    }
+
+    /// The layer's output, its rotated heads and its values over the whole of `x`.
+    fn full(&self, x: &Tensor) -> (Tensor, Vec<Tensor>, Tensor) {
         let proj = self.unit.project(&self.norm.forward(x));
         let h: Vec<Tensor> = proj.heads.iter().map(rope).collect();
         let y = chunk_attention(&h[0], &h[1], &h[2], &h[3], &proj.v, self.attention.clone());
-        self.unit.output(x, &proj.u, &y)
+        (self.unit.output(x, &proj.u, &y), h, proj.v)
+    }
+
+    /// `q_lin` divided by the linear part's normaliser for a token in chunk `chunk` (an i32
+    /// scalar): `C * max(chunk, 1)` (mean) or `C` (sum), as the lowering does.
+    fn linear_queries(&self, q_lin: &Tensor, chunk: &Tensor) -> Tensor {
+        let c = self.attention.chunk as f64;
+        match self.attention.linear_norm {
+            LinearNorm::Sum => q_lin * (1.0 / c),
+            LinearNorm::Mean => {
+                let chunks = chunk.cast(q_lin.dtype()).maximum(1.0);
+                q_lin / (chunks * c)
+            }
+        }
     }
 }
