@@ -7,7 +7,7 @@
 mod models_support;
 
 use flash::config::{ModelConfig, ModelKind};
-use flash::decode::{Decoder, DecodeOptions, Sampling};
+use flash::decode::{DecodeOptions, Decoder, Sampling};
 use flash::models::{build_lm, param_specs, BuildOptions, Mode};
 use flash::passes::PipelineOptions;
 use flash::tensor::HostTensor;
@@ -33,12 +33,20 @@ fn params(cfg: &ModelConfig) -> Vec<HostTensor> {
 /// Token rows `[BATCH][len]` from a fixed pattern.
 fn token_rows(len: usize) -> Vec<Vec<u32>> {
     (0..BATCH)
-        .map(|b| (0..len).map(|i| ((i * 37 + b * 101 + 7) % 256) as u32).collect())
+        .map(|b| {
+            (0..len)
+                .map(|i| ((i * 37 + b * 101 + 7) % 256) as u32)
+                .collect()
+        })
         .collect()
 }
 
 /// The full forward pass's logits `[BATCH][T][vocab]` for `rows` (each of length T).
-fn forward_logits(cfg: &ModelConfig, params: &[HostTensor], rows: &[Vec<u32>]) -> Vec<Vec<Vec<f32>>> {
+fn forward_logits(
+    cfg: &ModelConfig,
+    params: &[HostTensor],
+    rows: &[Vec<u32>],
+) -> Vec<Vec<Vec<f32>>> {
     let t = rows[0].len();
     let opts = BuildOptions {
         batch: BATCH,
@@ -80,7 +88,10 @@ fn assert_close(what: &str, got: &[f32], want: &[f32]) {
         .iter()
         .zip(want)
         .fold(0f32, |m, (a, b)| m.max((a - b).abs()));
-    assert!(err <= 2e-4 * scale, "{what}: max error {err} (scale {scale})");
+    assert!(
+        err <= 2e-4 * scale,
+        "{what}: max error {err} (scale {scale})"
+    );
 }
 
 /// Prefill `k` tokens (none when k = 0), then decode the rest; every position's logits must
@@ -95,7 +106,11 @@ fn check_prefill_then_steps(kind: ModelKind, k: usize) {
         let prompts: Vec<Vec<u32>> = rows.iter().map(|r| r[..k].to_vec()).collect();
         let got = d.prefill(&prompts).unwrap();
         for b in 0..BATCH {
-            assert_close(&format!("{kind:?} prefill row {b}"), &got[b], &want[b][k - 1]);
+            assert_close(
+                &format!("{kind:?} prefill row {b}"),
+                &got[b],
+                &want[b][k - 1],
+            );
         }
     }
     for t in k..N {

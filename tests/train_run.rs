@@ -6,10 +6,11 @@
 mod cli_support;
 
 use cli_support::ok;
+use flash::decode::Sampling;
 use flash::passes::PipelineOptions;
 use flash::safetensors_io::read_tensors;
 use flash::train::metrics::{read_metrics, Record};
-use flash::train::{Checkpoint, Generator, Sampling};
+use flash::train::{Checkpoint, Generator};
 use std::path::{Path, PathBuf};
 
 const CONFIG: &str = r#"{"kind": "flash", "width": 32, "layers": 1, "shared": 16, "chunk": 16}"#;
@@ -98,21 +99,16 @@ fn loss_on_a_repeating_text_falls_below_half_and_generate_prints_the_sampled_byt
         "the quick",
         "--tokens",
         "24",
-        "--seed",
-        "5",
-        "--top-k",
-        "8",
+        "--temperature",
+        "0",
     ];
     let printed = ok(&args.map(String::from));
     let ckpt = Checkpoint::load(&run).unwrap();
     let client = flash::runtime::shared_client(None).unwrap();
     let generator = Generator::new(client, &ckpt, &PipelineOptions::default()).unwrap();
-    let sampling = Sampling {
-        temperature: 0.8,
-        top_k: 8,
-        seed: 5,
-    };
-    let bytes = generator.generate(b"the quick", 24, &sampling).unwrap();
+    let bytes = generator
+        .generate(b"the quick", 24, &Sampling::greedy())
+        .unwrap();
     assert_eq!(bytes.len(), 24);
     assert_eq!(
         printed,

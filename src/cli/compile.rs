@@ -5,6 +5,7 @@ use super::model_args::{choice, ModelArgs, OptimizerArgs};
 use crate::chunk_choice::ChunkChoice;
 use crate::compiler::{compile, Program};
 use crate::config::ModelConfig;
+use crate::decode::{build_decode_step, build_prefill, DecodeOptions};
 use crate::ir::text::parse_graph;
 use crate::ir::Graph;
 use crate::models::{build_lm, BuildOptions, Mode};
@@ -99,6 +100,18 @@ pub struct CompileArgs {
     /// gradient norm out, with the state donated.
     #[arg(long)]
     pub train: bool,
+    /// Emit the decode step instead: parameters, state, `token` i32 [B] and `position` i32
+    /// in; logits [B, vocab] and the new state out, the state donated (see `flash::decode`).
+    #[arg(long, conflicts_with_all = ["train", "forward", "prefill"])]
+    pub decode: bool,
+    /// Emit the prefill program instead: parameters and `tokens` i32 [B, T] (a prompt of
+    /// --seq-len tokens) in; the logits after it and the decode state out.
+    #[arg(long, conflicts_with_all = ["train", "forward"])]
+    pub prefill: bool,
+    /// Key/value cache positions of the --decode and --prefill programs of Transformer,
+    /// Transformer++ and FLASH-Quad models [default: --seq-len].
+    #[arg(long, value_name = "N")]
+    pub max_len: Option<usize>,
     /// Run length the train step's learning-rate schedule is laid out for.
     #[arg(long, default_value_t = 1000)]
     pub steps: u64,
@@ -173,6 +186,12 @@ fn model_graph(args: &CompileArgs) -> anyhow::Result<Graph> {
         }
         return Ok(build_train_step(&cfg, &args.train_options(&cfg))?);
     }
+    if args.decode || args.prefill {
+        return generation_graph(args, &cfg);
+    }
+    if args.max_len.is_some() {
+        anyhow::bail!("--max-len sizes the key/value cache of --decode and --prefill programs");
+    }
     if args.optimizer.any_given() {
         anyhow::bail!("the optimizer and schedule flags (--lr, --schedule, ...) need --train");
     }
@@ -183,6 +202,22 @@ fn model_graph(args: &CompileArgs) -> anyhow::Result<Graph> {
         forward: args.forward,
     };
     Ok(build_lm(&cfg, &opts)?)
+}
+
+/// The `--decode` or `--prefill` program of `cfg`'s causal LM.
+fn generation_graph(args: &CompileArgs, cfg: &ModelConfig) -> anyhow::Result<Graph> {
+    if args.mode != Mode::Lm {
+        anyhow::bail!("--decode and --prefill build causal LM programs; drop --mode mlm");
+    }
+    let opts = DecodeOptions {
+        batch: args.batch.unwrap_or(1),
+        capacity: args.max_len.unwrap_or(args.seq_len),
+    };
+    Ok(if args.decode {
+        build_decode_step(cfg, &opts)?
+    } else {
+        build_prefill(cfg, &opts, args.seq_len)?
+    })
 }
 
 impl CompileArgs {

@@ -7,9 +7,9 @@ use super::program::{build_decode_step, build_prefill, uses_kv_cache, DecodeOpti
 use super::sampling::{sample, Sampling, SamplingError};
 use super::state::state_specs;
 use crate::config::ModelConfig;
-use crate::models::ModelError;
 use crate::exec::from_host_data;
 use crate::ir::{DType, TensorType};
+use crate::models::ModelError;
 use crate::passes::PipelineOptions;
 use crate::runtime::{Buffer, Client, LoadedExecutable};
 use crate::tensor::HostTensor;
@@ -32,13 +32,18 @@ pub enum DecodeError {
     #[error(transparent)]
     Sampling(#[from] SamplingError),
     /// The key/value cache is full.
-    #[error("position {position} is beyond the key/value cache's {capacity} positions; raise --max-len")]
+    #[error(
+        "position {position} is beyond the key/value cache's {capacity} positions; raise --max-len"
+    )]
     CacheFull {
         /// The position that was asked for.
         position: usize,
         /// The cache's capacity.
         capacity: usize,
     },
+    /// Writing a drawn token failed.
+    #[error("writing the output: {0}")]
+    Write(#[from] std::io::Error),
     /// A request does not fit the compiled programs.
     #[error("{0}")]
     Shape(String),

@@ -13,7 +13,7 @@ pub mod program;
 pub mod sampling;
 pub mod state;
 
-pub use generator::{Decoder, DecodeError};
+pub use generator::{DecodeError, Decoder};
 pub use program::{build_decode_step, build_prefill, uses_kv_cache, DecodeOptions};
 pub use sampling::{sample, Sampling};
 pub use state::{state_specs, StateSpec};

@@ -70,7 +70,10 @@ pub fn build_prefill(
 
 /// A context with `cfg`'s causal model's parameters declared.
 fn model_graph(cfg: &ModelConfig, what: &str) -> Result<(Ctx, LanguageModel), ModelError> {
-    let name = format!("{}_{what}", cfg.kind.name().replace('+', "p").replace('-', "_"));
+    let name = format!(
+        "{}_{what}",
+        cfg.kind.name().replace('+', "p").replace('-', "_")
+    );
     let ctx = Ctx::new(&name);
     let p = Params::new(&ctx, DType::F32, cfg.precision.dtype());
     let model = LanguageModel::new(&p, cfg, true);
@@ -92,7 +95,10 @@ fn check(cfg: &ModelConfig, opts: &DecodeOptions, prompt: Option<usize>) -> Resu
     }
     let kv = uses_kv_cache(cfg.kind);
     if kv && opts.capacity == 0 {
-        return bad("max_len", "the key/value cache needs at least 1 position".into());
+        return bad(
+            "max_len",
+            "the key/value cache needs at least 1 position".into(),
+        );
     }
     if cfg.kind == ModelKind::Transformer && opts.capacity > cfg.max_len {
         let msg = format!(

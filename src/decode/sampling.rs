@@ -120,7 +120,10 @@ mod tests {
     fn a_small_top_p_keeps_only_the_most_likely_token() {
         let mut rng = Rng::new(7, 0);
         for _ in 0..50 {
-            assert_eq!(sample(&[1.0, 2.0, 1.5], &sampling(1.0, 0, 0.01), &mut rng), 1);
+            assert_eq!(
+                sample(&[1.0, 2.0, 1.5], &sampling(1.0, 0, 0.01), &mut rng),
+                1
+            );
         }
     }
 

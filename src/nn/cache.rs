@@ -52,5 +52,5 @@ pub fn write_at(buffer: &Tensor, rows: &Tensor, axis: usize, position: &Tensor) 
 /// The `[1, capacity]` bool mask of the keys a query at `position` sees: `j <= position`.
 pub fn visible_keys(position: &Tensor, capacity: usize) -> Tensor {
     let keys = position.ctx().iota(DType::I32, &[1, capacity], 1);
-    keys.le(&position.cast(DType::I32))
+    keys.le(position.cast(DType::I32))
 }

@@ -10,7 +10,7 @@
 //! - [`session`]: [`Trainer`], the compiled programs and the state kept on the device.
 //! - [`run`]: [`run_training`], the whole run; [`checkpoint`], [`metrics`] and `plot` (with
 //!   the `cli` feature): its files.
-//! - [`sample`]: [`Generator`], autoregressive byte sampling from a checkpoint.
+//! - [`sample`]: [`Generator`], full-recompute byte sampling (the oracle of `crate::decode`).
 
 pub mod checkpoint;
 pub mod data;
@@ -34,7 +34,7 @@ pub use error::TrainError;
 pub use layout::StepLayout;
 pub use options::{AdamW, TrainOptions, TrainOverrides};
 pub use run::{run_training, Observer, RunSettings, RunSpec, RunSummary, StepReport};
-pub use sample::{Generator, Sampling};
+pub use sample::Generator;
 pub use schedule::{Schedule, ScheduleKind};
 pub use session::Trainer;
 pub use step::{build_train_step, build_train_step_for};

@@ -1,53 +1,19 @@
-//! Sampling bytes from a trained model: [`Generator`] compiles the forward program (logits
-//! output, batch 1) over the run's context window once, then for each new byte feeds the last
-//! `T` bytes of the text (the prompt cropped to its end; the window zero-padded after the
-//! text, which a causal model never reads), reads the logits at the last text position and
-//! draws a byte ([`sample_index`]: temperature and top-k, or greedy at temperature 0).
+//! The full-recompute sampler, kept as the test oracle of `crate::decode` (which `flash
+//! generate` uses): [`Generator`] compiles the forward program (logits output, batch 1) over
+//! the run's context window once, then for each new byte feeds the last `T` bytes of the text
+//! (the prompt cropped to its end; the window zero-padded after the text, which a causal model
+//! never reads), reads the logits at the last text position and draws a byte with
+//! [`crate::decode::sample`]. Its cost per byte grows with the window.
 
 use super::checkpoint::Checkpoint;
 use super::data::{windows_tensor, Rng};
 use super::error::TrainError;
 use super::session::{compile_graph, upload_all};
+use crate::decode::{sample, Sampling};
 use crate::models::{build_lm, BuildOptions, Mode};
 use crate::passes::PipelineOptions;
 use crate::runtime::{Buffer, Client, LoadedExecutable};
 use std::sync::Arc;
-
-/// How bytes are drawn.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Sampling {
-    /// Softmax temperature; 0 picks the most likely byte.
-    pub temperature: f64,
-    /// Draw only among the `top_k` most likely bytes (0: all).
-    pub top_k: usize,
-    /// Seeds the draws.
-    pub seed: u64,
-}
-
-/// Draws an index from `logits` as `s` says, using `rng`.
-pub fn sample_index(logits: &[f32], s: &Sampling, rng: &mut Rng) -> usize {
-    let mut order: Vec<usize> = (0..logits.len()).collect();
-    order.sort_by(|&a, &b| logits[b].total_cmp(&logits[a]));
-    if s.temperature <= 0.0 || order.len() <= 1 {
-        return order.first().copied().unwrap_or(0);
-    }
-    if s.top_k > 0 {
-        order.truncate(s.top_k);
-    }
-    let top = f64::from(logits[order[0]]);
-    let weights: Vec<f64> = order
-        .iter()
-        .map(|&i| ((f64::from(logits[i]) - top) / s.temperature).exp())
-        .collect();
-    let mut target = rng.unit() * weights.iter().sum::<f64>();
-    for (&i, w) in order.iter().zip(&weights) {
-        if target < *w {
-            return i;
-        }
-        target -= w;
-    }
-    order[order.len() - 1]
-}
 
 /// A compiled forward program with a checkpoint's parameters on the device.
 pub struct Generator {
@@ -99,7 +65,7 @@ impl Generator {
         let mut rng = Rng::new(s.seed, 0);
         for _ in 0..n {
             let logits = self.next_logits(&text)?;
-            text.push(sample_index(&logits, s, &mut rng) as u8);
+            text.push(sample(&logits, s, &mut rng) as u8);
         }
         Ok(text.split_off(text.len() - n))
     }

@@ -1,0 +1,207 @@
+//! `flash compile --decode/--prefill`, `flash run` on a decode step, and `flash generate`
+//! through the decode programs: greedy output equals the full-recompute oracle, and bad
+//! input (sampling ranges, --tokens 0, a prompt beyond a key/value cache) is one clear error.
+
+mod cli_support;
+
+use cli_support::{fails, ok, temp_dir};
+use flash::decode::Sampling;
+use flash::passes::PipelineOptions;
+use flash::train::{Checkpoint, Generator};
+use std::path::Path;
+
+fn s(p: &Path) -> String {
+    p.to_str().unwrap().to_string()
+}
+
+/// A checkpoint of `preset` after 3 training steps on a short text (T = 32).
+fn checkpoint(name: &str, preset: &str) -> std::path::PathBuf {
+    let dir = temp_dir(name);
+    let data = dir.join("data.txt");
+    std::fs::write(
+        &data,
+        "to be or not to be, that is the question.\n".repeat(50),
+    )
+    .unwrap();
+    let run = dir.join("run");
+    ok(&[
+        "train",
+        "--preset",
+        preset,
+        "--data",
+        &s(&data),
+        "--seq-len",
+        "32",
+        "--batch",
+        "2",
+        "--steps",
+        "3",
+        "--eval-every",
+        "3",
+        "--out",
+        &s(&run),
+    ]);
+    run
+}
+
+#[test]
+fn compile_decode_emits_a_donating_step_that_flash_run_executes() {
+    let dir = temp_dir("decode-compile");
+    let mlir = dir.join("step.mlir");
+    ok(&[
+        "compile",
+        "--preset",
+        "flash-tiny",
+        "--decode",
+        "--batch",
+        "2",
+        "-o",
+        &s(&mlir),
+    ]);
+    let text = std::fs::read_to_string(&mlir).unwrap();
+    assert!(text.contains("tf.aliasing_output"), "state is donated");
+    assert!(text.contains("\"position\"") && text.contains("\"token\""));
+    assert!(text.contains("stablehlo.dynamic_update_slice"));
+    let out = dir.join("out.safetensors");
+    ok(&["run", &s(&mlir), "--random", "--output", &s(&out)]);
+    assert!(std::fs::metadata(&out).unwrap().len() > 0);
+    let prefill = dir.join("prefill.mlir");
+    ok(&[
+        "compile",
+        "--preset",
+        "transformer++-tiny",
+        "--prefill",
+        "--seq-len",
+        "5",
+        "--max-len",
+        "16",
+        "-o",
+        &s(&prefill),
+    ]);
+}
+
+#[test]
+fn compile_refuses_a_prompt_beyond_the_cache_and_max_len_without_decode() {
+    let dir = temp_dir("decode-compile-errors");
+    let out = s(&dir.join("x.mlir"));
+    let e = fails(&[
+        "compile",
+        "--preset",
+        "transformer++-tiny",
+        "--prefill",
+        "--seq-len",
+        "20",
+        "--max-len",
+        "8",
+        "-o",
+        &out,
+    ]);
+    assert!(e.contains("do not fit in a key/value cache of 8"), "{e}");
+    let e = fails(&[
+        "compile",
+        "--preset",
+        "flash-tiny",
+        "--max-len",
+        "8",
+        "-o",
+        &out,
+    ]);
+    assert!(e.contains("--max-len"), "{e}");
+    let e = fails(&[
+        "compile",
+        "--preset",
+        "flash-tiny",
+        "--decode",
+        "--mode",
+        "mlm",
+        "-o",
+        &out,
+    ]);
+    assert!(e.contains("causal"), "{e}");
+}
+
+#[test]
+fn greedy_generate_equals_the_full_recompute_oracle() {
+    for (name, preset) in [
+        ("gen-flash", "flash-tiny"),
+        ("gen-tpp", "transformer++-tiny"),
+    ] {
+        let run = checkpoint(name, preset);
+        let printed = ok(&[
+            "generate",
+            "--checkpoint",
+            &s(&run),
+            "--prompt",
+            "to be",
+            "--tokens",
+            "20",
+            "--temperature",
+            "0",
+        ]);
+        let ckpt = Checkpoint::load(&run).unwrap();
+        let client = flash::runtime::shared_client(None).unwrap();
+        let oracle = Generator::new(client, &ckpt, &PipelineOptions::default()).unwrap();
+        let bytes = oracle.generate(b"to be", 20, &Sampling::greedy()).unwrap();
+        let mut want = b"to be".to_vec();
+        want.extend(&bytes);
+        want.push(b'\n');
+        assert_eq!(printed.as_bytes(), want, "{preset}");
+    }
+}
+
+#[test]
+fn generate_rejects_bad_sampling_and_a_prompt_beyond_the_cache() {
+    let run = checkpoint("gen-errors", "transformer++-tiny");
+    let c = s(&run);
+    let e = fails(&["generate", "--checkpoint", &c, "--top-p", "0"]);
+    assert!(e.contains("--top-p 0 must be in (0, 1]"), "{e}");
+    let e = fails(&["generate", "--checkpoint", &c, "--top-p", "1.5"]);
+    assert!(e.contains("--top-p"), "{e}");
+    let e = fails(&["generate", "--checkpoint", &c, "--tokens", "0"]);
+    assert!(e.contains("--tokens 0"), "{e}");
+    let e = fails(&[
+        "generate",
+        "--checkpoint",
+        &c,
+        "--prompt",
+        "a long prompt",
+        "--max-len",
+        "4",
+    ]);
+    assert!(e.contains("do not fit in a key/value cache of 4"), "{e}");
+    let e = fails(&[
+        "generate",
+        "--checkpoint",
+        &c,
+        "--prompt",
+        "ab",
+        "--max-len",
+        "4",
+        "--tokens",
+        "9",
+    ]);
+    assert!(
+        e.contains("beyond the key/value cache's 4 positions"),
+        "{e}"
+    );
+    let sampled = ok(&[
+        "generate",
+        "--checkpoint",
+        &c,
+        "--prompt",
+        "to",
+        "--tokens",
+        "5",
+        "--batch",
+        "3",
+        "--top-p",
+        "0.9",
+        "--seed",
+        "4",
+    ]);
+    assert_eq!(
+        sampled.split('\n').filter(|l| l.starts_with("to")).count(),
+        3,
+        "{sampled:?}"
+    );
+}
