@@ -205,3 +205,68 @@ fn generate_rejects_bad_sampling_and_a_prompt_beyond_the_cache() {
         "{sampled:?}"
     );
 }
+
+#[test]
+fn bench_decode_writes_records_and_a_plot() {
+    let dir = temp_dir("decode-bench");
+    let (json, png) = (dir.join("d.json"), dir.join("d.png"));
+    let table = ok(&[
+        "bench",
+        "--decode",
+        "--models",
+        "flash,transformer++",
+        "--seq-lens",
+        "16,48",
+        "--width",
+        "64",
+        "--layers",
+        "1",
+        "--reps",
+        "2",
+        "--warmup",
+        "1",
+        "--batch",
+        "2",
+        "--json",
+        &s(&json),
+        "--plot",
+        &s(&png),
+    ]);
+    assert!(table.contains("tok/s"), "{table}");
+    let records: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(records.len(), 4);
+    for r in &records {
+        for key in [
+            "model",
+            "seq_len",
+            "batch",
+            "median_s",
+            "min_s",
+            "prefill_s",
+            "state_bytes",
+        ] {
+            assert!(r.get(key).is_some(), "{key} missing in {r}");
+        }
+        assert_eq!(r["batch"], 2);
+    }
+    let state = |model: &str, n: u64| {
+        records
+            .iter()
+            .find(|r| r["model"] == model && r["seq_len"] == n)
+            .map(|r| r["state_bytes"].as_u64().unwrap())
+            .unwrap()
+    };
+    assert_eq!(
+        state("flash", 16),
+        state("flash", 48),
+        "FLASH's state is constant"
+    );
+    assert!(
+        state("transformer++", 48) > state("transformer++", 16),
+        "a KV cache grows"
+    );
+    assert_eq!(&std::fs::read(&png).unwrap()[..4], b"\x89PNG");
+    let e = cli_support::fails(&["bench", "--decode", "--train"]);
+    assert!(e.contains("--decode") || e.contains("--train"), "{e}");
+}

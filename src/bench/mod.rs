@@ -1,6 +1,7 @@
 //! Benchmarks of whole models on a PJRT plugin, as in the paper's Figures 5(a) and 6(a):
 //! step latency of Transformer++, FLASH-Quad and FLASH across context lengths at a constant
-//! number of tokens per batch.
+//! number of tokens per batch; and ([`decode`]) the latency of one generated token against
+//! the context already in the state.
 //!
 //! For each model and length, [`run_bench`] builds and compiles the program once
 //! ([`program`]), lets XLA compile it, uploads random inputs once, warms up and times the
@@ -24,6 +25,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod decode;
 pub mod error;
 pub mod measure;
 pub mod options;
@@ -32,6 +34,7 @@ pub mod plot;
 pub mod program;
 pub mod record;
 
+pub use decode::{decode_table, run_decode_bench, DecodeBenchOptions, DecodeRecord};
 pub use error::BenchError;
 pub use measure::Peak;
 pub use options::{bench_config, parse_model, BenchOptions, Workload};

@@ -25,55 +25,22 @@ struct Series {
     points: Vec<(f64, f64)>,
 }
 
+/// One measured point of a latency curve.
+pub struct Point<'a> {
+    /// The model (one line per model).
+    pub model: &'a str,
+    /// The context length.
+    pub seq_len: usize,
+    /// The median time, in seconds.
+    pub median_s: f64,
+}
+
 /// Draws the median step time of each model of `records` against sequence length into a
 /// PNG at `path`.
 pub fn plot_latency(records: &[Record], path: &Path) -> Result<(), BenchError> {
-    if records.is_empty() {
+    let Some(first) = records.first() else {
         return Err(BenchError::Plot("no records to plot".into()));
-    }
-    draw(records, path).map_err(BenchError::Plot)
-}
-
-/// The time unit of the y axis: seconds when the slowest median is at least one, else
-/// milliseconds. Returns (name, factor from seconds).
-fn unit(records: &[Record]) -> (&'static str, f64) {
-    if records.iter().any(|r| r.median_s >= 1.0) {
-        ("s", 1.0)
-    } else {
-        ("ms", 1e3)
-    }
-}
-
-/// Groups `records` by model, in first-seen order, times scaled by `factor`.
-fn series(records: &[Record], factor: f64) -> Vec<Series> {
-    let mut out: Vec<Series> = Vec::new();
-    for r in records {
-        let point = ((r.seq_len as f64).log2(), r.median_s * factor);
-        match out.iter_mut().find(|s| s.name == r.model) {
-            Some(s) => s.points.push(point),
-            None => out.push(Series {
-                name: r.model.clone(),
-                points: vec![point],
-            }),
-        }
-    }
-    out
-}
-
-fn draw(records: &[Record], file: &Path) -> Result<(), String> {
-    let (unit, factor) = unit(records);
-    let lines = series(records, factor);
-    let xs = records.iter().map(|r| (r.seq_len as f64).log2());
-    let (x_lo, x_hi) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
-        (lo.min(x), hi.max(x))
-    });
-    let y_hi = records
-        .iter()
-        .map(|r| r.median_s * factor)
-        .fold(0.0, f64::max)
-        .max(1e-3)
-        * 1.08;
-    let first = &records[0];
+    };
     let title = format!(
         "{} step latency, {} tokens/batch, d={} ({})",
         first.workload,
@@ -81,6 +48,70 @@ fn draw(records: &[Record], file: &Path) -> Result<(), String> {
         first.width,
         first.platform
     );
+    let points: Vec<Point<'_>> = records
+        .iter()
+        .map(|r| Point {
+            model: &r.model,
+            seq_len: r.seq_len,
+            median_s: r.median_s,
+        })
+        .collect();
+    plot_curves(&points, &title, "median step time", path)
+}
+
+/// Draws one line per model of `points` (time against context length, log2 axis) into a PNG
+/// at `path`, with `title` and the y axis named `what`.
+pub fn plot_curves(
+    points: &[Point<'_>],
+    title: &str,
+    what: &str,
+    path: &Path,
+) -> Result<(), BenchError> {
+    if points.is_empty() {
+        return Err(BenchError::Plot("no records to plot".into()));
+    }
+    draw(points, title, what, path).map_err(BenchError::Plot)
+}
+
+/// The time unit of the y axis: seconds when the slowest median is at least one, else
+/// milliseconds. Returns (name, factor from seconds).
+fn unit(points: &[Point<'_>]) -> (&'static str, f64) {
+    if points.iter().any(|r| r.median_s >= 1.0) {
+        ("s", 1.0)
+    } else {
+        ("ms", 1e3)
+    }
+}
+
+/// Groups `points` by model, in first-seen order, times scaled by `factor`.
+fn series(points: &[Point<'_>], factor: f64) -> Vec<Series> {
+    let mut out: Vec<Series> = Vec::new();
+    for r in points {
+        let point = ((r.seq_len as f64).log2(), r.median_s * factor);
+        match out.iter_mut().find(|s| s.name == r.model) {
+            Some(s) => s.points.push(point),
+            None => out.push(Series {
+                name: r.model.to_string(),
+                points: vec![point],
+            }),
+        }
+    }
+    out
+}
+
+fn draw(points: &[Point<'_>], title: &str, what: &str, file: &Path) -> Result<(), String> {
+    let (unit, factor) = unit(points);
+    let lines = series(points, factor);
+    let xs = points.iter().map(|r| (r.seq_len as f64).log2());
+    let (x_lo, x_hi) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
+        (lo.min(x), hi.max(x))
+    });
+    let y_hi = points
+        .iter()
+        .map(|r| r.median_s * factor)
+        .fold(0.0, f64::max)
+        .max(1e-3)
+        * 1.08;
     let root = TextBackend {
         inner: BitMapBackend::new(file, (900, 560)),
     }
@@ -99,7 +130,7 @@ fn draw(records: &[Record], file: &Path) -> Result<(), String> {
         .x_labels(((x_hi - x_lo) as usize + 1).max(2))
         .x_label_formatter(&|x| format!("{}", 2f64.powf(x.round()) as u64))
         .x_desc("context length (tokens)")
-        .y_desc(format!("median step time ({unit})"))
+        .y_desc(format!("{what} ({unit})"))
         .y_label_formatter(&|y| format!("{y:.2}"))
         .draw()
         .map_err(e)?;

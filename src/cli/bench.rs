@@ -36,6 +36,18 @@ pub struct BenchArgs {
     /// Time the forward pass (LM loss) instead.
     #[arg(long)]
     pub forward: bool,
+    /// Time generation instead: one decode step with n tokens already in the state, for
+    /// each context length n, and the prefill of an n-token prompt (`--batch` sequences).
+    #[arg(long, conflicts_with_all = ["train", "forward", "from_json", "tokens_per_batch"])]
+    pub decode: bool,
+    /// With --decode: start the steps from the empty state moved to each context length
+    /// instead of prefilling it (a key/value-cache step costs the same; for contexts whose
+    /// prefill does not fit in memory).
+    #[arg(long, requires = "decode")]
+    pub no_prefill: bool,
+    /// Sequences per decode step (with --decode).
+    #[arg(long, default_value_t = 1, requires = "decode")]
+    pub batch: usize,
     /// Model width d.
     #[arg(long, default_value_t = 256)]
     pub width: usize,
@@ -114,6 +126,9 @@ impl BenchArgs {
 
 /// Runs `flash bench`.
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
+    if args.decode {
+        return super::bench_decode::run(&args);
+    }
     if let Some(path) = &args.from_json {
         return replot(path, &args);
     }
@@ -140,14 +155,18 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     }
     print!("{}", table(&report.records));
     if let Some(path) = &args.json {
-        let text = serde_json::to_string_pretty(&report.records)?;
-        std::fs::write(path, text + "\n")
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        write_json(path, &report.records)?;
     }
     if let Some(path) = &args.plot {
         plot_latency(&report.records, path)?;
     }
     Ok(())
+}
+
+/// Writes `records` as pretty JSON to `path`.
+pub(super) fn write_json<T: serde::Serialize>(path: &Path, records: &[T]) -> anyhow::Result<()> {
+    let text = serde_json::to_string_pretty(records)?;
+    std::fs::write(path, text + "\n").with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// `--from-json`: the table and plot of saved records.

@@ -3,6 +3,7 @@
 //! non-zero on error.
 
 mod bench;
+mod bench_decode;
 mod compile;
 mod generate;
 mod info;

@@ -111,14 +111,30 @@ impl Decoder {
     /// sequence.
     pub fn prefill(&mut self, prompts: &[Vec<u32>]) -> Result<Vec<Vec<f32>>, DecodeError> {
         let len = prompts.first().map_or(0, Vec::len);
+        let exe = self.compile_prefill(len)?;
+        self.run_prefill(&exe, prompts)
+    }
+
+    /// Compiles the prefill program for prompts of `len` tokens.
+    pub fn compile_prefill(&self, len: usize) -> Result<Arc<LoadedExecutable>, DecodeError> {
+        let graph = build_prefill(&self.cfg, &self.opts, len)?;
+        Ok(compile_graph(&self.client, graph, &self.pipeline)?.0)
+    }
+
+    /// Runs a program from [`Decoder::compile_prefill`] on one prompt per sequence (all of
+    /// the length it was compiled for), as [`Decoder::prefill`] does.
+    pub fn run_prefill(
+        &mut self,
+        exe: &LoadedExecutable,
+        prompts: &[Vec<u32>],
+    ) -> Result<Vec<Vec<f32>>, DecodeError> {
+        let len = prompts.first().map_or(0, Vec::len);
         if prompts.len() != self.opts.batch || prompts.iter().any(|p| p.len() != len) {
             return Err(DecodeError::Shape(format!(
                 "prefill needs {} prompts of one length",
                 self.opts.batch
             )));
         }
-        let graph = build_prefill(&self.cfg, &self.opts, len)?;
-        let (exe, _) = compile_graph(&self.client, graph, &self.pipeline)?;
         let ids: Vec<f64> = prompts.iter().flatten().map(|&t| f64::from(t)).collect();
         let shape = [self.opts.batch, len];
         let tokens = HostTensor::from_f64(TensorType::new(DType::I32, shape), &ids);
@@ -158,6 +174,13 @@ impl Decoder {
         self.state = outputs;
         self.position += 1;
         Ok(logits)
+    }
+
+    /// Moves to `position` without feeding tokens: the skipped positions keep what the state
+    /// holds (zeros after [`Decoder::reset`]). For measuring a step's cost at a context length
+    /// without the prefill; the logits that follow are not those of any text.
+    pub fn advance_to(&mut self, position: usize) {
+        self.position = position;
     }
 
     /// The state, downloaded, in [`state_specs`] order.

@@ -1,0 +1,59 @@
+//! `flash bench --decode`: per-token decode latency against the context already in the
+//! state, prefill time and state size per model (the inference twin of the paper's Figure
+//! 5(a)); a table, `--json` records and a `--plot` PNG.
+
+use super::bench::{write_json, BenchArgs};
+use crate::bench::plot::{plot_curves, Point};
+use crate::bench::{decode_table, parse_model, run_decode_bench, DecodeBenchOptions};
+
+/// Runs `flash bench --decode`.
+pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
+    let models = args
+        .models
+        .iter()
+        .map(|m| parse_model(m))
+        .collect::<Result<Vec<_>, _>>()?;
+    if args.seq_lens.is_empty() || args.seq_lens.contains(&0) {
+        anyhow::bail!("--seq-lens: give context lengths of at least 1");
+    }
+    if args.batch == 0 || args.reps == 0 {
+        anyhow::bail!("--batch and --reps must be at least 1");
+    }
+    let opts = DecodeBenchOptions {
+        models,
+        seq_lens: args.seq_lens.clone(),
+        batch: args.batch,
+        width: args.width,
+        layers: args.layers,
+        reps: args.reps,
+        warmup: args.warmup,
+        seed: args.seed,
+        prefill: !args.no_prefill,
+    };
+    let client = crate::runtime::shared_client(args.plugin.as_deref())?;
+    let records = run_decode_bench(&client, &opts, &mut |done, total| {
+        eprintln!("decode bench: {done}/{total} cases");
+    })?;
+    print!("{}", decode_table(&records));
+    if let Some(path) = &args.json {
+        write_json(path, &records)?;
+    }
+    if let Some(path) = &args.plot {
+        let points: Vec<Point<'_>> = records
+            .iter()
+            .map(|r| Point {
+                model: &r.model,
+                seq_len: r.seq_len,
+                median_s: r.median_s,
+            })
+            .collect();
+        let title = format!(
+            "decode step latency, batch {}, d={} ({})",
+            opts.batch,
+            opts.width,
+            client.platform_name()
+        );
+        plot_curves(&points, &title, "median time per step", path)?;
+    }
+    Ok(())
+}
