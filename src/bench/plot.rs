@@ -4,6 +4,7 @@
 //! backend and the training plot's font-free text backend
 //! ([`crate::train::plot::text::TextBackend`]).
 
+use super::decode::DecodeRecord;
 use super::error::BenchError;
 use super::record::Record;
 use crate::train::plot::text::TextBackend;
@@ -48,29 +49,48 @@ pub fn plot_latency(records: &[Record], path: &Path) -> Result<(), BenchError> {
         first.width,
         first.platform
     );
-    let points: Vec<Point<'_>> = records
-        .iter()
-        .map(|r| Point {
-            model: &r.model,
-            seq_len: r.seq_len,
-            median_s: r.median_s,
-        })
-        .collect();
-    plot_curves(&points, &title, "median step time", path)
+    plot_curves(records, &title, "median step time", path)
 }
 
-/// Draws one line per model of `points` (time against context length, log2 axis) into a PNG
-/// at `path`, with `title` and the y axis named `what`.
-pub fn plot_curves(
-    points: &[Point<'_>],
+/// A record that is one point of a latency curve.
+pub trait OnCurve {
+    /// The point.
+    fn point(&self) -> Point<'_>;
+}
+
+impl OnCurve for Record {
+    fn point(&self) -> Point<'_> {
+        Point {
+            model: &self.model,
+            seq_len: self.seq_len,
+            median_s: self.median_s,
+        }
+    }
+}
+
+impl OnCurve for DecodeRecord {
+    fn point(&self) -> Point<'_> {
+        Point {
+            model: &self.model,
+            seq_len: self.seq_len,
+            median_s: self.median_s,
+        }
+    }
+}
+
+/// Draws one line per model of `records` (time against context length, log2 axis) into a
+/// PNG at `path`, with `title` and the y axis named `what`.
+pub fn plot_curves<R: OnCurve>(
+    records: &[R],
     title: &str,
     what: &str,
     path: &Path,
 ) -> Result<(), BenchError> {
+    let points: Vec<Point<'_>> = records.iter().map(OnCurve::point).collect();
     if points.is_empty() {
         return Err(BenchError::Plot("no records to plot".into()));
     }
-    draw(points, title, what, path).map_err(BenchError::Plot)
+    draw(&points, title, what, path).map_err(BenchError::Plot)
 }
 
 /// The time unit of the y axis: seconds when the slowest median is at least one, else

@@ -3,7 +3,7 @@
 //! 5(a)); a table, `--json` records and a `--plot` PNG.
 
 use super::bench::{write_json, BenchArgs};
-use crate::bench::plot::{plot_curves, Point};
+use crate::bench::plot::plot_curves;
 use crate::bench::{decode_table, parse_model, run_decode_bench, DecodeBenchOptions};
 
 /// Runs `flash bench --decode`.
@@ -39,21 +39,13 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         write_json(path, &records)?;
     }
     if let Some(path) = &args.plot {
-        let points: Vec<Point<'_>> = records
-            .iter()
-            .map(|r| Point {
-                model: &r.model,
-                seq_len: r.seq_len,
-                median_s: r.median_s,
-            })
-            .collect();
         let title = format!(
             "decode step latency, batch {}, d={} ({})",
             opts.batch,
             opts.width,
             client.platform_name()
         );
-        plot_curves(&points, &title, "median time per step", path)?;
+        plot_curves(&records, &title, "median time per step", path)?;
     }
     Ok(())
 }
