@@ -5,6 +5,8 @@
 use crate::api::{string_from, Api};
 use crate::compile::ExecutableCache;
 use crate::device::Device;
+use crate::disk_cache::key::plugin_fingerprint;
+use crate::disk_cache::DiskCache;
 use crate::error::{Result, RuntimeError};
 use crate::ffi;
 use crate::plugin::Plugin;
@@ -60,6 +62,11 @@ impl Client {
     /// Creates a new client (with default options) on a loaded plugin, keeping freed host
     /// memory for reuse first (see [`crate::keep_freed_host_memory`]).
     pub fn create(plugin: Arc<Plugin>) -> Result<Client> {
+        Client::create_with_cache(plugin, DiskCache::from_env())
+    }
+
+    /// [`Client::create`] with an explicit persistent executable cache (`None`: none).
+    pub fn create_with_cache(plugin: Arc<Plugin>, disk: Option<DiskCache>) -> Result<Client> {
         crate::keep_freed_host_memory();
         let api = plugin.api();
         let mut args = ffi::ClientCreateArgs::default();
@@ -69,12 +76,20 @@ impl Client {
             raw: args.client,
         });
         let (platform_name, platform_version) = platform(&handle)?;
+        let p = &handle.plugin;
+        let v = p.api_version();
+        let fingerprint = plugin_fingerprint(
+            p.path(),
+            (v.major, v.minor),
+            &platform_name,
+            &platform_version,
+        );
         Ok(Client {
             devices: devices(&handle)?,
             handle,
             platform_name,
             platform_version,
-            cache: ExecutableCache::default(),
+            cache: ExecutableCache::new(disk, fingerprint),
         })
     }
 

@@ -22,6 +22,9 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+    /// Do not read or write the persistent executable cache (as FLASH_CACHE=0).
+    #[arg(long, global = true)]
+    pub no_cache: bool,
 }
 
 /// The subcommands.
@@ -49,6 +52,10 @@ pub enum Command {
 
 /// Runs one parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
+    if cli.no_cache {
+        // Read when the first client is created, after this.
+        std::env::set_var(crate::runtime::CACHE_ENV, "0");
+    }
     match cli.command {
         Command::Compile(a) => compile::run(a),
         Command::Params(a) => params::run_params(a),
