@@ -70,7 +70,7 @@ impl Client {
         crate::keep_freed_host_memory();
         let api = plugin.api();
         let mut args = ffi::ClientCreateArgs::default();
-        pjrt_call!(api, PJRT_Client_Create, &mut args)?;
+        pjrt_call!(api, PJRT_Client_Create, &mut args).map_err(|e| create_error(&plugin, e))?;
         let handle = Arc::new(ClientHandle {
             plugin,
             raw: args.client,
@@ -150,6 +150,28 @@ impl std::fmt::Debug for Client {
             .field("platform", &self.platform_name)
             .field("devices", &self.devices)
             .finish()
+    }
+}
+
+/// [`RuntimeError::ClientCreate`] for a failed `PJRT_Client_Create`, with a hint for GPU
+/// plugins (the usual cause there is no GPU or driver).
+fn create_error(plugin: &Plugin, e: RuntimeError) -> RuntimeError {
+    let RuntimeError::Xla { message, .. } = e else {
+        return e;
+    };
+    let path = plugin.path().to_path_buf();
+    let name = path.file_name().map(|n| n.to_string_lossy().to_lowercase());
+    let gpu = name.is_some_and(|n| n.contains("cuda") || n.contains("rocm"));
+    let hint = if gpu {
+        "\n(no usable GPU or driver on this machine? `nvidia-smi` should list one; \
+         --plugin cpu runs on the CPU)"
+    } else {
+        ""
+    };
+    RuntimeError::ClientCreate {
+        path,
+        message,
+        hint: hint.to_string(),
     }
 }
 

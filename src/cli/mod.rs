@@ -42,7 +42,7 @@ pub enum Command {
     Bench(bench::BenchArgs),
     /// Show the PJRT plugin: path, platform, API version, attributes, devices.
     Info(info::InfoArgs),
-    /// Install a PJRT plugin into the per-user cache (only `cpu` is installable).
+    /// Install a PJRT plugin into the per-user cache (`cpu` or `cuda`).
     Setup(setup::SetupArgs),
     /// Train a byte-level language model on a text file.
     Train(train::TrainArgs),
