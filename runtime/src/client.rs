@@ -5,6 +5,8 @@
 use crate::api::{string_from, Api};
 use crate::compile::ExecutableCache;
 use crate::device::Device;
+use crate::disk_cache::key::plugin_fingerprint;
+use crate::disk_cache::DiskCache;
 use crate::error::{Result, RuntimeError};
 use crate::ffi;
 use crate::plugin::Plugin;
@@ -60,21 +62,34 @@ impl Client {
     /// Creates a new client (with default options) on a loaded plugin, keeping freed host
     /// memory for reuse first (see [`crate::keep_freed_host_memory`]).
     pub fn create(plugin: Arc<Plugin>) -> Result<Client> {
+        Client::create_with_cache(plugin, DiskCache::from_env())
+    }
+
+    /// [`Client::create`] with an explicit persistent executable cache (`None`: none).
+    pub fn create_with_cache(plugin: Arc<Plugin>, disk: Option<DiskCache>) -> Result<Client> {
         crate::keep_freed_host_memory();
         let api = plugin.api();
         let mut args = ffi::ClientCreateArgs::default();
-        pjrt_call!(api, PJRT_Client_Create, &mut args)?;
+        pjrt_call!(api, PJRT_Client_Create, &mut args).map_err(|e| create_error(&plugin, e))?;
         let handle = Arc::new(ClientHandle {
             plugin,
             raw: args.client,
         });
         let (platform_name, platform_version) = platform(&handle)?;
+        let p = &handle.plugin;
+        let v = p.api_version();
+        let fingerprint = plugin_fingerprint(
+            p.path(),
+            (v.major, v.minor),
+            &platform_name,
+            &platform_version,
+        );
         Ok(Client {
             devices: devices(&handle)?,
             handle,
             platform_name,
             platform_version,
-            cache: ExecutableCache::default(),
+            cache: ExecutableCache::new(disk, fingerprint),
         })
     }
 
@@ -135,6 +150,28 @@ impl std::fmt::Debug for Client {
             .field("platform", &self.platform_name)
             .field("devices", &self.devices)
             .finish()
+    }
+}
+
+/// [`RuntimeError::ClientCreate`] for a failed `PJRT_Client_Create`, with a hint for GPU
+/// plugins (the usual cause there is no GPU or driver).
+fn create_error(plugin: &Plugin, e: RuntimeError) -> RuntimeError {
+    let RuntimeError::Xla { message, .. } = e else {
+        return e;
+    };
+    let path = plugin.path().to_path_buf();
+    let name = path.file_name().map(|n| n.to_string_lossy().to_lowercase());
+    let gpu = name.is_some_and(|n| n.contains("cuda") || n.contains("rocm"));
+    let hint = if gpu {
+        "\n(no usable GPU or driver on this machine? `nvidia-smi` should list one; \
+         --plugin cpu runs on the CPU)"
+    } else {
+        ""
+    };
+    RuntimeError::ClientCreate {
+        path,
+        message,
+        hint: hint.to_string(),
     }
 }
 

@@ -143,11 +143,21 @@ pub enum RuntimeError {
         /// How to get it.
         hint: String,
     },
-    /// Installing the CPU plugin with pip failed.
-    #[error("installing the CPU PJRT plugin failed: {message}")]
+    /// Installing a plugin with pip failed (or was forbidden).
+    #[error("installing the PJRT plugin failed: {message}")]
     Install {
         /// What went wrong, with pip's output where there is some.
         message: String,
+    },
+    /// The plugin loaded but could not create a client (e.g. the CUDA plugin without a GPU).
+    #[error("{path} could not create a PJRT client: {message}{hint}")]
+    ClientCreate {
+        /// The plugin path.
+        path: PathBuf,
+        /// XLA's message.
+        message: String,
+        /// What to do about it (empty when there is nothing to say).
+        hint: String,
     },
     /// No per-user cache directory could be chosen.
     #[error("no cache directory: set FLASH_CACHE_DIR, XDG_CACHE_HOME or HOME")]

@@ -163,6 +163,41 @@ impl LoadedExecutable {
         })
     }
 
+    /// The plugin's serialized form of this executable (`PJRT_Executable_Serialize`),
+    /// which `PJRT_Executable_DeserializeAndLoad` on the same plugin build turns back
+    /// into an executable.
+    pub fn serialize(&self) -> Result<Vec<u8>> {
+        self.with_executable(|api, e| {
+            let mut args = ffi::ExecutableSerializeArgs {
+                executable: e,
+                ..Default::default()
+            };
+            pjrt_call!(api, PJRT_Executable_Serialize, &mut args)?;
+            let bytes = if args.serialized_bytes.is_null() {
+                Vec::new()
+            } else {
+                // SAFETY: the plugin returned this many bytes, alive until the deleter runs.
+                unsafe {
+                    std::slice::from_raw_parts(
+                        args.serialized_bytes.cast::<u8>(),
+                        args.serialized_bytes_size,
+                    )
+                }
+                .to_vec()
+            };
+            if let Some(delete) = args.serialized_executable_deleter {
+                // SAFETY: called once, on the object the plugin handed back.
+                unsafe { delete(args.serialized_executable) };
+            }
+            if bytes.is_empty() {
+                return Err(RuntimeError::Unsupported {
+                    call: "PJRT_Executable_Serialize (it returned no bytes)",
+                });
+            }
+            Ok(bytes)
+        })
+    }
+
     /// Runs `f` on the executable behind this loaded executable, then frees that handle.
     fn with_executable<T>(
         &self,

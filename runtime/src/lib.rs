@@ -5,7 +5,9 @@
 //!   on first use;
 //! - [`Plugin`] loads it (once per process) and checks its API version;
 //! - [`Client`] compiles StableHLO text into [`LoadedExecutable`]s (cached) and moves arrays
-//!   between host and device as [`Buffer`]s.
+//!   between host and device as [`Buffer`]s;
+//! - [`DiskCache`] keeps serialized executables across processes (`FLASH_CACHE=0` turns
+//!   it off).
 //!
 //! ```no_run
 //! # fn main() -> flash_runtime::Result<()> {
@@ -31,6 +33,7 @@ mod client;
 mod compile;
 mod compile_options;
 mod device;
+mod disk_cache;
 mod element;
 mod error;
 mod event;
@@ -43,8 +46,13 @@ mod plugin;
 pub use attributes::AttrValue;
 pub use buffer::Buffer;
 pub use client::Client;
+pub use compile::CacheStats;
 pub use compile_options::CompileOptions;
 pub use device::Device;
+pub use disk_cache::{
+    enabled_by_env as cache_enabled_by_env, DiskCache, DiskUsage, CACHE_DIR_ENV, CACHE_ENV,
+    CACHE_LOG_ENV, CACHE_MAX_ENV, DEFAULT_MAX_BYTES,
+};
 pub use element::{Element, ElementType};
 pub use error::{Result, RuntimeError};
 pub use executable::{ExecuteOptions, LoadedExecutable, MemoryStats};

@@ -14,6 +14,7 @@ use super::error::{option, BenchError};
 use crate::chunk_choice::ChunkChoice;
 use crate::config::{ModelConfig, ModelKind};
 use crate::passes::CumsumStrategy;
+use crate::train::Remat;
 use std::path::PathBuf;
 
 /// Which program is timed.
@@ -66,6 +67,8 @@ pub struct BenchOptions {
     pub peak_size: usize,
     /// Write each case's StableHLO into this folder as `MODEL-T.WORKLOAD.mlir`.
     pub dump_mlir: Option<PathBuf>,
+    /// What the train step's backward pass recomputes.
+    pub remat: Remat,
 }
 
 impl Default for BenchOptions {
@@ -88,6 +91,7 @@ impl Default for BenchOptions {
             seed: 0,
             peak_size: 2048,
             dump_mlir: None,
+            remat: Remat::None,
         }
     }
 }

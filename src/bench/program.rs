@@ -13,7 +13,7 @@ use crate::passes::PipelineOptions;
 use crate::target::Target;
 use crate::tensor::HostTensor;
 use crate::train::step::build_train_step;
-use crate::train::TrainOverrides;
+use crate::train::{Remat, TrainOverrides};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
@@ -52,7 +52,7 @@ pub fn prepare(
         cfg.chunk = choice.size(&cfg, t, target);
     }
     let start = Instant::now();
-    let graph = build_graph(&cfg, batch, t, opts.workload)?;
+    let graph = build_graph(&cfg, batch, t, opts.workload, opts.remat)?;
     let pipeline = PipelineOptions {
         verify_each: false,
         cumsum: opts.cumsum,
@@ -89,6 +89,7 @@ fn build_graph(
     batch: usize,
     t: usize,
     workload: Workload,
+    remat: Remat,
 ) -> Result<Graph, BenchError> {
     let model = cfg.kind.name();
     match workload {
@@ -109,6 +110,7 @@ fn build_graph(
             let opts = TrainOverrides {
                 batch: Some(batch),
                 seq_len: Some(t),
+                remat: Some(remat),
                 ..TrainOverrides::default()
             }
             .options(cfg, 1000);

@@ -9,6 +9,7 @@ use crate::bench::record::{table, Record};
 use crate::bench::{parse_model, run_bench, BenchOptions, Progress, Stage, Workload};
 use crate::chunk_choice::ChunkChoice;
 use crate::passes::CumsumStrategy;
+use crate::train::Remat;
 use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -90,6 +91,9 @@ pub struct BenchArgs {
     /// Write each program's StableHLO into this folder (`MODEL-T.WORKLOAD.mlir`).
     #[arg(long, value_name = "DIR")]
     pub dump_mlir: Option<PathBuf>,
+    /// What the train step's backward pass recomputes: none, attention or layer.
+    #[arg(long, value_parser = choice::<Remat>(), default_value_t = Remat::None)]
+    pub remat: Remat,
 }
 
 impl BenchArgs {
@@ -118,6 +122,7 @@ impl BenchArgs {
             seed: self.seed,
             peak_size: self.peak_size,
             dump_mlir: self.dump_mlir.clone(),
+            remat: self.remat,
         };
         opts.validate()?;
         Ok(opts)

@@ -1,7 +1,7 @@
-//! `flash info`: which PJRT plugin would be used, its platform, API version, attributes and
-//! devices.
+//! `flash info`: which PJRT plugin would be used, its platform, API version, attributes,
+//! devices, and the persistent executable cache (location and size).
 
-use crate::runtime::{shared_client, AttrValue};
+use crate::runtime::{shared_client, AttrValue, DiskCache};
 use clap::Args;
 
 /// Arguments of `flash info`.
@@ -30,7 +30,24 @@ pub fn run(args: InfoArgs) -> anyhow::Result<()> {
     for d in client.devices() {
         println!("device {}:    {} ({})", d.id(), d.kind(), d.description());
     }
+    println!("exe cache:   {}", cache_line(client.disk_cache()));
     Ok(())
+}
+
+/// Where the persistent executable cache is and how full, or why it is off.
+fn cache_line(cache: Option<&DiskCache>) -> String {
+    let Some(c) = cache else {
+        return "off (FLASH_CACHE=0 or --no-cache)".to_string();
+    };
+    let u = c.usage();
+    let mib = |b: u64| b as f64 / (1u64 << 20) as f64;
+    format!(
+        "{} ({} entries, {:.1} MiB of {:.0} MiB)",
+        c.dir().display(),
+        u.entries,
+        mib(u.bytes),
+        mib(c.max_bytes())
+    )
 }
 
 fn show(v: &AttrValue) -> String {

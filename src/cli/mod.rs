@@ -23,6 +23,9 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+    /// Do not read or write the persistent executable cache (as FLASH_CACHE=0).
+    #[arg(long, global = true)]
+    pub no_cache: bool,
 }
 
 /// The subcommands.
@@ -40,7 +43,7 @@ pub enum Command {
     Bench(bench::BenchArgs),
     /// Show the PJRT plugin: path, platform, API version, attributes, devices.
     Info(info::InfoArgs),
-    /// Install a PJRT plugin into the per-user cache (only `cpu` is installable).
+    /// Install a PJRT plugin into the per-user cache (`cpu` or `cuda`).
     Setup(setup::SetupArgs),
     /// Train a byte-level language model on a text file.
     Train(train::TrainArgs),
@@ -50,6 +53,10 @@ pub enum Command {
 
 /// Runs one parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
+    if cli.no_cache {
+        // Read when the first client is created, after this.
+        std::env::set_var(crate::runtime::CACHE_ENV, "0");
+    }
     match cli.command {
         Command::Compile(a) => compile::run(a),
         Command::Params(a) => params::run_params(a),

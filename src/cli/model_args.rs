@@ -5,7 +5,7 @@
 
 use crate::config::names::{parse, Named};
 use crate::config::ModelConfig;
-use crate::train::{ScheduleKind, TrainOverrides};
+use crate::train::{Remat, ScheduleKind, TrainOverrides};
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::Args;
 use std::path::PathBuf;
@@ -75,6 +75,10 @@ pub struct OptimizerArgs {
     /// AdamW's epsilon, added to sqrt(v_hat) [default: 1e-12].
     #[arg(long, allow_negative_numbers = true)]
     pub adam_eps: Option<f64>,
+    /// What the backward pass recomputes instead of keeping: none, attention (FLASH's chunk
+    /// attention, [C, C] scores included) or layer [default: none].
+    #[arg(long, value_parser = choice::<Remat>())]
+    pub remat: Option<Remat>,
 }
 
 impl OptimizerArgs {
@@ -96,6 +100,7 @@ impl OptimizerArgs {
             weight_decay: self.weight_decay,
             clip: self.clip,
             adam_eps: self.adam_eps,
+            remat: self.remat,
         }
     }
 }

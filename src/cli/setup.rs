@@ -1,12 +1,15 @@
-//! `flash setup cpu`: installs the CPU PJRT plugin (`xla-cpu-pjrt`) into the per-user cache
-//! with `python3 -m pip`.
+//! `flash setup cpu|cuda`: installs a PJRT plugin into the per-user cache with
+//! `python3 -m pip` (the CPU plugin `xla-cpu-pjrt`; the CUDA plugin `jax-cuda13-pjrt` with
+//! the `nvidia-*` library packages, several GB). A CUDA plugin already in the user's Python
+//! packages is used as it is.
 
+use crate::runtime::locate;
 use clap::Args;
 
 /// Arguments of `flash setup`.
 #[derive(Debug, Args)]
 pub struct SetupArgs {
-    /// The platform to install; only `cpu` can be installed by flash.
+    /// The platform to install: `cpu` or `cuda` (`tpu`: `pip install libtpu`).
     pub platform: String,
 }
 
@@ -14,12 +17,26 @@ pub struct SetupArgs {
 pub fn run(args: SetupArgs) -> anyhow::Result<()> {
     match args.platform.as_str() {
         "cpu" => {
-            let path = crate::runtime::locate::install_cpu_plugin()?;
+            let path = locate::install_cpu_plugin()?;
             println!("CPU plugin ready: {}", path.display());
             Ok(())
         }
-        "cuda" => anyhow::bail!("flash cannot install the CUDA plugin: `pip install jax-cuda13-pjrt` (or jax-cuda12-pjrt) installs it where flash finds it"),
+        "cuda" | "gpu" => setup_cuda(),
         "tpu" => anyhow::bail!("flash cannot install the TPU plugin: `pip install libtpu` installs it where flash finds it"),
         other => anyhow::bail!("unknown platform {other:?}: expected cpu, cuda or tpu"),
     }
+}
+
+/// Uses the CUDA plugin of the user's Python, or installs one into the cache.
+fn setup_cuda() -> anyhow::Result<()> {
+    if let Some(found) = locate::cuda_plugin_in_python() {
+        println!(
+            "CUDA plugin found in your Python packages: {}",
+            found.display()
+        );
+        return Ok(());
+    }
+    let path = locate::install_cuda_plugin()?;
+    println!("CUDA plugin ready: {}", path.display());
+    Ok(())
 }

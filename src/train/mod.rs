@@ -21,6 +21,7 @@ pub mod metrics;
 pub mod options;
 #[cfg(feature = "cli")]
 pub mod plot;
+pub mod remat;
 pub mod run;
 pub mod sample;
 pub mod schedule;
@@ -33,6 +34,7 @@ pub use decay::decays;
 pub use error::TrainError;
 pub use layout::StepLayout;
 pub use options::{AdamW, TrainOptions, TrainOverrides};
+pub use remat::Remat;
 pub use run::{run_training, Observer, RunSettings, RunSpec, RunSummary, StepReport};
 pub use sample::Generator;
 pub use schedule::{Schedule, ScheduleKind};

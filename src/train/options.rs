@@ -4,7 +4,9 @@
 //! `flash compile --train` and `flash bench` share.
 
 use super::error::TrainError;
+use super::remat::Remat;
 use super::schedule::{Schedule, ScheduleKind};
+use crate::config::names::by_name;
 use crate::config::{ModelConfig, ModelKind};
 use serde::{Deserialize, Serialize};
 use std::fmt::Display;
@@ -49,6 +51,9 @@ pub struct TrainOptions {
     pub adamw: AdamW,
     /// The learning-rate schedule.
     pub schedule: Schedule,
+    /// What the backward pass recomputes (no effect on the numbers).
+    #[serde(default, with = "by_name")]
+    pub remat: Remat,
 }
 
 impl TrainOptions {
@@ -122,6 +127,8 @@ pub struct TrainOverrides {
     pub clip: Option<f64>,
     /// AdamW's epsilon [default: [`AdamW::default`]'s].
     pub adam_eps: Option<f64>,
+    /// Rematerialisation [default: none].
+    pub remat: Option<Remat>,
 }
 
 impl TrainOverrides {
@@ -148,6 +155,7 @@ impl TrainOverrides {
             seq_len: self.seq_len.unwrap_or(256),
             adamw,
             schedule,
+            remat: self.remat.unwrap_or_default(),
         }
     }
 

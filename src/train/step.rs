@@ -31,6 +31,7 @@ use crate::ir::{Builder, DType, Graph, Location, Op, TensorType, UnaryOp, ValueI
 use crate::models::{build_lm, BuildOptions, Mode};
 use crate::passes::autodiff::grad;
 use crate::passes::chunk_attention::lower_all;
+use crate::train::Remat;
 use std::sync::Arc;
 
 /// The train-step graph of `cfg`'s causal LM (see the module docs for its signature): the
@@ -52,7 +53,19 @@ pub fn build_train_step_for(
         mode: Mode::Lm,
         forward: false,
     };
-    let lowered = lower_all(build_lm(cfg, &build)?)?;
+    let loss = build_lm(cfg, &build)?;
+    let lowered = match opts.remat {
+        // Lowered first: the backward pass keeps the forward's intermediates.
+        Remat::None => lower_all(loss)?,
+        // Kept composite: its VJP rule recomputes the attention in the backward pass.
+        Remat::Attention => loss,
+        Remat::Layer => {
+            return Err(TrainError::Option {
+                option: "remat",
+                message: "layer is not implemented yet; use none or attention".into(),
+            })
+        }
+    };
     check_params(&lowered, layout)?;
     let wrt: Vec<usize> = (0..layout.n()).collect();
     let mut g = grad(&lowered, &wrt)?;

@@ -20,9 +20,9 @@
 //! Rule decisions: `max`/`min` ties send the cotangent to the first operand; `reduce max`
 //! splits it evenly among tied maxima; `abs` has gradient 0 at 0; `pow`'s exponent gradient
 //! uses `log(a)` only where `a > 0` (0 elsewhere); `gather` scatter-adds through a one-hot
-//! `dot_general`; `cumsum` stays a composite (direction flipped). Unsupported, as
-//! [`AutodiffError::Unsupported`]: `reduce_window max`, and `chunk_attention` (lower it first;
-//! the pipeline does).
+//! `dot_general`; `cumsum` stays a composite (direction flipped). `chunk_attention`'s rule recomputes the
+//! lowered attention in the reverse pass (tied to the cotangent, so CSE keeps it apart from
+//! the forward). Unsupported, as [`AutodiffError::Unsupported`]: `reduce_window max`.
 //!
 //! ```text
 //! before:

@@ -76,7 +76,8 @@ pub(crate) struct Api {
     pub PJRT_Executable_GetCostAnalysis: Unused,
     pub PJRT_Executable_OutputMemoryKinds: Unused,
     pub PJRT_Executable_OptimizedProgram: Unused,
-    pub PJRT_Executable_Serialize: Unused,
+    pub PJRT_Executable_Serialize:
+        Option<unsafe extern "C" fn(*mut ExecutableSerializeArgs) -> *mut Error>,
     pub PJRT_LoadedExecutable_Destroy:
         Option<unsafe extern "C" fn(*mut LoadedExecutableDestroyArgs) -> *mut Error>,
     pub PJRT_LoadedExecutable_GetExecutable:
@@ -86,7 +87,8 @@ pub(crate) struct Api {
     pub PJRT_LoadedExecutable_IsDeleted: Unused,
     pub PJRT_LoadedExecutable_Execute:
         Option<unsafe extern "C" fn(*mut LoadedExecutableExecuteArgs) -> *mut Error>,
-    pub PJRT_Executable_DeserializeAndLoad: Unused,
+    pub PJRT_Executable_DeserializeAndLoad:
+        Option<unsafe extern "C" fn(*mut ExecutableDeserializeAndLoadArgs) -> *mut Error>,
     pub PJRT_LoadedExecutable_Fingerprint: Unused,
     pub PJRT_Buffer_Destroy: Option<unsafe extern "C" fn(*mut BufferDestroyArgs) -> *mut Error>,
     pub PJRT_Buffer_ElementType:

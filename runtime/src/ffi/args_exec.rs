@@ -1,6 +1,9 @@
 //! Argument structs for compiling and running programs.
 
-use super::{Buffer, Client, Device, Event, Executable, ExtensionBase, LoadedExecutable};
+use super::{
+    Buffer, Client, Device, Event, Executable, ExtensionBase, LoadedExecutable,
+    SerializedExecutable,
+};
 use std::ffi::{c_char, c_void};
 
 pjrt_struct!(
@@ -101,5 +104,30 @@ pjrt_struct!(
         host_alias_size_in_bytes: i64,
         host_temp_size_in_bytes: i64,
         peak_memory_in_bytes: i64,
+    }
+);
+
+pjrt_struct!(
+    /// `PJRT_Executable_Serialize_Args`: the bytes live until `serialized_executable_deleter`
+    /// is called on `serialized_executable`.
+    ExecutableSerializeArgs {
+        executable: *const Executable,
+        serialized_bytes: *const c_char,
+        serialized_bytes_size: usize,
+        serialized_executable: *mut SerializedExecutable,
+        serialized_executable_deleter: Option<unsafe extern "C" fn(*mut SerializedExecutable)>,
+    }
+);
+
+pjrt_struct!(
+    /// `PJRT_Executable_DeserializeAndLoad_Args`; null overridden options keep the
+    /// serialized ones.
+    ExecutableDeserializeAndLoadArgs {
+        client: *mut Client,
+        serialized_executable: *const c_char,
+        serialized_executable_size: usize,
+        loaded_executable: *mut LoadedExecutable,
+        overridden_serialized_compile_options: *const c_char,
+        overridden_serialized_compile_options_size: usize,
     }
 );

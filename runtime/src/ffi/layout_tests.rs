@@ -12,6 +12,8 @@ fn api_table_offsets_match_header() {
     assert_eq!(offset_of!(Api, PJRT_LoadedExecutable_Execute), 480);
     assert_eq!(offset_of!(Api, PJRT_Buffer_IsDeleted), 584);
     assert_eq!(offset_of!(Api, PJRT_Buffer_ToHostBuffer), 600);
+    assert_eq!(offset_of!(Api, PJRT_Executable_Serialize), 432);
+    assert_eq!(offset_of!(Api, PJRT_Executable_DeserializeAndLoad), 488);
     assert_eq!(offset_of!(Api, PJRT_Executable_GetCompiledMemoryStats), 808);
 }
 
@@ -21,6 +23,12 @@ fn struct_sizes_match_header() {
         ("ApiVersion", ApiVersion::STRUCT_SIZE, 24),
         ("NamedValue", NamedValue::STRUCT_SIZE, 56),
         ("ErrorDestroy", ErrorDestroyArgs::STRUCT_SIZE, 24),
+        ("Serialize", ExecutableSerializeArgs::STRUCT_SIZE, 56),
+        (
+            "DeserializeAndLoad",
+            ExecutableDeserializeAndLoadArgs::STRUCT_SIZE,
+            64,
+        ),
         ("ErrorMessage", ErrorMessageArgs::STRUCT_SIZE, 40),
         ("ErrorGetCode", ErrorGetCodeArgs::STRUCT_SIZE, 28),
         ("PluginInitialize", PluginInitializeArgs::STRUCT_SIZE, 16),

@@ -21,6 +21,7 @@ opaque!(
     DeviceDescription,
     Executable,
     LoadedExecutable,
+    SerializedExecutable,
     Buffer
 );
 

@@ -1,8 +1,10 @@
-//! Installing the CPU plugin into the cache with pip: into a temporary directory next to
-//! the target, then renamed into place, all under an exclusive file lock so that
-//! concurrent processes install it once and a failed install leaves nothing behind.
+//! Installing a plugin into the cache with pip (`pip install --target`): into a temporary
+//! directory next to the target, then renamed into place, all under an exclusive file lock
+//! so that concurrent processes install it once and a failed install leaves nothing behind.
+//! The CPU plugin is one wheel (`--no-deps`); the CUDA plugin comes with the `nvidia-*`
+//! library wheels it needs (its `with-cuda` extra).
 
-use super::paths::{cache_dir, cpu_install_dir, cpu_plugin_under};
+use super::paths::{cache_dir, cpu_install_dir, cpu_plugin_under, cuda_install_dir};
 use crate::error::{Result, RuntimeError};
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
@@ -10,31 +12,78 @@ use std::process::Command;
 
 /// The pip requirement of the CPU plugin.
 pub const CPU_PLUGIN_PACKAGE: &str = "xla-cpu-pjrt==0.0.1";
+/// The pip requirement of the CUDA plugin, with the NVIDIA library packages.
+pub const CUDA_PLUGIN_PACKAGE: &str = "jax-cuda13-pjrt[with-cuda]";
+
+/// What to install and where: one platform's package in `plugins/<name>`.
+struct Package {
+    /// `cpu` or `cuda`: the directory and lock file names.
+    name: &'static str,
+    /// The pip requirement.
+    requirement: &'static str,
+    /// Whether pip installs the package's dependencies too.
+    with_deps: bool,
+    /// Where the plugin file is inside an install directory.
+    plugin_under: fn(&Path) -> PathBuf,
+}
 
 /// Makes sure the CPU plugin is in the cache and returns its path. Does nothing (but
 /// return the path) if it is already there.
 pub fn install_cpu_plugin() -> Result<PathBuf> {
     let cache = cache_dir()?;
+    let package = Package {
+        name: "cpu",
+        requirement: CPU_PLUGIN_PACKAGE,
+        with_deps: false,
+        plugin_under: cpu_plugin_under,
+    };
+    install(&package, &cpu_install_dir(&cache), &cache)
+}
+
+/// Makes sure the CUDA plugin (`jax-cuda13-pjrt` and its `nvidia-*` libraries, several GB)
+/// is in the cache and returns its path; refuses when `FLASH_OFFLINE=1`.
+pub fn install_cuda_plugin() -> Result<PathBuf> {
+    if super::offline() {
+        return Err(RuntimeError::Install {
+            message: "FLASH_OFFLINE=1 forbids installing the CUDA plugin; unset it, or \
+                      `pip install jax-cuda13-pjrt[with-cuda]` yourself"
+                .to_string(),
+        });
+    }
+    let cache = cache_dir()?;
+    let package = Package {
+        name: "cuda",
+        requirement: CUDA_PLUGIN_PACKAGE,
+        with_deps: true,
+        plugin_under: super::paths::cuda_plugin_under,
+    };
+    install(&package, &cuda_install_dir(&cache), &cache)
+}
+
+/// Installs `package` into `target` under the cache's lock, unless it is there already.
+fn install(package: &Package, target: &Path, cache: &Path) -> Result<PathBuf> {
     let plugins = cache.join("plugins");
     fs::create_dir_all(&plugins)
         .map_err(|e| RuntimeError::io(format!("creating {}", plugins.display()), e))?;
-    let _lock = lock(&plugins.join("cpu.lock"))?;
-    let target = cpu_install_dir(&cache);
-    let so = cpu_plugin_under(&target);
+    let _lock = lock(&plugins.join(format!("{}.lock", package.name)))?;
+    let so = (package.plugin_under)(target);
     if so.is_file() {
         return Ok(so);
     }
-    remove_leftovers(&plugins, &target)?;
-    let staging = plugins.join(format!("cpu.partial-{}", std::process::id()));
+    let partial = format!("{}.partial-", package.name);
+    remove_leftovers(&plugins, target, &partial)?;
+    let staging = plugins.join(format!("{partial}{}", std::process::id()));
     eprintln!(
-        "flash: installing the XLA CPU plugin ({CPU_PLUGIN_PACKAGE}) with pip into {}",
+        "flash: installing the XLA {} plugin ({}) with pip into {}",
+        package.name.to_uppercase(),
+        package.requirement,
         target.display()
     );
-    if let Err(e) = pip_install(&staging) {
+    if let Err(e) = pip_install(package, &staging) {
         let _ = fs::remove_dir_all(&staging);
         return Err(e);
     }
-    fs::rename(&staging, &target)
+    fs::rename(&staging, target)
         .map_err(|e| RuntimeError::io(format!("moving the plugin to {}", target.display()), e))?;
     Ok(so)
 }
@@ -54,12 +103,12 @@ fn lock(path: &Path) -> Result<File> {
 
 /// Removes staging directories of interrupted installs and a target without the plugin.
 /// Runs under the lock, so no other install is in progress.
-fn remove_leftovers(plugins: &Path, target: &Path) -> Result<()> {
+fn remove_leftovers(plugins: &Path, target: &Path, partial: &str) -> Result<()> {
     let entries = fs::read_dir(plugins)
         .map_err(|e| RuntimeError::io(format!("reading {}", plugins.display()), e))?;
     let stale = entries.flatten().map(|e| e.path()).filter(|p| {
         let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        name.starts_with("cpu.partial-") || p == target
+        name.starts_with(partial) || p == target
     });
     for dir in stale {
         fs::remove_dir_all(&dir)
@@ -69,18 +118,18 @@ fn remove_leftovers(plugins: &Path, target: &Path) -> Result<()> {
 }
 
 /// Runs pip into `dir` and checks that the plugin file arrived.
-fn pip_install(dir: &Path) -> Result<()> {
+fn pip_install(package: &Package, dir: &Path) -> Result<()> {
+    let deps: &[&str] = if package.with_deps {
+        &[]
+    } else {
+        &["--no-deps"]
+    };
     let out = Command::new("python3")
-        .args([
-            "-m",
-            "pip",
-            "install",
-            "--no-deps",
-            "--disable-pip-version-check",
-        ])
+        .args(["-m", "pip", "install", "--disable-pip-version-check"])
+        .args(deps)
         .args(["--no-input", "--quiet", "--target"])
         .arg(dir)
-        .arg(CPU_PLUGIN_PACKAGE)
+        .arg(package.requirement)
         .output()
         .map_err(|e| RuntimeError::Install {
             message: format!("could not run python3 -m pip ({e}); install Python 3 with pip"),
@@ -90,11 +139,9 @@ fn pip_install(dir: &Path) -> Result<()> {
             message: format!("pip failed ({}): {}", out.status, tail(&out.stderr)),
         });
     }
-    if !cpu_plugin_under(dir).is_file() {
-        let message = format!(
-            "pip succeeded but {} is missing",
-            cpu_plugin_under(dir).display()
-        );
+    let so = (package.plugin_under)(dir);
+    if !so.is_file() {
+        let message = format!("pip succeeded but {} is missing", so.display());
         return Err(RuntimeError::Install { message });
     }
     Ok(())

@@ -4,15 +4,18 @@
 //! Platform plugins are looked up in the user's Python packages and in flash's per-user
 //! cache directory. A missing CPU plugin is installed into the cache with pip on first use
 //! (once, under a file lock) unless `FLASH_OFFLINE=1`. Before a CUDA plugin is loaded, the
-//! `nvidia-*` pip packages' libraries are preloaded, as JAX does.
+//! `nvidia-*` pip packages' libraries are preloaded, as JAX does, and XLA is pointed at
+//! their CUDA toolkit folder; `flash setup cuda` installs both into the cache.
 
 mod cuda;
 mod install;
 mod paths;
 
-pub use cuda::preload_cuda_libraries;
-pub use install::{install_cpu_plugin, CPU_PLUGIN_PACKAGE};
-pub use paths::{cache_dir, cpu_plugin_in_cache, python_site_dirs};
+pub use cuda::{preload_cuda_libraries, set_cuda_data_dir};
+pub use install::{
+    install_cpu_plugin, install_cuda_plugin, CPU_PLUGIN_PACKAGE, CUDA_PLUGIN_PACKAGE,
+};
+pub use paths::{cache_dir, cpu_plugin_in_cache, cuda_plugin_in_cache, python_site_dirs};
 
 use crate::error::{Result, RuntimeError};
 use std::fmt;
@@ -65,14 +68,16 @@ impl PluginSpec {
     /// and preloads the NVIDIA libraries for a CUDA plugin.
     pub fn resolve(&self) -> Result<PathBuf> {
         let sites = python_site_dirs();
+        let cuda_sites = paths::cuda_sites(&sites);
         let path = match self {
             PluginSpec::Path(p) => existing(p)?,
             PluginSpec::Cpu => resolve_cpu(&sites)?,
-            PluginSpec::Cuda => find("cuda", &paths::cuda_candidates(&sites), CUDA_HINT)?,
+            PluginSpec::Cuda => find("cuda", &paths::cuda_candidates(&cuda_sites), CUDA_HINT)?,
             PluginSpec::Tpu => find("tpu", &paths::tpu_candidates(&sites), TPU_HINT)?,
         };
         if *self == PluginSpec::Cuda || is_cuda_file(&path) {
-            preload_cuda_libraries(&sites);
+            preload_cuda_libraries(&cuda_sites);
+            set_cuda_data_dir(&cuda_sites);
         }
         Ok(path)
     }
@@ -97,8 +102,15 @@ impl fmt::Display for PluginSpec {
 }
 
 /// How to get the CUDA plugin.
-const CUDA_HINT: &str = "install it with `pip install jax-cuda13-pjrt` (or jax-cuda12-pjrt) \
-     together with the nvidia-* library packages, or pass --plugin PATH";
+const CUDA_HINT: &str = "install it with `flash setup cuda` (jax-cuda13-pjrt and the nvidia-* \
+     library packages, into flash's cache) or `pip install jax-cuda13-pjrt[with-cuda]`, or pass \
+     --plugin PATH";
+/// The CUDA plugin in the user's Python packages, if one is installed there.
+pub fn cuda_plugin_in_python() -> Option<PathBuf> {
+    let candidates = paths::cuda_candidates(&python_site_dirs());
+    candidates.into_iter().find(|p| p.is_file())
+}
+
 /// How to get the TPU plugin.
 const TPU_HINT: &str = "install it with `pip install libtpu`, or pass --plugin PATH";
 

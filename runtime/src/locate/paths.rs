@@ -78,6 +78,31 @@ pub fn cpu_plugin_in_cache() -> Result<PathBuf> {
     Ok(cpu_plugin_under(&cpu_install_dir(&cache_dir()?)))
 }
 
+/// The directory pip installs the CUDA plugin and its NVIDIA libraries into.
+pub(crate) fn cuda_install_dir(cache: &Path) -> PathBuf {
+    cache.join("plugins").join("cuda")
+}
+
+/// The CUDA 13 plugin file inside an install directory.
+pub(crate) fn cuda_plugin_under(install_dir: &Path) -> PathBuf {
+    install_dir.join(CUDA_LAYOUTS[0])
+}
+
+/// Where `flash setup cuda` puts the CUDA plugin (whether or not it is there yet).
+pub fn cuda_plugin_in_cache() -> Result<PathBuf> {
+    Ok(cuda_plugin_under(&cuda_install_dir(&cache_dir()?)))
+}
+
+/// The Python site directories plus flash's CUDA install directory (when there is a
+/// cache): where the CUDA plugin and the `nvidia/*` libraries may be.
+pub(crate) fn cuda_sites(sites: &[PathBuf]) -> Vec<PathBuf> {
+    let mut all = sites.to_vec();
+    if let Ok(cache) = cache_dir() {
+        all.push(cuda_install_dir(&cache));
+    }
+    all
+}
+
 /// CPU plugin candidates in the Python packages.
 pub(crate) fn cpu_candidates(sites: &[PathBuf]) -> Vec<PathBuf> {
     sites.iter().map(|s| s.join(CPU_LAYOUT)).collect()

@@ -3,11 +3,14 @@
 //!
 //! - `cumsum`: the cotangent's cumsum in the opposite direction, with the same `exclusive`
 //!   flag (`y_i = sum_{j <= i} x_j` gives `dx_j = sum_{i >= j} ct_i`).
-//! - `chunk_attention`: not differentiated; the pipeline lowers it first (see
-//!   [`chunk_attention`]).
+//! - `chunk_attention`: the lowered forward recomputed in the backward pass and
+//!   differentiated there (see [`chunk_attention`]); `--remat attention` trains this way,
+//!   the default lowers before autodiff and keeps the forward's intermediates.
 
 use super::{Ctx, RuleResult};
-use flash_ir::ChunkAttention;
+use crate::autodiff::AutodiffError;
+use crate::chunk_attention::lower_all;
+use flash_ir::{Builder, ChunkAttention, DType, Graph, Op, ValueId};
 
 /// `cumsum{dim, exclusive, reverse}` -> `cumsum{dim, exclusive, !reverse}` of the cotangent.
 pub(super) fn cumsum(
@@ -19,18 +22,95 @@ pub(super) fn cumsum(
     Ok(vec![Some(c.b.cumsum(c.ct, dim, exclusive, !reverse)?)])
 }
 
-/// `chunk_attention`: unsupported for now, reported as such.
-///
-/// The place for a memory-saving custom rule: given the five operands (`q_quad, k_quad,
-/// q_lin, k_lin, v`, via `c.x(0..5)`), the cotangent `c.ct` of the `[B, T, e]` result and
-/// `attrs`, it would return the five gradients, recomputing the per-chunk `[C, C]` scores in
-/// the reverse pass instead of keeping them alive from the forward pass, and running the
-/// chunk-level prefix sum of the linear part in reverse (a reverse exclusive cumsum).
+/// `chunk_attention`: the memory-saving rule. The backward pass recomputes the lowered
+/// forward (the per-chunk `[C, C]` scores included) from the five operands and applies the
+/// VJP of that recomputation, so nothing of the forward's lowering needs to stay alive for
+/// the backward pass. The rule is the lowered forward differentiated in a graph of its own
+/// (`vjp_graph`), inlined here; its inputs are the operands plus a zero that depends on the
+/// cotangent (`tied_to_cotangent`), so neither our CSE nor XLA's can merge the recomputation
+/// into the forward: it can only run once the cotangent exists.
 pub(super) fn chunk_attention(c: &mut Ctx<'_, '_>, attrs: &ChunkAttention) -> RuleResult {
-    Err(c.unsupported(format!(
-        "chunk_attention (chunk = {}, causal = {}) has no VJP rule yet; run the \
-         lower_chunk_attention pass first (the pipeline lowers it before autodiff) and \
-         differentiate the lowered graph",
-        attrs.chunk, attrs.causal
-    )))
+    let vjp = vjp_graph(c, attrs)?;
+    let mut inputs = Vec::with_capacity(c.node.operands.len() + 1);
+    for i in 0..c.node.operands.len() {
+        inputs.push(tied_to_cotangent(c, c.x(i))?);
+    }
+    inputs.push(c.ct);
+    let grads = inline(&mut c.b, &vjp, &inputs)?;
+    Ok(grads
+        .into_iter()
+        .enumerate()
+        .map(|(i, g)| c.want(i).then_some(g))
+        .collect())
+}
+
+/// A graph with parameters `operands..., ct` and outputs `sum(y * ct), d/d operand_i`:
+/// the lowered chunk attention and its reverse pass.
+fn vjp_graph(c: &Ctx<'_, '_>, attrs: &ChunkAttention) -> Result<Graph, AutodiffError> {
+    let mut g = Graph::new("chunk_attention_vjp");
+    let mut b = Builder::at(&mut g, c.node.loc.clone(), c.node.scope.clone());
+    let n = c.node.operands.len();
+    let mut params = Vec::with_capacity(n + 1);
+    for i in 0..=n {
+        let ty = if i < n {
+            c.b.ty(c.x(i)).clone()
+        } else {
+            c.b.ty(c.ct).clone()
+        };
+        let op = Op::Parameter {
+            index: i,
+            name: format!("arg{i}"),
+            ty,
+        };
+        params.push(b.op(op, vec![])?);
+    }
+    let y = b.op(Op::ChunkAttention(attrs.clone()), params[..n].to_vec())?;
+    let weighted = b.mul(y, params[n])?;
+    let weighted = match b.dtype(weighted) {
+        DType::F32 | DType::F64 => weighted,
+        _ => b.convert(weighted, DType::F32)?,
+    };
+    let loss = super::sum_all(&mut b, weighted)?;
+    g.outputs = vec![loss];
+    let lowered = lower_all(g).map_err(|e| c.unsupported(format!("lowering for the VJP: {e}")))?;
+    let wrt: Vec<usize> = (0..n).collect();
+    super::super::grad(&lowered, &wrt)
+}
+
+/// `x + broadcast(0 * ct[0, ..., 0])`: `x`'s value, computed after the cotangent.
+fn tied_to_cotangent(c: &mut Ctx<'_, '_>, x: ValueId) -> Result<ValueId, AutodiffError> {
+    let ct_ty = c.b.ty(c.ct).clone();
+    let rank = ct_ty.rank();
+    let first =
+        c.b.slice(c.ct, &vec![0; rank], &vec![1; rank], &vec![1; rank])?;
+    let first = c.b.reshape(first, &[])?;
+    let zero = c.b.scalar(0.0, ct_ty.dtype)?;
+    let mut tie = c.b.mul(first, zero)?;
+    let x_ty = c.b.ty(x).clone();
+    if x_ty.dtype != ct_ty.dtype {
+        tie = c.b.convert(tie, x_ty.dtype)?;
+    }
+    let tie = c.b.broadcast_to(tie, &x_ty.shape)?;
+    Ok(c.b.add(x, tie)?)
+}
+
+/// Copies `g`'s nodes into `b`'s graph with its parameters replaced by `inputs`; returns
+/// the copies of `g`'s outputs after the first (the gradients).
+fn inline(
+    b: &mut Builder<'_>,
+    g: &Graph,
+    inputs: &[ValueId],
+) -> Result<Vec<ValueId>, AutodiffError> {
+    let mut map: Vec<ValueId> = Vec::with_capacity(g.nodes.len());
+    for node in &g.nodes {
+        let v = match &node.op {
+            Op::Parameter { index, .. } => inputs[*index],
+            op => {
+                let operands = node.operands.iter().map(|o| map[o.index()]).collect();
+                b.op(op.clone(), operands)?
+            }
+        };
+        map.push(v);
+    }
+    Ok(g.outputs[1..].iter().map(|o| map[o.index()]).collect())
 }
