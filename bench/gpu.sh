@@ -32,7 +32,7 @@ SECONDS=0
 "$flash" info >"$out/info.txt" 2>&1 || { log "no CUDA client: $(tail -1 "$out/info.txt")"; exit 1; }
 step tests-runtime 60 cargo test --release -p flash-runtime
 step tests-xla 120 cargo test --release -p flash --test ops_xla --test grad_xla \
-  --test chunk_attention_xla --test models_xla --test remat_xla
+  --test chunk_attention_xla --test models_xla --test remat_xla --test decode_xla
 bench=("$flash" bench --train --width 768 --layers 12 --tokens-per-batch 8192 --reps 3 --warmup 1)
 step bench-train 200 "${bench[@]}" --models transformer++,flash-quad,flash \
   --seq-lens 512,1024,2048,4096,8192 --json "$out/bench-train.json" --plot "$out/bench-train.png"
@@ -43,5 +43,7 @@ printf 'kind = "flash"\nwidth = 768\nlayers = 24\nexpansion = 1536\nshared = 128
 step compile-bf16 40 "$flash" compile --config "$cfg" --train --seq-len 8192 --batch 1 \
   --target gpu -o "$out/flash-base-bf16.train.mlir"
 step run-bf16 50 "$flash" run "$out/flash-base-bf16.train.mlir" --random --bench 5
-# The decode benchmark belongs here once `flash generate` has one (issue 14 depends on it).
+step bench-decode 60 "$flash" bench --decode --width 768 --layers 12 --reps 20 --warmup 3 \
+  --models flash,flash-quad,transformer++ --seq-lens 512,2048,8192 \
+  --json "$out/bench-decode.json" --plot "$out/bench-decode.png"
 log "done; results in $out"

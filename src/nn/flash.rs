@@ -55,8 +55,10 @@ impl Flash {
 
 /// The decode state of one causal FLASH layer (FLASH.md section 4), of constant size: the
 /// running sum over finished chunks of `k_lin^T v` (unnormalised, as the lowering keeps it),
-/// the current chunk's partial sum, and the current chunk's quadratic keys and values. Rows of
-/// the buffers past the current token are zero.
+/// the current chunk's partial sum, and the current chunk's quadratic keys and values. A
+/// step writes its row of the buffers at its offset in the chunk and never clears them: rows
+/// past the current token still hold the previous chunk's (zeros in the first chunk), which
+/// the local attention masks out. So a step touches only its own rows of the buffers.
 #[derive(Clone, Debug)]
 pub struct FlashState {
     /// `sum over finished chunks h of k_lin_h^T v_h`, `[B, s, e]`.
@@ -81,10 +83,7 @@ impl Flash {
             let (kl, vs) = (h[3].slice(1, from, to), v.slice(1, from, to));
             kl.t().matmul(&vs)
         };
-        let buffer = |t: &Tensor| {
-            t.slice(1, finished, p)
-                .pad_axis(1, 0, (c - (p - finished)) as i64, 0.0)
-        };
+        let buffer = |t: &Tensor| current_chunk_rows(t, finished, p, c);
         let state = FlashState {
             memory: products(0, finished),
             partial: products(finished, p),
@@ -97,7 +96,7 @@ impl Flash {
     /// One decode step of token `x` (`[B, 1, d]`) at `position` (an i32 scalar): exact
     /// attention over the current chunk's keys so far plus the linear attention over the
     /// finished chunks; returns the output and the updated state (at a chunk's last token
-    /// the chunk is folded into the memory and the buffers are cleared).
+    /// the chunk's partial sum is folded into the memory).
     pub fn step(&self, x: &Tensor, state: &FlashState, position: &Tensor) -> (Tensor, FlashState) {
         let c = self.attention.chunk;
         let proj = self.unit.project(&self.norm.forward(x));
@@ -121,8 +120,8 @@ impl Flash {
         let next = FlashState {
             memory: last.select(&state.memory + &partial, &state.memory),
             partial: last.select(0.0, &partial),
-            k_quad: last.select(0.0, &k_quad),
-            v: last.select(0.0, &v),
+            k_quad,
+            v,
         };
         (y, next)
     }
@@ -147,4 +146,17 @@ impl Flash {
             }
         }
     }
+}
+
+/// The `[B, C, x]` buffer that steps over tokens `0..p` leave from `t` (`[B, p, x]`): the
+/// current chunk's rows `finished..p` first, then the previous chunk's rows after them (zeros
+/// when there is no previous chunk).
+fn current_chunk_rows(t: &Tensor, finished: usize, p: usize, c: usize) -> Tensor {
+    let current = t.slice(1, finished, p);
+    let filled = p - finished;
+    if finished == 0 {
+        return current.pad_axis(1, 0, (c - filled) as i64, 0.0);
+    }
+    let stale = t.slice(1, finished - c + filled, finished);
+    t.ctx().concat(&[current, stale], 1)
 }
