@@ -591,7 +591,7 @@ fn iota_and_constant_operands_get_no_gradient_but_scale_it() {
 }
 
 #[test]
-fn chunk_attention_is_unsupported_with_a_hint_to_lower_it_first() {
+fn chunk_attention_rule_recomputes_and_matches_finite_differences() {
     let t = f64t(&[1, 4, 2]);
     let params: Vec<(&str, TensorType)> = ["qq", "kq", "ql", "kl", "v"]
         .iter()
@@ -606,16 +606,6 @@ fn chunk_attention_is_unsupported_with_a_hint_to_lower_it_first() {
         };
         b.op(Op::ChunkAttention(attrs), p.to_vec())
     });
-    let err = grad(&g, &[0]).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            AutodiffError::Unsupported {
-                op: "chunk_attention",
-                ..
-            }
-        ),
-        "{err}"
-    );
-    assert!(err.to_string().contains("lower_chunk_attention"), "{err}");
+    let xs: Vec<Array> = (0..5).map(|i| uniform(&t, -1.0, 1.0, 40 + i)).collect();
+    check_fd_with(&g, &xs, &[0, 1, 2, 3, 4], 1e-6, 1e-6);
 }

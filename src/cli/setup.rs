@@ -21,7 +21,7 @@ pub fn run(args: SetupArgs) -> anyhow::Result<()> {
             println!("CPU plugin ready: {}", path.display());
             Ok(())
         }
-        "cuda" | "gpu" => setup_cuda(),
+        "cuda" => setup_cuda(),
         "tpu" => anyhow::bail!("flash cannot install the TPU plugin: `pip install libtpu` installs it where flash finds it"),
         other => anyhow::bail!("unknown platform {other:?}: expected cpu, cuda or tpu"),
     }
