@@ -17,6 +17,7 @@ pub mod cli;
 pub mod compiler;
 pub mod config;
 pub mod cost;
+pub mod data;
 pub mod dsl;
 pub mod exec;
 pub mod mlir_signature;

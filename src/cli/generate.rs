@@ -41,6 +41,15 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
         bail!("--temperature {}: must be 0 or more", args.temperature);
     }
     let ckpt = Checkpoint::load(&args.checkpoint)?;
+    let tokenizer = ckpt.tokenizer(&args.checkpoint)?;
+    if !matches!(tokenizer, crate::data::Tokenizer::Bytes) {
+        bail!(
+            "{}: this run's model uses a subword tokenizer ({} tokens); `flash generate` samples \
+             byte-level models only so far (use `flash eval` to measure it)",
+            args.checkpoint.display(),
+            tokenizer.vocab_size()
+        );
+    }
     let client = crate::runtime::shared_client(args.plugin.as_deref())?;
     let target = Target::of(&client);
     let generator = Generator::new(client, &ckpt, &PipelineOptions::for_target(target))?;
