@@ -236,7 +236,11 @@ fn bad_datasets_are_errors_naming_the_file() {
     // An empty text file.
     let empty = dir.join("empty.txt");
     std::fs::write(&empty, "").unwrap();
-    expect_err(Dataset::open(&empty, None), "empty.txt", "no tokens");
+    expect_err(
+        Dataset::open(&empty, None),
+        "empty.txt",
+        "the data file is empty",
+    );
     // Ids out of range: a byte dataset claiming vocab 256 holding id 300.
     let big = dir.join("ids");
     std::fs::create_dir_all(&big).unwrap();

@@ -147,7 +147,7 @@ impl Dataset {
         if ids.is_empty() {
             return Err(DataError::new(
                 &source,
-                "the data holds no tokens (an empty file?)",
+                "the data file is empty (it holds no tokens)",
             ));
         }
         let split = ids.len() - val_count(ids.len() as u64, val_fraction) as usize;

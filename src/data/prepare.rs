@@ -37,8 +37,8 @@ pub fn encode_file(
     sink: &mut dyn FnMut(&[u32]) -> Result<(), DataError>,
     progress: &mut dyn FnMut(u64),
 ) -> Result<(), DataError> {
-    let mut file =
-        File::open(path).map_err(|e| DataError::new(path, format!("cannot read: {e}")))?;
+    let mut file = File::open(path)
+        .map_err(|e| DataError::new(path, format!("cannot read the data file: {e}")))?;
     let mut buf: Vec<u8> = Vec::with_capacity(2 * PIECE);
     let mut done = 0u64;
     loop {
@@ -136,8 +136,8 @@ pub fn prepare(
     drop(w);
     if count == 0 {
         return Err(DataError::new(
-            &opts.files.first().cloned().unwrap_or_default(),
-            "the data holds no tokens (empty files?)",
+            opts.files.first().cloned().unwrap_or_default(),
+            "the data file is empty (it holds no tokens)",
         ));
     }
     let n_val = val_count(count, opts.val_fraction);
