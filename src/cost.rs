@@ -7,7 +7,8 @@
 //! - Reductions: `reduce` one FLOP per input element, `reduce_window` one per output element
 //!   and window position, reported as [`Cost::reduce`].
 //! - Data movement (parameter, constant, iota, broadcast, reshape, transpose, slice,
-//!   concatenate, pad, gather): zero FLOPs.
+//!   concatenate, pad, gather): zero FLOPs. `scatter_add`: one add per update element,
+//!   reported as [`Cost::elementwise`].
 //! - Composites (`chunk_attention`, `cumsum`) are costed AFTER LOWERING: the node alone is
 //!   copied into a scratch graph and rewritten by the same passes the pipeline runs
 //!   (`lower_chunk_attention`, then `lower_cumsum` with [`CumsumStrategy::Auto`]), and that
@@ -162,6 +163,10 @@ fn node_cost(i: usize, node: &Node, operands: &[&TensorType]) -> Result<Cost, Co
         | Op::Concatenate { .. }
         | Op::Pad { .. }
         | Op::Gather => Cost::default(),
+        Op::ScatterAdd => Cost {
+            elementwise: operands.get(2).map_or(0, |t| t.num_elements() as u64),
+            ..Cost::default()
+        },
         Op::Unary(_) | Op::Binary(_) | Op::Compare(_) | Op::Select | Op::Convert { .. } => Cost {
             elementwise: out,
             ..Cost::default()

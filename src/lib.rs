@@ -17,6 +17,7 @@ pub mod cli;
 pub mod compiler;
 pub mod config;
 pub mod cost;
+pub mod data;
 pub mod decode;
 pub mod dsl;
 pub mod exec;

@@ -124,6 +124,18 @@ fn gather_rule() {
 }
 
 #[test]
+fn scatter_add_rule() {
+    let ctx = Ctx::new("main");
+    let operand = ctx.param("operand", DType::F64, &[5, 3]);
+    let ids = ctx.input("ids", DType::I32, &[2, 4]);
+    let updates = ctx.param("updates", DType::F64, &[2, 4, 3]);
+    let out = operand.scatter_add(&ids, &updates);
+    let weights = ctx.param("weights", DType::F64, &[5, 3]);
+    let g = ctx.finish(&[(out.tanh() * weights).sum_all()]).unwrap();
+    check_gradients_on_xla("scatter_add", &g, 3);
+}
+
+#[test]
 fn dynamic_slice_rules() {
     grad_case("dynamic_slice", &[&[4, 5]], |c, p| {
         let (i, j) = (c.scalar(1.0, DType::I32), c.scalar(9.0, DType::I32));

@@ -178,6 +178,30 @@ fn gather_rows() {
 }
 
 #[test]
+fn scatter_add_rows_with_repeated_and_out_of_range_indices() {
+    for dtype in [DType::F32, DType::BF16] {
+        // Random ids in [0, 8) over 6 rows: repeats, and ids 6 and 7 out of range (skipped).
+        let ctx = Ctx::new("main");
+        let operand = ctx.param("operand", dtype, &[6, 4]);
+        let ids = ctx.input("ids", DType::I32, &[3, 5]);
+        let updates = ctx.param("updates", dtype, &[3, 5, 4]);
+        let g = ctx.finish(&[operand.scatter_add(&ids, &updates)]).unwrap();
+        check_against_interp(
+            &format!("scatter_add {dtype}"),
+            &g,
+            3,
+            tolerance(dtype) * 4.0,
+        );
+    }
+    let ctx = Ctx::new("main");
+    let operand = ctx.param("operand", DType::F32, &[3, 2]);
+    let ids = ctx.constant_dense(&[-1.0, 2.0, 3.0, 2.0, 0.0], DType::I32, &[5]);
+    let updates = ctx.param("updates", DType::F32, &[5, 2]);
+    let g = ctx.finish(&[operand.scatter_add(&ids, &updates)]).unwrap();
+    check_against_interp("scatter_add negative ids", &g, 4, tolerance(DType::F32));
+}
+
+#[test]
 fn cumsum_every_strategy() {
     for strategy in CumsumStrategy::ALL {
         for (exclusive, reverse) in [(false, false), (true, false), (false, true), (true, true)] {

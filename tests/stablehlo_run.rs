@@ -89,6 +89,25 @@ fn gather_picks_rows_and_clamps_out_of_range_indices() {
 }
 
 #[test]
+fn scatter_add_sums_repeated_rows_and_skips_out_of_range_indices() {
+    let ids = [1i32, 4, 1, 9];
+    let updates: Vec<f32> = (0..12).map(|i| i as f32).collect();
+    let out = s::run(
+        &s::scatter_rows(),
+        &[
+            host(&[5, 3], &[1.0f32; 15]),
+            host(&[2, 2], &ids),
+            host(&[2, 2, 3], &updates),
+        ],
+    );
+    // Row 1 gets updates 0 and 2, row 4 update 1, id 9 is skipped.
+    let want = [
+        1.0, 1.0, 1.0, 7.0, 9.0, 11.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 4.0, 5.0, 6.0,
+    ];
+    assert_close(&f32s(&out[0]), &want, 0.0);
+}
+
+#[test]
 fn bf16_batched_dot_accumulates_into_f32() {
     let q: Vec<bf16> = (0..24)
         .map(|i| bf16::from_f32((i % 5) as f32 - 2.0))

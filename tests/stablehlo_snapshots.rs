@@ -23,6 +23,11 @@ fn gather_embedding_lookup() {
 }
 
 #[test]
+fn scatter_add_rows() {
+    insta::assert_snapshot!(emit(&s::scatter_rows()).unwrap());
+}
+
+#[test]
 fn bf16_dot_general_with_f32_result() {
     insta::assert_snapshot!(emit(&s::bf16_dot()).unwrap());
 }

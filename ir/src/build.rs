@@ -330,6 +330,16 @@ impl<'g> Builder<'g> {
         self.op(Op::Gather, vec![table, indices])
     }
 
+    /// Row scatter-add, the transpose of [`Builder::gather`].
+    pub fn scatter_add(
+        &mut self,
+        operand: ValueId,
+        indices: ValueId,
+        updates: ValueId,
+    ) -> BuildResult {
+        self.op(Op::ScatterAdd, vec![operand, indices, updates])
+    }
+
     /// Cumulative sum composite.
     pub fn cumsum(
         &mut self,

@@ -54,6 +54,7 @@ pub fn infer(op: &Op, operands: &[&TensorType]) -> InferResult {
         } => infer_reduce_window(operands[0], window, strides, padding),
         Op::DotGeneral(d) => infer_dot(operands[0], operands[1], d),
         Op::Gather => infer_gather(operands[0], operands[1]),
+        Op::ScatterAdd => infer_scatter_add(operands[0], operands[1], operands[2]),
         Op::Cumsum { dim, .. } => {
             check_dim("C1", *dim, operands[0].rank())?;
             numeric("C2", operands[0])?;
@@ -462,6 +463,22 @@ fn infer_gather(table: &TensorType, idx: &TensorType) -> InferResult {
     let mut shape = idx.shape.clone();
     shape.extend_from_slice(&table.shape[1..]);
     Ok(TensorType::new(table.dtype, shape))
+}
+
+fn infer_scatter_add(operand: &TensorType, idx: &TensorType, upd: &TensorType) -> InferResult {
+    if !idx.dtype.is_int() {
+        return err("C1", format!("indices must be i32 or i64, got {idx}"));
+    }
+    if operand.rank() == 0 {
+        return err("C2", "the operand must have rank >= 1".into());
+    }
+    let mut shape = idx.shape.clone();
+    shape.extend_from_slice(&operand.shape[1..]);
+    if upd.dtype != operand.dtype || upd.shape != shape {
+        let want = TensorType::new(operand.dtype, shape);
+        return err("C3", format!("updates must be {want}, got {upd}"));
+    }
+    Ok(operand.clone())
 }
 
 fn infer_chunk_attention(xs: &[&TensorType], chunk: usize) -> InferResult {

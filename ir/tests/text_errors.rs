@@ -283,6 +283,26 @@ fn constraint_failure_includes_the_ir_error() {
 }
 
 #[test]
+fn scatter_add_updates_of_the_wrong_shape_cite_c3() {
+    let text = graph(
+        "%i = parameter {index = 1, name = \"i\"} : i32[4]\n\
+         %u = parameter {index = 2, name = \"u\"} : f32[4,2]\n\
+         %y = scatter_add(%x, %i, %u) : f32[2,3]\nreturn %y",
+    );
+    check(&text, 5, 6, "C3: updates must be f32[4,3], got f32[4,2]");
+}
+
+#[test]
+fn scatter_add_float_indices_cite_c1() {
+    let text = graph(
+        "%i = parameter {index = 1, name = \"i\"} : f32[4]\n\
+         %u = parameter {index = 2, name = \"u\"} : f32[4,3]\n\
+         %y = scatter_add(%x, %i, %u) : f32[2,3]\nreturn %y",
+    );
+    check(&text, 5, 6, "C1: indices must be i32 or i64");
+}
+
+#[test]
 fn dense_literal_of_the_wrong_length() {
     let text = graph("%c = constant {value = dense([1.0, 2.0])} : f32[3]\nreturn %c");
     check(

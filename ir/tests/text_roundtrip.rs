@@ -161,7 +161,7 @@ fn structural(b: &mut G, x: ValueId, y: ValueId) -> ValueId {
     b.add(Op::DotGeneral(dims), &[x, y])
 }
 
-/// Batched dot, gather and the composites.
+/// Batched dot, gather, scatter_add and the composites.
 fn composites(b: &mut G) -> ValueId {
     b.scope = "layers.1";
     let q = b.param("q", DType::F32, &[1, 8, 4]);
@@ -177,6 +177,8 @@ fn composites(b: &mut G) -> ValueId {
     let table = b.param("embed", DType::F32, &[10, 4]);
     let idx = b.param("tokens", DType::I64, &[2, 3]);
     b.add(Op::Gather, &[table, idx]);
+    let updates = b.param("updates", DType::F32, &[2, 3, 4]);
+    b.add(Op::ScatterAdd, &[table, idx, updates]);
     b.add(
         Op::Cumsum {
             dim: 1,

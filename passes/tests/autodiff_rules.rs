@@ -550,6 +550,31 @@ fn gather_rule_handles_a_scalar_index() {
 }
 
 #[test]
+fn scatter_add_rule_passes_the_operand_through_and_gathers_in_range_updates() {
+    let idx_ty = TensorType::new(DType::I32, [5]);
+    let idx = vec![2.0, 0.0, 2.0, 9.0, -3.0];
+    let params = [("operand", f64t(&[4, 3])), ("updates", f64t(&[5, 3]))];
+    check_op(&params, None, |b, p| {
+        let i = b.dense(idx, idx_ty)?;
+        b.scatter_add(p[0], i, p[1])
+    });
+}
+
+#[test]
+fn scatter_add_rule_handles_rank_2_indices_and_a_rank_3_operand() {
+    let idx_ty = TensorType::new(DType::I64, [2, 3]);
+    let idx = vec![4.0, 1.0, 1.0, 0.0, 3.0, 4.0];
+    let params = [
+        ("operand", f64t(&[5, 2, 2])),
+        ("updates", f64t(&[2, 3, 2, 2])),
+    ];
+    check_op(&params, None, |b, p| {
+        let i = b.dense(idx, idx_ty)?;
+        b.scatter_add(p[0], i, p[1])
+    });
+}
+
+#[test]
 fn cumsum_rule_matches_finite_differences_for_every_flag_combination() {
     for exclusive in [false, true] {
         for reverse in [false, true] {

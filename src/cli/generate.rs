@@ -1,6 +1,7 @@
 //! `flash generate`: continues a prompt with a trained checkpoint through the compiled
-//! prefill and decode-step programs (`crate::decode`), writing the prompt and then each byte
-//! to stdout as it is drawn (raw bytes, not UTF-8-repaired).
+//! prefill and decode-step programs (`crate::decode`), writing the prompt and then each
+//! token's bytes to stdout as it is drawn (raw bytes, not UTF-8-repaired). The prompt is
+//! encoded, and the tokens decoded, with the run's tokenizer (bytes by default).
 
 use crate::decode::{DecodeError, DecodeOptions, Decoder, Sampling};
 use crate::passes::PipelineOptions;
@@ -9,7 +10,7 @@ use crate::train::Checkpoint;
 use anyhow::{bail, Context};
 use clap::Args;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Arguments of `flash generate`.
 #[derive(Debug, Args)]
@@ -23,7 +24,7 @@ pub struct GenerateArgs {
     /// A file whose bytes are the prompt.
     #[arg(long, value_name = "FILE")]
     pub prompt_file: Option<PathBuf>,
-    /// How many bytes to generate per sample (at least 1).
+    /// How many tokens (bytes, for byte-level models) to generate per sample (at least 1).
     #[arg(long, default_value_t = 200)]
     pub tokens: usize,
     /// Softmax temperature (0: always the most likely byte).
@@ -69,6 +70,14 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
     }
     let prompt = prompt_bytes(&args)?;
     let ckpt = Checkpoint::load(&args.checkpoint)?;
+    let tokenizer = ckpt.tokenizer(&args.checkpoint)?;
+    let source = args.prompt_file.as_deref().unwrap_or(Path::new("--prompt"));
+    let tokens = tokenizer.encode(&prompt, source)?;
+    let start = tokenizer
+        .encode(b"\n", Path::new("the start token"))?
+        .first()
+        .copied()
+        .unwrap_or(0);
     let opts = DecodeOptions {
         batch: args.batch,
         capacity: args.max_len.unwrap_or(ckpt.settings.train.seq_len),
@@ -76,7 +85,6 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
     let client = crate::runtime::shared_client(args.plugin.as_deref())?;
     let pipeline = PipelineOptions::for_target(Target::of(&client));
     let mut decoder = Decoder::new(client, &ckpt.config, ckpt.params()?, opts, &pipeline)?;
-    let tokens: Vec<u32> = prompt.iter().map(|&b| u32::from(b)).collect();
     let mut out = std::io::stdout().lock();
     let mut samples: Vec<Vec<u8>> = vec![Vec::new(); args.batch];
     let streaming = args.batch == 1;
@@ -84,22 +92,17 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
         out.write_all(&prompt)?;
         out.flush()?;
     }
-    decoder.generate(
-        &tokens,
-        u32::from(b'\n'),
-        args.tokens,
-        &sampling,
-        |row, t| {
-            let byte = u8::try_from(t).unwrap_or(b'?');
-            if streaming {
-                out.write_all(&[byte]).and_then(|()| out.flush())
-            } else {
-                samples[row].push(byte);
-                Ok(())
-            }
-            .map_err(DecodeError::from)
-        },
-    )?;
+    decoder.generate(&tokens, start, args.tokens, &sampling, |row, t| {
+        let bytes = tokenizer
+            .decode(&[t])
+            .map_err(|e| DecodeError::Shape(e.to_string()))?;
+        if streaming {
+            out.write_all(&bytes).and_then(|()| out.flush())?;
+        } else {
+            samples[row].extend(bytes);
+        }
+        Ok(())
+    })?;
     for (i, sample) in samples.iter().enumerate().filter(|_| !streaming) {
         if i > 0 {
             out.write_all(b"\n")?;

@@ -5,6 +5,8 @@
 mod bench;
 mod bench_decode;
 mod compile;
+mod data;
+mod eval;
 mod generate;
 mod info;
 mod model_args;
@@ -45,8 +47,16 @@ pub enum Command {
     Info(info::InfoArgs),
     /// Install a PJRT plugin into the per-user cache (`cpu` or `cuda`).
     Setup(setup::SetupArgs),
-    /// Train a byte-level language model on a text file.
+    /// Train a language model on a text file or a prepared token dataset.
     Train(train::TrainArgs),
+    /// Evaluate a checkpoint: loss per token, perplexity, bits per byte.
+    Eval(eval::EvalArgs),
+    /// Tokenizers: `flash tokenizer train` (byte-level BPE).
+    #[command(subcommand)]
+    Tokenizer(data::TokenizerCommand),
+    /// Token datasets: `flash data prepare`.
+    #[command(subcommand)]
+    Data(data::DataCommand),
     /// Sample bytes from a trained checkpoint.
     Generate(generate::GenerateArgs),
 }
@@ -66,6 +76,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Info(a) => info::run(a),
         Command::Setup(a) => setup::run(a),
         Command::Train(a) => train::run(a),
+        Command::Eval(a) => eval::run(a),
+        Command::Tokenizer(c) => data::run_tokenizer(c),
+        Command::Data(c) => data::run_data(c),
         Command::Generate(a) => generate::run(a),
     }
 }

@@ -1,4 +1,5 @@
-//! `flash train`: trains a byte-level causal LM on a text file (see [`crate::train`]), with a
+//! `flash train`: trains a causal LM on a text file or a prepared token dataset, its
+//! vocabulary the tokenizer's (see [`crate::train`]), with a
 //! progress bar, validation bits per byte, checkpoints, `metrics.jsonl` and `loss.png` in the
 //! run folder; `--resume DIR` continues a run with the settings stored in its checkpoint.
 
@@ -22,9 +23,13 @@ pub struct TrainArgs {
     /// The model (optional with --resume, which must then name the checkpoint's model).
     #[command(flatten)]
     pub model: ModelArgs,
-    /// The text file to train on (bytes; the last 10% is held out for validation).
+    /// The data: a text file (tokenized in memory, the last 10% of its tokens held out for
+    /// validation), or a folder written by `flash data prepare` (memory-mapped).
     #[arg(long)]
     pub data: PathBuf,
+    /// The tokenizer.json for a text file [default: bytes; a prepared folder's own].
+    #[arg(long)]
+    pub tokenizer: Option<PathBuf>,
     /// Tokens (bytes) per sequence T [default: 256].
     #[arg(long)]
     pub seq_len: Option<usize>,
@@ -141,10 +146,13 @@ fn run_spec(a: &TrainArgs) -> anyhow::Result<RunSpec> {
             (config, name, settings, None, out)
         }
     };
-    let config = match a.chunk {
+    let mut config = match a.chunk {
         Some(choice) => with_chunk(a, choice, &config, &settings, resume.as_ref())?,
         None => config,
     };
+    if resume.is_none() {
+        config.vocab = crate::data::vocab_of(&a.data, a.tokenizer.as_deref())?;
+    }
     let pipeline = crate::passes::PipelineOptions {
         verify_each: cfg!(debug_assertions),
         ..Default::default()
@@ -154,6 +162,7 @@ fn run_spec(a: &TrainArgs) -> anyhow::Result<RunSpec> {
         model_name,
         settings,
         data: a.data.clone(),
+        tokenizer: a.tokenizer.clone(),
         steps: a.steps,
         eval_every: a.eval_every,
         log_every: a.log_every,

@@ -1,4 +1,5 @@
-//! Indexing and constants: row gather (embedding lookup), `iota`, and constant tensors.
+//! Indexing and constants: row gather (embedding lookup), its transpose row scatter-add,
+//! `iota`, and constant tensors.
 
 use super::context::Ctx;
 use super::tensor::{DimArg, Tensor};
@@ -13,6 +14,18 @@ impl Tensor {
         self.ctx().emit(&loc, "gather", &[self, ids], |b, v| {
             Ok(b.gather(v[0], v[1])?)
         })
+    }
+
+    /// Adds each row of `updates` (shape `ids.shape ++ self.shape[1..]`) to the row of `self`
+    /// at its index along axis 0 (rows hit several times sum every update); out-of-range
+    /// indices are skipped. Result type = `self`'s type.
+    #[track_caller]
+    pub fn scatter_add(&self, ids: &Tensor, updates: &Tensor) -> Tensor {
+        let loc = Location::caller();
+        self.ctx()
+            .emit(&loc, "scatter_add", &[self, ids, updates], |b, v| {
+                Ok(b.scatter_add(v[0], v[1], v[2])?)
+            })
     }
 }
 

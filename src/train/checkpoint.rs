@@ -1,6 +1,7 @@
 //! Training checkpoints: `DIR/checkpoint.safetensors` holds the parameters (by name), the
 //! AdamW moments (`opt.m.<param>`, `opt.v.<param>`), and in its metadata the step, the model
-//! config (JSON), the model's name and the run settings (JSON). Written atomically (a
+//! config (JSON), the model's name, the run settings (JSON) and the tokenizer's SHA-256
+//! (`"bytes"`, or the hash of `DIR/tokenizer.json`, copied there by the run). Written atomically (a
 //! temporary file renamed into place), so a failed or interrupted write never damages the
 //! previous checkpoint.
 
@@ -8,6 +9,7 @@ use super::error::{checkpoint_error, TrainError};
 use super::layout::StepLayout;
 use super::run::RunSettings;
 use crate::config::ModelConfig;
+use crate::data::tokenizer::{Tokenizer, BYTES, TOKENIZER_FILE};
 use crate::ir::{DType, TensorType};
 use crate::safetensors_io::write_tensors;
 use crate::tensor::HostTensor;
@@ -35,6 +37,8 @@ pub struct Checkpoint {
     pub layout: StepLayout,
     /// Parameters, then first moments, then second moments ([`StepLayout::state_names`]).
     pub state: Vec<HostTensor>,
+    /// The SHA-256 of the run's `tokenizer.json` (copied into the run folder), or `"bytes"`.
+    pub tokenizer_sha256: String,
 }
 
 /// The checkpoint file of run folder `dir`.
@@ -76,6 +80,10 @@ impl Checkpoint {
             (
                 "settings".to_string(),
                 json(serde_json::to_string(&self.settings))?,
+            ),
+            (
+                "tokenizer_sha256".to_string(),
+                self.tokenizer_sha256.clone(),
             ),
         ]);
         Ok(write_tensors(
@@ -144,6 +152,10 @@ fn parse_metadata(path: &Path, meta: &HashMap<String, String>) -> Result<Checkpo
     let settings: RunSettings =
         serde_json::from_str(get("settings")?).map_err(|e| bad("settings", e.to_string()))?;
     let model_name = get("model")?.clone();
+    let tokenizer_sha256 = meta
+        .get("tokenizer_sha256")
+        .cloned()
+        .unwrap_or_else(|| BYTES.into());
     let layout = StepLayout::of(&config).map_err(|e| checkpoint_error(path, e.to_string()))?;
     Ok(Checkpoint {
         step,
@@ -152,7 +164,38 @@ fn parse_metadata(path: &Path, meta: &HashMap<String, String>) -> Result<Checkpo
         settings,
         layout,
         state: Vec::new(),
+        tokenizer_sha256,
     })
+}
+
+impl Checkpoint {
+    /// The tokenizer of the run folder `dir` this checkpoint was loaded from: bytes, or
+    /// `dir/tokenizer.json`, which must have the recorded hash and the model's vocabulary.
+    pub fn tokenizer(&self, dir: &Path) -> Result<Tokenizer, TrainError> {
+        if self.tokenizer_sha256 == BYTES {
+            return Ok(Tokenizer::Bytes);
+        }
+        let path = dir.join(TOKENIZER_FILE);
+        let tk = Tokenizer::load(&path)?;
+        if tk.hash() != self.tokenizer_sha256 {
+            let msg = "is not the tokenizer the checkpoint was trained with (its sha256 differs)";
+            return Err(checkpoint_error(&path, msg));
+        }
+        check_vocab(&tk, self.config.vocab, &path)?;
+        Ok(tk)
+    }
+}
+
+/// Checks that `tk` (from `path`) has the model's vocabulary size `vocab`.
+pub fn check_vocab(tk: &Tokenizer, vocab: usize, path: &Path) -> Result<(), TrainError> {
+    if tk.vocab_size() != vocab {
+        let msg = format!(
+            "the tokenizer's vocabulary has {} tokens but the model's has {vocab}",
+            tk.vocab_size()
+        );
+        return Err(checkpoint_error(path, msg));
+    }
+    Ok(())
 }
 
 /// Tensor `name`, which must be f32 of type `ty`.

@@ -1,67 +1,12 @@
-//! Byte-level training data: a text file read as UTF-8 bytes (vocabulary 256), split into a
-//! training part and a held-out validation part (the last 10%), training windows drawn from a
-//! counter-based generator keyed by `(seed, step)` (so a resumed run draws the same batches),
-//! and a fixed set of evenly spaced validation windows.
+//! Training windows of a [`Dataset`] (its token streams, in memory or memory-mapped: see
+//! [`crate::data`]): training windows drawn from a counter-based generator keyed by
+//! `(seed, step)` (so a resumed run draws the same batches, and a prepared folder draws the
+//! same windows as the text it was prepared from), and a fixed set of evenly spaced
+//! validation windows with the text bytes their targets cover (for bits per byte).
 
-use super::error::TrainError;
+use crate::data::{DataError, Dataset, Tokens};
 use crate::ir::{DType, TensorType};
 use crate::tensor::HostTensor;
-use std::path::{Path, PathBuf};
-
-/// The fraction of the file (at its end) held out for validation.
-pub const VALIDATION_FRACTION: f64 = 0.1;
-
-/// A byte corpus split into training and validation bytes.
-#[derive(Clone, Debug)]
-pub struct ByteData {
-    /// Where the bytes came from.
-    pub path: PathBuf,
-    /// The first 90% of the file.
-    pub train: Vec<u8>,
-    /// The last 10% of the file.
-    pub val: Vec<u8>,
-}
-
-impl ByteData {
-    /// Reads `path` and splits it; each split must hold at least `seq_len + 2` bytes.
-    pub fn load(path: &Path, seq_len: usize) -> Result<ByteData, TrainError> {
-        let bytes = std::fs::read(path).map_err(|e| TrainError::Data {
-            path: path.into(),
-            message: format!("cannot read the data file: {e}"),
-        })?;
-        ByteData::from_bytes(path, bytes, seq_len)
-    }
-
-    /// Splits `bytes` (read from `path`), checking both splits are long enough.
-    pub fn from_bytes(path: &Path, bytes: Vec<u8>, seq_len: usize) -> Result<ByteData, TrainError> {
-        let data_err = |message: String| TrainError::Data {
-            path: path.into(),
-            message,
-        };
-        if bytes.is_empty() {
-            return Err(data_err("the data file is empty".into()));
-        }
-        let n_val = ((bytes.len() as f64) * VALIDATION_FRACTION).round() as usize;
-        let split = bytes.len() - n_val;
-        let need = seq_len + 2;
-        if split < need || n_val < need {
-            return Err(data_err(format!(
-                "too short for --seq-len {seq_len}: the file has {} bytes, so {split} for training and \
-                 {n_val} for validation (the last 10%), and each split needs at least {need} \
-                 (seq-len + 2); use a longer file or a shorter --seq-len",
-                bytes.len()
-            )));
-        }
-        let val = bytes[split..].to_vec();
-        let mut train = bytes;
-        train.truncate(split);
-        Ok(ByteData {
-            path: path.into(),
-            train,
-            val,
-        })
-    }
-}
 
 /// SplitMix64: a counter-based mixer; the same input always gives the same output, on every
 /// platform and version (unlike `StdRng`, whose algorithm may change between `rand` releases).
@@ -119,30 +64,78 @@ pub fn windows_tensor(bytes: &[u8], starts: &[usize], seq_len: usize) -> HostTen
     }
 }
 
-/// The training batch of `step`: `batch` random windows of `seq_len + 1` bytes, drawn from a
+/// The token tensor `i32 [batch, seq_len + 1]` of the windows of `tokens` starting at
+/// `starts`; an id not below `vocab` is an error naming the file.
+pub fn token_windows(
+    tokens: &Tokens,
+    starts: &[usize],
+    seq_len: usize,
+    vocab: usize,
+) -> Result<HostTensor, DataError> {
+    let width = seq_len + 1;
+    let mut out = Vec::with_capacity(starts.len() * width * 4);
+    for &s in starts {
+        for i in s..s + width {
+            let id = tokens.get(i);
+            if id as usize >= vocab {
+                let origin = tokens.origin().map(|p| p.to_path_buf()).unwrap_or_default();
+                let msg = format!(
+                    "token id {id} at position {i} is out of range for the vocabulary of {vocab}"
+                );
+                return Err(DataError::new(origin, msg));
+            }
+            out.extend_from_slice(&(id as i32).to_le_bytes());
+        }
+    }
+    Ok(HostTensor {
+        ty: TensorType::new(DType::I32, vec![starts.len(), width]),
+        bytes: out,
+    })
+}
+
+/// The training batch of `step`: `batch` random windows of `seq_len + 1` tokens, drawn from a
 /// generator keyed by `(seed, step)`.
 pub fn train_batch(
-    data: &ByteData,
+    data: &Dataset,
     seed: u64,
     step: u64,
     batch: usize,
     seq_len: usize,
-) -> HostTensor {
+) -> Result<HostTensor, DataError> {
     let mut rng = Rng::new(seed, step);
     let count = (data.train.len() - seq_len) as u64;
     let starts: Vec<usize> = (0..batch).map(|_| rng.below(count) as usize).collect();
-    windows_tensor(&data.train, &starts, seq_len)
+    token_windows(&data.train, &starts, seq_len, data.vocab_size())
 }
 
-/// The fixed validation set: `batches` batches of `batch` windows whose starts are spread
-/// evenly over the validation split (overlapping when the split is short).
+/// The fixed validation set.
+#[derive(Clone, Debug)]
+pub struct ValidationSet {
+    /// `batches` batches of `batch` windows.
+    pub batches: Vec<HostTensor>,
+    /// The tokens predicted (targets) over all windows.
+    pub tokens: u64,
+    /// The text bytes those targets cover.
+    pub bytes: u64,
+}
+
+impl ValidationSet {
+    /// Bits per byte from the mean loss per token (nats) over the set.
+    pub fn bits_per_byte(&self, mean_loss: f64) -> f64 {
+        mean_loss * self.tokens as f64 / (self.bytes.max(1) as f64 * std::f64::consts::LN_2)
+    }
+}
+
+/// The fixed validation set of `tokens` (a split of `data`): `batches` batches of `batch`
+/// windows whose starts are spread evenly over the split (overlapping when it is short).
 pub fn validation_batches(
-    data: &ByteData,
+    data: &Dataset,
+    tokens: &Tokens,
     batches: usize,
     batch: usize,
     seq_len: usize,
-) -> Vec<HostTensor> {
-    let last = data.val.len() - (seq_len + 1);
+) -> Result<ValidationSet, DataError> {
+    let last = tokens.len() - (seq_len + 1);
     let total = (batches * batch).max(1);
     let starts: Vec<usize> = (0..total)
         .map(|i| {
@@ -153,8 +146,17 @@ pub fn validation_batches(
             }
         })
         .collect();
-    starts
+    let bytes = starts
+        .iter()
+        .map(|&s| data.bytes_of(tokens, s + 1, seq_len))
+        .sum();
+    let batches = starts
         .chunks(batch)
-        .map(|c| windows_tensor(&data.val, c, seq_len))
-        .collect()
+        .map(|c| token_windows(tokens, c, seq_len, data.vocab_size()))
+        .collect::<Result<_, _>>()?;
+    Ok(ValidationSet {
+        batches,
+        tokens: (total * seq_len) as u64,
+        bytes,
+    })
 }

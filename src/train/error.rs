@@ -98,3 +98,12 @@ pub(crate) fn checkpoint_error(path: &std::path::Path, message: impl Into<String
         message: message.into(),
     }
 }
+
+impl From<crate::data::DataError> for TrainError {
+    fn from(e: crate::data::DataError) -> Self {
+        TrainError::Data {
+            path: e.path,
+            message: e.message,
+        }
+    }
+}

@@ -16,6 +16,7 @@ pub mod checkpoint;
 pub mod data;
 pub mod decay;
 pub mod error;
+pub mod eval;
 pub mod layout;
 pub mod metrics;
 pub mod options;
@@ -29,7 +30,7 @@ pub mod session;
 pub mod step;
 
 pub use checkpoint::{Checkpoint, CHECKPOINT_FILE};
-pub use data::ByteData;
+pub use data::ValidationSet;
 pub use decay::decays;
 pub use error::TrainError;
 pub use layout::StepLayout;

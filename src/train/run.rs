@@ -3,17 +3,19 @@
 //! checkpoint every `eval_every` steps and at the end, and draws `loss.png` (with the `cli`
 //! feature, which brings the plotting crates).
 
+use super::checkpoint::check_vocab;
 use super::checkpoint::{checkpoint_path, Checkpoint};
-use super::data::{train_batch, validation_batches, ByteData};
+use super::data::{train_batch, validation_batches, ValidationSet};
 use super::error::{checkpoint_error, TrainError};
 use super::layout::StepLayout;
 use super::metrics::{MetricsWriter, Record, METRICS_FILE};
 use super::options::TrainOptions;
 use super::session::Trainer;
-use crate::config::{ConfigError, ModelConfig};
+use crate::config::ModelConfig;
+use crate::data::tokenizer::TOKENIZER_FILE;
+use crate::data::{Dataset, Tokenizer};
 use crate::passes::PipelineOptions;
 use crate::target::{Target, TargetOf};
-use crate::tensor::HostTensor;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -38,8 +40,10 @@ pub struct RunSpec {
     pub model_name: String,
     /// How to train.
     pub settings: RunSettings,
-    /// The text file (bytes) to train on.
+    /// The data: a text file, or a folder written by `flash data prepare`.
     pub data: PathBuf,
+    /// The `tokenizer.json` for a text file (`None`: bytes, or a prepared folder's own).
+    pub tokenizer: Option<PathBuf>,
     /// Train until this many steps have been taken in total.
     pub steps: u64,
     /// Evaluate and checkpoint every this many steps (0: only at the end).
@@ -138,7 +142,7 @@ pub fn check_resume(spec: &RunSpec, ckpt: &Checkpoint) -> Result<(), TrainError>
 }
 
 /// Checks the inputs that need no compilation; returns the data.
-fn check_inputs(spec: &RunSpec) -> Result<ByteData, TrainError> {
+fn check_inputs(spec: &RunSpec) -> Result<Dataset, TrainError> {
     let t = &spec.settings.train;
     t.validate()?;
     let bad = |option, message: &str| {
@@ -156,20 +160,16 @@ fn check_inputs(spec: &RunSpec) -> Result<ByteData, TrainError> {
     if spec.log_every == 0 {
         return bad("log-every", "must be at least 1");
     }
-    if spec.config.vocab < 256 {
-        let message = format!(
-            "the model's vocab is {}; byte-level training needs at least 256",
-            spec.config.vocab
-        );
-        return Err(TrainError::Model(
-            ConfigError::Field {
-                field: "vocab",
-                message,
-            }
-            .into(),
-        ));
+    let data = Dataset::open(&spec.data, spec.tokenizer.as_deref())?;
+    data.check_len(t.seq_len)?;
+    let tk_path = spec.tokenizer.clone().unwrap_or_else(|| spec.data.clone());
+    check_vocab(&data.tokenizer, spec.config.vocab, &tk_path)?;
+    if let Some(ckpt) = &spec.resume {
+        if ckpt.tokenizer_sha256 != data.tokenizer.hash() {
+            let msg = "the data's tokenizer is not the one the checkpoint was trained with";
+            return Err(checkpoint_error(&tk_path, msg));
+        }
     }
-    let data = ByteData::load(&spec.data, t.seq_len)?;
     match &spec.resume {
         Some(ckpt) => check_resume(spec, ckpt)?,
         None if !spec.overwrite && checkpoint_path(&spec.out).exists() => {
@@ -200,11 +200,18 @@ pub fn run_training(spec: &RunSpec, obs: &mut dyn Observer) -> Result<RunSummary
     };
     let (cfg, layout) = (&spec.config, &layout);
     let mut trainer = Trainer::new(client, cfg, layout, t, &state, start, &pipeline)?;
-    let val = validation_batches(&data, spec.settings.eval_batches, t.batch, t.seq_len);
+    let val = validation_batches(
+        &data,
+        &data.val,
+        spec.settings.eval_batches,
+        t.batch,
+        t.seq_len,
+    )?;
     std::fs::create_dir_all(&spec.out).map_err(|source| TrainError::Io {
         path: spec.out.clone(),
         source,
     })?;
+    copy_tokenizer(&data.tokenizer, &spec.out)?;
     let metrics_path = spec.out.join(METRICS_FILE);
     let mut writer = MetricsWriter::open(&metrics_path, spec.resume.as_ref().map(|c| c.step))?;
     obs.started(start, spec.steps, trainer.compile_time);
@@ -212,6 +219,7 @@ pub fn run_training(spec: &RunSpec, obs: &mut dyn Observer) -> Result<RunSummary
         spec,
         trainer: &mut trainer,
         val,
+        tokenizer_sha256: data.tokenizer.hash(),
         writer: &mut writer,
         window: Window::default(),
     };
@@ -227,7 +235,7 @@ pub fn run_training(spec: &RunSpec, obs: &mut dyn Observer) -> Result<RunSummary
     let began_training = Instant::now();
     let mut last_step = spec.steps;
     for k in start..spec.steps {
-        let tokens = train_batch(&data, spec.settings.seed, k, t.batch, t.seq_len);
+        let tokens = train_batch(&data, spec.settings.seed, k, t.batch, t.seq_len)?;
         let began = Instant::now();
         let loss = run.trainer.train_step(&tokens)?;
         let dt = began.elapsed();
@@ -253,6 +261,11 @@ pub fn run_training(spec: &RunSpec, obs: &mut dyn Observer) -> Result<RunSummary
     summary.step_time = total_time / (last_step - start).max(1) as u32;
     draw_plot(&spec.out, &metrics_path)?;
     Ok(summary)
+}
+
+/// Copies a JSON tokenizer into the run folder as `tokenizer.json` (bytes need no file).
+fn copy_tokenizer(tk: &Tokenizer, out: &Path) -> Result<(), TrainError> {
+    Ok(tk.save(&out.join(TOKENIZER_FILE))?)
 }
 
 /// Draws `out/loss.png` from the metrics at `metrics`.
@@ -285,7 +298,8 @@ struct Window {
 struct Loop<'a> {
     spec: &'a RunSpec,
     trainer: &'a mut Trainer,
-    val: Vec<HostTensor>,
+    val: ValidationSet,
+    tokenizer_sha256: String,
     writer: &'a mut MetricsWriter,
     window: Window,
 }
@@ -343,7 +357,9 @@ impl Loop<'_> {
 
     /// Validation bits per byte after step `k`.
     fn evaluate(&mut self, k: u64, obs: &mut dyn Observer) -> Result<f64, TrainError> {
-        let bpb = self.trainer.eval_loss(&self.val)? / std::f64::consts::LN_2;
+        let bpb = self
+            .val
+            .bits_per_byte(self.trainer.eval_loss(&self.val.batches)?);
         if !bpb.is_finite() {
             return Err(diverged(self.spec, k, "validation loss"));
         }
@@ -361,6 +377,7 @@ impl Loop<'_> {
             settings: spec.settings.clone(),
             layout: self.trainer.layout().clone(),
             state: self.trainer.state_to_host()?,
+            tokenizer_sha256: self.tokenizer_sha256.clone(),
         };
         ckpt.save(&spec.out)
     }

@@ -195,6 +195,16 @@ pub fn embedding() -> Graph {
     b.outputs(&[rows]).finish()
 }
 
+/// The embedding gradient's form: rows of `updates` scatter-added into a table.
+pub fn scatter_rows() -> Graph {
+    let mut b = Builder::new("scatter_rows");
+    let table = b.param("embed.table", DType::F32, &[5, 3]);
+    let ids = b.param("ids", DType::I32, &[2, 2]);
+    let updates = b.param("updates", DType::F32, &[2, 2, 3]);
+    let out = b.op(Op::ScatterAdd, &[table, ids, updates]);
+    b.outputs(&[out]).finish()
+}
+
 /// A bf16 x bf16 batched matrix product accumulated in f32.
 pub fn bf16_dot() -> Graph {
     let mut b = Builder::new("bf16_dot");

@@ -191,6 +191,15 @@ declare_ops! {
     /// Out-of-range indices are clamped (as StableHLO gather does).
     Gather => "gather", Arity::Fixed(2), PURE;
 
+    /// Row scatter-add, the transpose of [`Op::Gather`]:
+    /// `scatter_add(operand, indices, updates)` is `operand` with each row `updates[i...]`
+    /// added to row `indices[i...]` of dim 0 (rows hit several times sum every update).
+    /// Result type = operand type. Out-of-range indices are skipped (as StableHLO scatter
+    /// does); the VJP of `gather` clamps its indices first, as the gather did.
+    /// C1: indices are i32 or i64. C2: operand has rank >= 1. C3: updates have the
+    /// operand's dtype and shape `indices.shape ++ operand.shape[1..]`.
+    ScatterAdd => "scatter_add", Arity::Fixed(3), PURE;
+
     /// *Composite.* Cumulative sum along `dim`; `exclusive` shifts by one (element 0 gets
     /// zero), `reverse` sums from the end. Result type = operand type.
     /// C1: `dim < rank`. C2: numeric dtype.

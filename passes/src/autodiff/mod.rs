@@ -19,10 +19,11 @@
 //!
 //! Rule decisions: `max`/`min` ties send the cotangent to the first operand; `reduce max`
 //! splits it evenly among tied maxima; `abs` has gradient 0 at 0; `pow`'s exponent gradient
-//! uses `log(a)` only where `a > 0` (0 elsewhere); `gather` scatter-adds through a one-hot
-//! `dot_general`; `cumsum` stays a composite (direction flipped). `chunk_attention`'s rule recomputes the
-//! lowered attention in the reverse pass (tied to the cotangent, so CSE keeps it apart from
-//! the forward). Unsupported, as [`AutodiffError::Unsupported`]: `reduce_window max`.
+//! uses `log(a)` only where `a > 0` (0 elsewhere); `gather` scatter-adds its cotangent rows
+//! (`scatter_add`; [`GatherVjp::OneHot`] selects the old one-hot `dot_general`); `cumsum`
+//! stays a composite (direction flipped). `chunk_attention`'s rule recomputes the lowered
+//! attention in the reverse pass (tied to the cotangent, so CSE keeps it apart from the
+//! forward). Unsupported, as [`AutodiffError::Unsupported`]: `reduce_window max`.
 //!
 //! ```text
 //! before:
@@ -45,6 +46,7 @@ mod error;
 mod rules;
 
 pub use error::AutodiffError;
+pub use rules::gather::GatherVjp;
 
 use accumulate::Adjoints;
 use flash_ir::verify::verify;

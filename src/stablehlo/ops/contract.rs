@@ -1,5 +1,5 @@
 //! Contractions and lookups: `stablehlo.dot_general` (pretty form) and the embedding-style
-//! `stablehlo.gather` (generic form).
+//! `stablehlo.gather` and its transpose `stablehlo.scatter` with an add region (generic forms).
 
 use flash_ir::{DotDims, Node};
 
@@ -46,5 +46,28 @@ pub fn gather(b: &mut Body<'_>, node: &Node) {
          index_vector_dim = {index_rank}>, indices_are_sorted = false, slice_sizes = {}}} : {ty}",
         list(&offset_dims),
         i64_array(&slice_sizes)
+    ));
+}
+
+/// Row scatter-add, the transpose of [`gather`]: the generic `"stablehlo.scatter"` with an
+/// add region. Each index of `indices [idx...]` names one row of `operand [N, rest...]`
+/// (`inserted_window_dims = [0]`); the row's dims are the trailing (window) dims of
+/// `updates [idx..., rest...]`; the index vector dim is the implicit trailing dim of
+/// `indices`. StableHLO skips updates whose row is out of bounds, as the op's doc says.
+pub fn scatter_add(b: &mut Body<'_>, node: &Node) {
+    let (x, indices, updates) = (b.operand(node, 0), b.operand(node, 1), b.operand(node, 2));
+    let index_rank = b.operand_ty(node, 1).rank();
+    let update_rank = b.operand_ty(node, 2).rank();
+    let window: Vec<usize> = (index_rank..update_rank).collect();
+    let loc = b.loc().to_string();
+    let head = format!("\"stablehlo.scatter\"({x}, {indices}, {updates})");
+    super::reduce::region(b, &head, "stablehlo.add", node.ty.dtype);
+    b.raw(&format!(
+        "}}) {{indices_are_sorted = false, scatter_dimension_numbers = #stablehlo.scatter<\
+         update_window_dims = {}, inserted_window_dims = [0], \
+         scatter_dims_to_operand_dims = [0], index_vector_dim = {index_rank}>, \
+         unique_indices = false}} : {} {loc}",
+        list(&window),
+        function_type(&b.operand_tys(node), &node.ty)
     ));
 }

@@ -9,6 +9,7 @@
 //! | reduce_window | `reduce.rs` | generic, with a region |
 //! | dot_general | `contract.rs` | pretty |
 //! | gather | `contract.rs` | generic |
+//! | scatter_add | `contract.rs` | generic `stablehlo.scatter`, with an add region |
 //!
 //! Parameters print nothing here (they are block arguments); composites are refused.
 
@@ -65,6 +66,7 @@ pub fn emit_node(b: &mut Body<'_>, id: ValueId, node: &Node) -> Result<(), EmitE
         } => return reduce::reduce_window(b, node, *kind, window, strides, padding),
         Op::DotGeneral(dims) => contract::dot_general(b, node, dims),
         Op::Gather => contract::gather(b, node),
+        Op::ScatterAdd => contract::scatter_add(b, node),
         Op::Cumsum { .. } | Op::ChunkAttention(_) => {
             return Err(EmitError::Composite {
                 op: node.op.name(),

@@ -83,19 +83,9 @@ pub fn reduce_window(
     let x = b.operand(node, 0);
     let operand = b.operand_ty(node, 0).clone();
     let init = init_constant(b, node, kind, operand.dtype)?;
-    let scalar = scalar_type(operand.dtype);
-    let (lhs, rhs, out) = (b.helper("lhs"), b.helper("rhs"), b.helper("acc"));
     let loc = b.loc().to_string();
-    let name = b.result();
-    b.raw(&format!(
-        "{name} = \"stablehlo.reduce_window\"({x}, {init}) ({{"
-    ));
-    b.raw(&format!("^bb0({lhs}: {scalar}, {rhs}: {scalar}):"));
-    b.raw(&format!(
-        "  {out} = {} {lhs}, {rhs} : {scalar} {loc}",
-        combiner(kind)
-    ));
-    b.raw(&format!("  stablehlo.return {out} : {scalar} {loc}"));
+    let head = format!("\"stablehlo.reduce_window\"({x}, {init})");
+    region(b, &head, combiner(kind), operand.dtype);
     let init_ty = TensorType::scalar(operand.dtype);
     b.raw(&format!(
         "}}) {{padding = {}, window_dimensions = {}, window_strides = {}}} : {} {loc}",
@@ -105,6 +95,21 @@ pub fn reduce_window(
         function_type(&[&operand, &init_ty], &node.ty)
     ));
     Ok(())
+}
+
+/// Prints `%N = HEAD ({` and a region combining two scalars of `dtype` with `combiner`
+/// (`acc = combiner(lhs, rhs)`, returned); the caller closes it with `}) {attrs} : type`.
+pub(super) fn region(b: &mut Body<'_>, head: &str, combiner: &str, dtype: DType) {
+    let scalar = scalar_type(dtype);
+    let (lhs, rhs, out) = (b.helper("lhs"), b.helper("rhs"), b.helper("acc"));
+    let loc = b.loc().to_string();
+    let name = b.result();
+    b.raw(&format!("{name} = {head} ({{"));
+    b.raw(&format!("^bb0({lhs}: {scalar}, {rhs}: {scalar}):"));
+    b.raw(&format!(
+        "  {out} = {combiner} {lhs}, {rhs} : {scalar} {loc}"
+    ));
+    b.raw(&format!("  stablehlo.return {out} : {scalar} {loc}"));
 }
 
 /// The `padding` attribute: `dense<[[lo, hi], ...]> : tensor<Rx2xi64>` (for rank 0 the

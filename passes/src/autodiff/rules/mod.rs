@@ -11,7 +11,7 @@
 mod composite;
 mod dot;
 mod elementwise;
-mod gather;
+pub(crate) mod gather;
 mod reduce;
 mod shape;
 
@@ -104,6 +104,7 @@ pub(crate) fn vjp(c: &mut Ctx<'_, '_>) -> RuleResult {
         } => reduce::reduce_window(c, *kind, window, strides, padding),
         Op::DotGeneral(dims) => dot::dot_general(c, dims),
         Op::Gather => gather::gather(c),
+        Op::ScatterAdd => gather::scatter_add(c),
         Op::Cumsum {
             dim,
             exclusive,

@@ -1,0 +1,96 @@
+//! `flash tokenizer train` (a byte-level BPE from text files) and `flash data prepare` (text
+//! files to a memory-mappable token dataset folder, with a progress bar).
+
+use crate::data::{prepare, PrepareOptions, Tokenizer};
+use clap::{Args, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::path::PathBuf;
+
+/// `flash tokenizer ...`.
+#[derive(Debug, Subcommand)]
+pub enum TokenizerCommand {
+    /// Train a byte-level BPE tokenizer on text files and write its tokenizer.json.
+    Train(TrainTokenizerArgs),
+}
+
+/// Arguments of `flash tokenizer train`.
+#[derive(Debug, Args)]
+pub struct TrainTokenizerArgs {
+    /// The text files to learn merges from.
+    #[arg(long, num_args = 1.., required = true)]
+    pub data: Vec<PathBuf>,
+    /// The vocabulary size (at least 256: one token per byte, then merges).
+    #[arg(long)]
+    pub vocab: usize,
+    /// Where to write the tokenizer.json.
+    #[arg(short, long)]
+    pub out: PathBuf,
+}
+
+/// `flash data ...`.
+#[derive(Debug, Subcommand)]
+pub enum DataCommand {
+    /// Tokenize text files into DIR/train.bin, DIR/val.bin and DIR/meta.json.
+    Prepare(PrepareArgs),
+}
+
+/// Arguments of `flash data prepare`.
+#[derive(Debug, Args)]
+pub struct PrepareArgs {
+    /// The text files, concatenated in order.
+    #[arg(long, num_args = 1.., required = true)]
+    pub data: Vec<PathBuf>,
+    /// A tokenizer.json [default: bytes].
+    #[arg(long)]
+    pub tokenizer: Option<PathBuf>,
+    /// The fraction of the tokens (at the end) held out for validation.
+    #[arg(long, default_value_t = 0.1)]
+    pub val_fraction: f64,
+    /// The dataset folder to write.
+    #[arg(short, long)]
+    pub out: PathBuf,
+}
+
+/// Runs `flash tokenizer ...`.
+pub fn run_tokenizer(cmd: TokenizerCommand) -> anyhow::Result<()> {
+    let TokenizerCommand::Train(a) = cmd;
+    let tk = Tokenizer::train_bpe(&a.data, a.vocab, &a.out)?;
+    tk.save(&a.out)?;
+    println!(
+        "wrote {} (byte-level BPE, {} tokens)",
+        a.out.display(),
+        tk.vocab_size()
+    );
+    Ok(())
+}
+
+/// Runs `flash data ...`.
+pub fn run_data(cmd: DataCommand) -> anyhow::Result<()> {
+    let DataCommand::Prepare(a) = cmd;
+    let opts = PrepareOptions {
+        files: a.data,
+        tokenizer: Tokenizer::from_option(a.tokenizer.as_deref())?,
+        val_fraction: a.val_fraction,
+        out: a.out,
+    };
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let meta = prepare(&opts, &mut |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    })?;
+    bar.finish_and_clear();
+    println!(
+        "wrote {}: {} training and {} validation tokens ({}, vocabulary {}, {} bytes of text)",
+        opts.out.display(),
+        meta.train_tokens,
+        meta.val_tokens,
+        meta.dtype,
+        meta.vocab_size,
+        meta.train_bytes + meta.val_bytes
+    );
+    Ok(())
+}

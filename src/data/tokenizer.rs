@@ -1,0 +1,209 @@
+//! [`Tokenizer`]: text to token ids and back. Either raw bytes (ids 0..256, the default,
+//! needing no file) or a Hugging Face `tokenizer.json` (any model the `tokenizers` crate
+//! reads), and [`Tokenizer::train_bpe`], a byte-level BPE trained offline on text files
+//! (no normalizer, no prefix space: decoding the ids gives the text back byte for byte).
+
+use super::error::DataError;
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use tokenizers::models::bpe::{BpeTrainerBuilder, BPE};
+use tokenizers::pre_tokenizers::byte_level::ByteLevel;
+use tokenizers::{DecoderWrapper, NormalizerWrapper, PostProcessorWrapper, PreTokenizerWrapper};
+use tokenizers::{TokenizerBuilder, TokenizerImpl};
+
+/// The name meta.json and checkpoints give the byte tokenizer.
+pub const BYTES: &str = "bytes";
+
+/// The file name a tokenizer is copied to in a dataset or run folder.
+pub const TOKENIZER_FILE: &str = "tokenizer.json";
+
+/// A tokenizer: bytes, or a loaded `tokenizer.json`.
+#[derive(Clone)]
+pub enum Tokenizer {
+    /// Each byte is its own token (vocabulary 256).
+    Bytes,
+    /// A Hugging Face tokenizer.
+    Json {
+        /// Where it was read from.
+        path: PathBuf,
+        /// The file's text (copied into run and dataset folders).
+        text: String,
+        /// The parsed tokenizer.
+        inner: Box<tokenizers::Tokenizer>,
+    },
+}
+
+impl std::fmt::Debug for Tokenizer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Tokenizer::Bytes => write!(f, "Tokenizer::Bytes"),
+            Tokenizer::Json { path, .. } => write!(f, "Tokenizer::Json({})", path.display()),
+        }
+    }
+}
+
+impl Tokenizer {
+    /// Reads a `tokenizer.json`.
+    pub fn load(path: &Path) -> Result<Tokenizer, DataError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| DataError::new(path, format!("cannot read the tokenizer: {e}")))?;
+        Tokenizer::from_json(path, text)
+    }
+
+    /// Parses `text`, the contents of the tokenizer file `path`.
+    pub fn from_json(path: &Path, text: String) -> Result<Tokenizer, DataError> {
+        let inner: tokenizers::Tokenizer = text
+            .parse()
+            .map_err(|e| DataError::new(path, format!("not a valid tokenizer.json: {e}")))?;
+        if inner.get_vocab_size(true) == 0 {
+            return Err(DataError::new(
+                path,
+                "the tokenizer has an empty vocabulary",
+            ));
+        }
+        Ok(Tokenizer::Json {
+            path: path.into(),
+            text,
+            inner: Box::new(inner),
+        })
+    }
+
+    /// `None`: bytes; `Some(path)`: the `tokenizer.json` at `path`.
+    pub fn from_option(path: Option<&Path>) -> Result<Tokenizer, DataError> {
+        path.map_or(Ok(Tokenizer::Bytes), Tokenizer::load)
+    }
+
+    /// Trains a byte-level BPE of `vocab` tokens on `files` and returns it (`out` is the path
+    /// it is meant to be saved at, used in its errors and in [`Tokenizer::Json::path`]).
+    pub fn train_bpe(files: &[PathBuf], vocab: usize, out: &Path) -> Result<Tokenizer, DataError> {
+        let alphabet = ByteLevel::alphabet();
+        if vocab < alphabet.len() {
+            let message = format!(
+                "--vocab {vocab} is too small: a byte-level BPE needs at least {} tokens \
+                 (one per byte)",
+                alphabet.len()
+            );
+            return Err(DataError::new(out, message));
+        }
+        for f in files {
+            std::fs::metadata(f).map_err(|e| DataError::new(f, format!("cannot read: {e}")))?;
+        }
+        let mut trainer = BpeTrainerBuilder::new()
+            .vocab_size(vocab)
+            .min_frequency(0)
+            .show_progress(false)
+            .initial_alphabet(alphabet.into_iter().collect())
+            .build();
+        let byte_level = ByteLevel::new(false, true, true);
+        let mut tk: TokenizerImpl<
+            BPE,
+            NormalizerWrapper,
+            PreTokenizerWrapper,
+            PostProcessorWrapper,
+            DecoderWrapper,
+        > = TokenizerBuilder::new()
+            .with_model(BPE::default())
+            .with_normalizer(None)
+            .with_pre_tokenizer(Some(byte_level.into()))
+            .with_post_processor(None)
+            .with_decoder(Some(byte_level.into()))
+            .build()
+            .map_err(|e| DataError::new(out, e.to_string()))?;
+        let names = files.iter().map(|f| f.display().to_string()).collect();
+        tk.train_from_files(&mut trainer, names)
+            .map_err(|e| DataError::new(out, format!("training the tokenizer: {e}")))?;
+        let text = tk
+            .to_string(false)
+            .map_err(|e| DataError::new(out, e.to_string()))?;
+        Tokenizer::from_json(out, text)
+    }
+
+    /// Writes the tokenizer's JSON to `path` (nothing for bytes).
+    pub fn save(&self, path: &Path) -> Result<(), DataError> {
+        if let Tokenizer::Json { text, .. } = self {
+            std::fs::write(path, text).map_err(|e| DataError::new(path, e.to_string()))?;
+        }
+        Ok(())
+    }
+
+    /// The number of token ids (added tokens included).
+    pub fn vocab_size(&self) -> usize {
+        match self {
+            Tokenizer::Bytes => 256,
+            Tokenizer::Json { inner, .. } => inner.get_vocab_size(true),
+        }
+    }
+
+    /// `"bytes"`, or the tokenizer file's path.
+    pub fn name(&self) -> String {
+        match self {
+            Tokenizer::Bytes => BYTES.into(),
+            Tokenizer::Json { path, .. } => path.display().to_string(),
+        }
+    }
+
+    /// The SHA-256 of the tokenizer file, hex (`"bytes"` for bytes).
+    pub fn hash(&self) -> String {
+        match self {
+            Tokenizer::Bytes => BYTES.into(),
+            Tokenizer::Json { text, .. } => sha256_hex(text.as_bytes()),
+        }
+    }
+
+    /// The ids of `bytes` (text from `path`; a JSON tokenizer needs UTF-8).
+    pub fn encode(&self, bytes: &[u8], path: &Path) -> Result<Vec<u32>, DataError> {
+        match self {
+            Tokenizer::Bytes => Ok(bytes.iter().map(|&b| u32::from(b)).collect()),
+            Tokenizer::Json { inner, .. } => {
+                let text = std::str::from_utf8(bytes).map_err(|e| {
+                    DataError::new(
+                        path,
+                        format!("not UTF-8 text (a tokenizer.json needs it): {e}"),
+                    )
+                })?;
+                let enc = inner
+                    .encode_fast(text, false)
+                    .map_err(|e| DataError::new(path, format!("encoding: {e}")))?;
+                Ok(enc.get_ids().to_vec())
+            }
+        }
+    }
+
+    /// The bytes of `ids` (invalid UTF-8 across a cut is replaced, as `from_utf8_lossy` does).
+    pub fn decode(&self, ids: &[u32]) -> Result<Vec<u8>, DataError> {
+        match self {
+            Tokenizer::Bytes => Ok(ids.iter().map(|&i| i.min(255) as u8).collect()),
+            Tokenizer::Json { inner, path, .. } => inner
+                .decode(ids, false)
+                .map(String::into_bytes)
+                .map_err(|e| DataError::new(path, format!("decoding: {e}"))),
+        }
+    }
+
+    /// How many bytes of text each id stands for (for bits per byte): a byte-level token's
+    /// characters are one byte each; other tokens count their decoded UTF-8 bytes.
+    pub fn byte_lengths(&self) -> Vec<u32> {
+        match self {
+            Tokenizer::Bytes => vec![1; 256],
+            Tokenizer::Json { inner, .. } => {
+                let alphabet = ByteLevel::alphabet();
+                (0..self.vocab_size() as u32)
+                    .map(|id| match inner.id_to_token(id) {
+                        Some(t) if t.chars().all(|c| alphabet.contains(&c)) => {
+                            t.chars().count() as u32
+                        }
+                        _ => inner.decode(&[id], false).map_or(0, |s| s.len() as u32),
+                    })
+                    .collect()
+            }
+        }
+    }
+}
+
+/// The SHA-256 of `bytes`, lower-case hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}

@@ -1,0 +1,165 @@
+//! Raw text to a trained subword model through the command line: `flash tokenizer train`,
+//! `flash data prepare`, `flash train --data DIR` (the run folder gets the tokenizer),
+//! `flash eval --json` (on the folder and on the text), and the errors: `--vocab` too small,
+//! a run's tokenizer.json replaced by another, data of another tokenizer.
+
+mod cli_support;
+
+use cli_support::flash;
+use std::path::Path;
+
+const CONFIG: &str = r#"{"kind": "flash", "width": 32, "layers": 1, "shared": 16, "chunk": 16}"#;
+
+fn s(p: &Path) -> String {
+    p.to_str().unwrap().to_string()
+}
+
+fn ok(args: &[String]) -> String {
+    let out = flash(args);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "flash {args:?}: {err}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn fails(args: &[String], needle: &str) {
+    let out = flash(args);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains(needle),
+        "flash {args:?}: {err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+fn v(a: &[&str]) -> Vec<String> {
+    a.iter().map(|x| x.to_string()).collect()
+}
+
+#[test]
+fn text_to_a_bpe_model_to_an_evaluation() {
+    let dir = std::env::temp_dir().join(format!("flash-data-cli-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = dir.join("text.txt");
+    std::fs::write(
+        &text,
+        "To be, or not to be, that is the question.\n".repeat(200),
+    )
+    .unwrap();
+    std::fs::write(dir.join("model.json"), CONFIG).unwrap();
+    let (tok, ds, run) = (dir.join("bpe.json"), dir.join("ds"), dir.join("run"));
+    fails(
+        &v(&[
+            "tokenizer",
+            "train",
+            "--data",
+            &s(&text),
+            "--vocab",
+            "10",
+            "-o",
+            &s(&tok),
+        ]),
+        "--vocab 10 is too small",
+    );
+    ok(&v(&[
+        "tokenizer",
+        "train",
+        "--data",
+        &s(&text),
+        "--vocab",
+        "300",
+        "-o",
+        &s(&tok),
+    ]));
+    ok(&v(&[
+        "data",
+        "prepare",
+        "--data",
+        &s(&text),
+        "--tokenizer",
+        &s(&tok),
+        "-o",
+        &s(&ds),
+    ]));
+    ok(&v(&[
+        "train",
+        "--config",
+        &s(&dir.join("model.json")),
+        "--data",
+        &s(&ds),
+        "--seq-len",
+        "16",
+        "--batch",
+        "2",
+        "--steps",
+        "2",
+        "--out",
+        &s(&run),
+    ]));
+    assert_eq!(
+        std::fs::read(run.join("tokenizer.json")).unwrap(),
+        std::fs::read(&tok).unwrap(),
+        "the run folder holds the tokenizer"
+    );
+    for data in [&ds, &text] {
+        let out = ok(&v(&[
+            "eval",
+            "--checkpoint",
+            &s(&run),
+            "--data",
+            &s(data),
+            "--batches",
+            "2",
+            "--json",
+        ]));
+        let r: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+        let (loss, bpb) = (
+            r["loss_per_token"].as_f64().unwrap(),
+            r["bits_per_byte"].as_f64().unwrap(),
+        );
+        let (tokens, bytes) = (r["tokens"].as_f64().unwrap(), r["bytes"].as_f64().unwrap());
+        assert!(loss.is_finite() && loss > 0.0, "{out}");
+        let want = loss * tokens / bytes / std::f64::consts::LN_2;
+        assert!((bpb - want).abs() < 1e-9 * want.max(1.0), "{out}");
+        assert!(
+            bytes > tokens,
+            "BPE tokens cover more than a byte each: {out}"
+        );
+    }
+    // Data of another tokenizer (bytes) is refused, naming the folder.
+    let bytes_ds = dir.join("bytes_ds");
+    ok(&v(&[
+        "data",
+        "prepare",
+        "--data",
+        &s(&text),
+        "-o",
+        &s(&bytes_ds),
+    ]));
+    fails(
+        &v(&["eval", "--checkpoint", &s(&run), "--data", &s(&bytes_ds)]),
+        "was tokenized with bytes",
+    );
+    // A tokenizer.json replaced by another in the run folder is refused, naming it.
+    let (other, other_text) = (dir.join("other.json"), dir.join("other.txt"));
+    std::fs::write(
+        &other_text,
+        "quick brown foxes jump over lazy dogs\n".repeat(50),
+    )
+    .unwrap();
+    ok(&v(&[
+        "tokenizer",
+        "train",
+        "--data",
+        &s(&other_text),
+        "--vocab",
+        "280",
+        "-o",
+        &s(&other),
+    ]));
+    std::fs::copy(&other, run.join("tokenizer.json")).unwrap();
+    fails(
+        &v(&["eval", "--checkpoint", &s(&run), "--data", &s(&text)]),
+        "is not the tokenizer the checkpoint was trained with",
+    );
+}
