@@ -126,6 +126,23 @@ fn text_to_a_bpe_model_to_an_evaluation() {
             "BPE tokens cover more than a byte each: {out}"
         );
     }
+    // Generation encodes the prompt and decodes the tokens with the run's tokenizer.
+    let printed = ok(&v(&[
+        "generate",
+        "--checkpoint",
+        &s(&run),
+        "--prompt",
+        "the ",
+        "--tokens",
+        "6",
+        "--temperature",
+        "0",
+    ]));
+    assert!(printed.starts_with("the "), "{printed:?}");
+    assert!(
+        printed.len() > "the ".len() + 6,
+        "BPE tokens decode to bytes: {printed:?}"
+    );
     // Data of another tokenizer (bytes) is refused, naming the folder.
     let bytes_ds = dir.join("bytes_ds");
     ok(&v(&[
