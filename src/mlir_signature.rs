@@ -1,6 +1,7 @@
 //! Reads the signature of a StableHLO program's `@main` function from its MLIR text: argument
 //! types and names (`flash.name` attributes, else `loc("name")`), and result types. This is
-//! all `flash run` needs to feed any StableHLO program, ours or anyone's.
+//! all `flash run` needs to feed any StableHLO program, ours or anyone's. Our programs also
+//! mark integer inputs whose values must stay below a bound (`flash.bound`).
 
 use crate::ir::{DType, TensorType};
 use thiserror::Error;
@@ -12,6 +13,8 @@ pub struct Argument {
     pub ty: TensorType,
     /// Its name, if the program gives one.
     pub name: Option<String>,
+    /// The exclusive upper bound of its integer values (`flash.bound = N : i64`), if any.
+    pub bound: Option<u64>,
 }
 
 /// The signature of `@main`.
@@ -110,7 +113,12 @@ fn parse_argument(arg: &str) -> Result<Argument, String> {
     let ty_end = rest.find('>').map(|i| i + 1).unwrap_or(rest.len());
     let ty = parse_tensor_type(&rest[..ty_end])?;
     let name = quoted_after(rest, "flash.name = ").or_else(|| quoted_after(rest, "loc("));
-    Ok(Argument { ty, name })
+    let bound = rest
+        .find("flash.bound = ")
+        .map(|at| &rest[at + "flash.bound = ".len()..])
+        .and_then(|s| s.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|digits| digits.parse().ok());
+    Ok(Argument { ty, name, bound })
 }
 
 fn quoted_after(s: &str, key: &str) -> Option<String> {

@@ -270,3 +270,71 @@ fn bench_decode_writes_records_and_a_plot() {
     let e = cli_support::fails(&["bench", "--decode", "--train"]);
     assert!(e.contains("--decode") || e.contains("--train"), "{e}");
 }
+
+#[test]
+fn flash_run_refuses_a_position_beyond_the_cache() {
+    let dir = temp_dir("decode-run-bound");
+    let mlir = dir.join("step.mlir");
+    ok(&[
+        "compile",
+        "--preset",
+        "transformer++-tiny",
+        "--decode",
+        "--max-len",
+        "8",
+        "-o",
+        &s(&mlir),
+    ]);
+    let text = std::fs::read_to_string(&mlir).unwrap();
+    assert!(
+        text.contains("flash.bound = 8 : i64"),
+        "position carries its bound"
+    );
+    ok(&["run", &s(&mlir), "--random"]);
+    let sig = flash::mlir_signature::parse_signature(&text).unwrap();
+    let inputs: Vec<(String, flash::tensor::HostTensor)> = sig
+        .args
+        .iter()
+        .map(|a| {
+            let name = a.name.clone().unwrap();
+            let value = if name == "position" { 8.0 } else { 0.0 };
+            let n = a.ty.num_elements();
+            (
+                name,
+                flash::tensor::HostTensor::from_f64(a.ty.clone(), &vec![value; n]),
+            )
+        })
+        .collect();
+    let file = dir.join("inputs.safetensors");
+    flash::safetensors_io::write_tensors(&file, &inputs, None).unwrap();
+    let e = fails(&["run", &s(&mlir), "--inputs", &s(&file)]);
+    assert!(
+        e.contains("position = 8 is outside the program's range 0..8"),
+        "{e}"
+    );
+}
+
+#[test]
+fn flash_run_refuses_parameters_of_another_model() {
+    let dir = temp_dir("decode-run-mismatch");
+    let (mlir, params) = (dir.join("step.mlir"), dir.join("params.safetensors"));
+    ok(&[
+        "compile",
+        "--preset",
+        "flash-tiny",
+        "--decode",
+        "-o",
+        &s(&mlir),
+    ]);
+    ok(&[
+        "init",
+        "--preset",
+        "transformer++-tiny",
+        "--seed",
+        "1",
+        "-o",
+        &s(&params),
+    ]);
+    let e = fails(&["run", &s(&mlir), "--inputs", &s(&params)]);
+    assert!(e.contains("params.safetensors"), "{e}");
+}

@@ -96,6 +96,11 @@ pub struct Graph {
     /// Input/output aliases `(parameter index, output index)`: the output may reuse (donate)
     /// the parameter's buffer.
     pub aliases: Vec<(usize, usize)>,
+    /// Exclusive upper bounds `(parameter index, bound)` of integer parameters: the program
+    /// means something only for values in `0..bound` (a decode step's `position` within its
+    /// key/value cache). Runners check inputs against them; the emitter writes them as
+    /// `flash.bound` argument attributes.
+    pub bounds: Vec<(usize, u64)>,
 }
 
 impl Default for Graph {
@@ -112,6 +117,7 @@ impl Graph {
             nodes: Vec::new(),
             outputs: Vec::new(),
             aliases: Vec::new(),
+            bounds: Vec::new(),
         }
     }
 

@@ -65,6 +65,14 @@ fn verify_outputs(g: &Graph) -> Result<(), IrError> {
         return Err(IrError::Graph(format!("output {o} is not defined")));
     }
     let params = g.params();
+    for &(p, bound) in &g.bounds {
+        let int = params.get(p).is_some_and(|v| g.ty(*v).dtype.is_int());
+        if !int || bound == 0 {
+            return Err(IrError::Graph(format!(
+                "bound ({p}, {bound}) needs an integer parameter and a bound of at least 1"
+            )));
+        }
+    }
     for &(p, o) in &g.aliases {
         let (Some(pv), Some(ov)) = (params.get(p), g.outputs.get(o)) else {
             return Err(IrError::Graph(format!("alias ({p}, {o}) is out of range")));

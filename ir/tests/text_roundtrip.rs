@@ -389,3 +389,17 @@ fn dynamic_slices_round_trip() {
     let g = flash_ir::parse_graph(text).unwrap();
     assert_eq!(flash_ir::print_graph(&g), text);
 }
+
+#[test]
+fn parameter_bounds_round_trip_and_need_an_integer_parameter() {
+    let text = "graph @main {\n  %0 = parameter {index = 0, name = \"x\"} : f32[4]\n  \
+                %1 = parameter {index = 1, name = \"position\"} : i32[]\n  \
+                return %0\n  bound param 1 below 8\n}\n";
+    let g = flash_ir::parse_graph(text).unwrap();
+    assert_eq!(g.bounds, vec![(1, 8)]);
+    assert_eq!(flash_ir::print_graph(&g), text);
+    flash_ir::verify::verify(&g).unwrap();
+    let on_float = flash_ir::parse_graph(&text.replace("param 1 below", "param 0 below")).unwrap();
+    let e = flash_ir::verify::verify(&on_float).unwrap_err();
+    assert!(e.to_string().contains("integer parameter"), "{e}");
+}

@@ -46,6 +46,7 @@ where
     let outputs = remap_outputs(&map, &g.outputs)?;
     out.outputs = outputs;
     out.aliases = g.aliases.clone();
+    out.bounds = g.bounds.clone();
     Ok(out)
 }
 

@@ -3,7 +3,7 @@
 //! outputs `out0`, `out1`, ... and optionally benchmarks it.
 
 use crate::exec;
-use crate::mlir_signature::{parse_signature, Signature};
+use crate::mlir_signature::{parse_signature, Argument, Signature};
 use crate::safetensors_io::{read_tensors, take_input, write_tensors};
 use crate::tensor::HostTensor;
 use anyhow::{bail, Context};
@@ -67,10 +67,37 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
 }
 
 fn gather_inputs(args: &RunArgs, sig: &Signature) -> anyhow::Result<Vec<HostTensor>> {
+    let inputs = read_or_draw_inputs(args, sig)?;
+    for (i, (a, t)) in sig.args.iter().zip(&inputs).enumerate() {
+        check_bound(i, a, t)?;
+    }
+    Ok(inputs)
+}
+
+/// Fails if argument `i` has a `flash.bound` and a value of `t` lies outside `0..bound`.
+fn check_bound(i: usize, a: &Argument, t: &HostTensor) -> anyhow::Result<()> {
+    let Some(bound) = a.bound else {
+        return Ok(());
+    };
+    if let Some(v) = t
+        .to_f64()
+        .into_iter()
+        .find(|&v| v < 0.0 || v >= bound as f64)
+    {
+        let name = a.name.clone().unwrap_or_else(|| format!("arg{i}"));
+        bail!("input {name} = {v} is outside the program's range 0..{bound} (for a decode step: its key/value cache holds {bound} positions; compile with a larger --max-len)");
+    }
+    Ok(())
+}
+
+fn read_or_draw_inputs(args: &RunArgs, sig: &Signature) -> anyhow::Result<Vec<HostTensor>> {
     if args.random {
         let inputs = sig.args.iter().enumerate();
         return Ok(inputs
-            .map(|(i, a)| HostTensor::random(a.ty.clone(), args.seed.wrapping_add(i as u64), 256))
+            .map(|(i, a)| {
+                let high = a.bound.map_or(256, |b| b.min(256) as i64);
+                HostTensor::random(a.ty.clone(), args.seed.wrapping_add(i as u64), high)
+            })
             .collect());
     }
     if sig.args.is_empty() {

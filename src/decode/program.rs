@@ -2,7 +2,8 @@
 //!
 //! - **decode step**: inputs `(parameters..., state..., token [B] i32, position [] i32)`,
 //!   outputs `(logits [B, vocab] f32, new state...)`; state input `i` aliases output `1 + i`,
-//!   so XLA updates the state in place;
+//!   so XLA updates the state in place; for the key/value-cache kinds `position` carries the
+//!   bound `0..capacity` (`flash.bound`, checked by `flash run`);
 //! - **prefill**: inputs `(parameters..., tokens [B, P] i32)`, outputs `(logits [B, vocab],
 //!   state...)`: the prompt through the ordinary (chunked) forward pass in one execution,
 //!   returning the state that `P` decode steps from the empty (all-zero) state build.
@@ -48,8 +49,12 @@ pub fn build_decode_step(cfg: &ModelConfig, opts: &DecodeOptions) -> Result<Grap
     let mut outputs = vec![logits];
     outputs.extend(state_outputs(&next));
     let mut g = ctx.finish(&outputs)?;
-    let first_state = g.params().len() - specs.len() - 2;
+    let n_params = g.params().len();
+    let first_state = n_params - specs.len() - 2;
     g.aliases = (0..specs.len()).map(|i| (first_state + i, 1 + i)).collect();
+    if uses_kv_cache(cfg.kind) {
+        g.bounds = vec![(n_params - 1, opts.capacity as u64)];
+    }
     Ok(g)
 }
 

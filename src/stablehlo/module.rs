@@ -118,9 +118,15 @@ fn arguments(g: &Graph, params: &[ValueId], aliases: &BTreeMap<usize, usize>) ->
                 .get(&i)
                 .map(|o| format!(", tf.aliasing_output = {o} : i32"))
                 .unwrap_or_default();
+            let bound = g
+                .bounds
+                .iter()
+                .find(|(p, _)| *p == i)
+                .map(|(_, b)| format!(", flash.bound = {b} : i64"))
+                .unwrap_or_default();
             let q = quote(name);
             format!(
-                "%arg{i}: {} {{flash.name = {q}{alias}}} loc({q})",
+                "%arg{i}: {} {{flash.name = {q}{alias}{bound}}} loc({q})",
                 tensor_type(g.ty(v))
             )
         })

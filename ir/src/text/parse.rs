@@ -69,8 +69,11 @@ impl Parser {
         while self.cur.is_keyword("alias") {
             self.alias()?;
         }
+        while self.cur.is_keyword("bound") {
+            self.bound()?;
+        }
         if !self.cur.is_punct('}') {
-            return Err(self.cur.unexpected("`alias` or `}`"));
+            return Err(self.cur.unexpected("`alias`, `bound` or `}`"));
         }
         self.cur.next();
         self.cur.end()
@@ -109,6 +112,17 @@ impl Parser {
         self.cur.keyword("output")?;
         let output = self.cur.usize("an output index")?;
         self.graph.aliases.push((param, output));
+        Ok(())
+    }
+
+    /// `bound param P below N`.
+    fn bound(&mut self) -> Result<()> {
+        self.cur.keyword("bound")?;
+        self.cur.keyword("param")?;
+        let param = self.cur.usize("a parameter index")?;
+        self.cur.keyword("below")?;
+        let bound = self.cur.usize("a bound")?;
+        self.graph.bounds.push((param, bound as u64));
         Ok(())
     }
 

@@ -35,6 +35,9 @@ impl Display for GraphText<'_> {
         for (p, o) in &g.aliases {
             writeln!(f, "  alias param {p} -> output {o}")?;
         }
+        for (p, bound) in &g.bounds {
+            writeln!(f, "  bound param {p} below {bound}")?;
+        }
         writeln!(f, "}}")
     }
 }
