@@ -345,7 +345,7 @@ fn node_after_return() {
         &graph("return %x\n%y = neg(%x) : f32[2,3]"),
         4,
         1,
-        "expected `alias` or `}`, found `%y`",
+        "expected `alias`, `bound` or `}`, found `%y`",
     );
 }
 
