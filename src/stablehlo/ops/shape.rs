@@ -62,39 +62,31 @@ pub fn slice(b: &mut Body<'_>, node: &Node, start: &[usize], limit: &[usize], st
 
 /// `%N = stablehlo.dynamic_slice %x, %i, %j, sizes = [2, 3] : (...) -> ...`.
 pub fn dynamic_slice(b: &mut Body<'_>, node: &Node, sizes: &[usize]) {
-    let xs: Vec<String> = (0..node.operands.len())
-        .map(|i| b.operand(node, i))
-        .collect();
-    let ty = signature(b, node);
-    b.def_result(&format!(
-        "stablehlo.dynamic_slice {}, sizes = {} : {ty}",
-        join(&xs),
-        list(sizes)
-    ));
+    variadic(
+        b,
+        node,
+        "dynamic_slice",
+        &format!(", sizes = {}", list(sizes)),
+    );
 }
 
 /// `%N = stablehlo.dynamic_update_slice %x, %update, %i, %j : (...) -> ...`.
 pub fn dynamic_update_slice(b: &mut Body<'_>, node: &Node) {
-    let xs: Vec<String> = (0..node.operands.len())
-        .map(|i| b.operand(node, i))
-        .collect();
-    let ty = signature(b, node);
-    b.def_result(&format!(
-        "stablehlo.dynamic_update_slice {} : {ty}",
-        join(&xs)
-    ));
+    variadic(b, node, "dynamic_update_slice", "");
 }
 
 /// `%N = stablehlo.concatenate %a, %b, dim = 0 : (...) -> ...`.
 pub fn concatenate(b: &mut Body<'_>, node: &Node, dim: usize) {
+    variadic(b, node, "concatenate", &format!(", dim = {dim}"));
+}
+
+/// `%N = stablehlo.OP %a, %b, ...ATTRS : (...) -> ...` over every operand of `node`.
+fn variadic(b: &mut Body<'_>, node: &Node, op: &str, attrs: &str) {
     let xs: Vec<String> = (0..node.operands.len())
         .map(|i| b.operand(node, i))
         .collect();
     let ty = signature(b, node);
-    b.def_result(&format!(
-        "stablehlo.concatenate {}, dim = {dim} : {ty}",
-        join(&xs)
-    ));
+    b.def_result(&format!("stablehlo.{op} {}{attrs} : {ty}", join(&xs)));
 }
 
 /// `%N = stablehlo.pad %x, %v, low = [..], high = [..], interior = [..] : (...) -> ...`.
