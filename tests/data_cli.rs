@@ -1,7 +1,9 @@
 //! Raw text to a trained subword model through the command line: `flash tokenizer train`,
 //! `flash data prepare`, `flash train --data DIR` (the run folder gets the tokenizer),
 //! `flash eval --json` (on the folder and on the text), and the errors: `--vocab` too small,
-//! a run's tokenizer.json replaced by another, data of another tokenizer.
+//! a run's tokenizer.json replaced by another of the same size (its hash differs) or of
+//! another vocabulary (eval and generate name the file and both sizes), data of another
+//! tokenizer.
 
 mod cli_support;
 
@@ -175,8 +177,42 @@ fn text_to_a_bpe_model_to_an_evaluation() {
         &s(&other),
     ]));
     std::fs::copy(&other, run.join("tokenizer.json")).unwrap();
+    // Of the same vocabulary size (both texts run out of merges at 280): the hash differs.
     fails(
         &v(&["eval", "--checkpoint", &s(&run), "--data", &s(&text)]),
         "is not the tokenizer the checkpoint was trained with",
     );
+    // Of another vocabulary size: eval and generate say so, naming the file.
+    ok(&v(&[
+        "tokenizer",
+        "train",
+        "--data",
+        &s(&other_text),
+        "--vocab",
+        "270",
+        "-o",
+        &s(&other),
+    ]));
+    std::fs::copy(&other, run.join("tokenizer.json")).unwrap();
+    // Its vocabulary differs from the model's: both commands say so, naming the file.
+    let named = format!(
+        "{}: the tokenizer's vocabulary has",
+        s(&run.join("tokenizer.json"))
+    );
+    for args in [
+        v(&["eval", "--checkpoint", &s(&run), "--data", &s(&text)]),
+        v(&["eval", "--checkpoint", &s(&run), "--data", &s(&ds)]),
+        v(&[
+            "generate",
+            "--checkpoint",
+            &s(&run),
+            "--prompt",
+            "the ",
+            "--tokens",
+            "2",
+        ]),
+    ] {
+        fails(&args, &named);
+        fails(&args, "vocabulary has 270 tokens but the model's has");
+    }
 }

@@ -177,11 +177,12 @@ impl Checkpoint {
         }
         let path = dir.join(TOKENIZER_FILE);
         let tk = Tokenizer::load(&path)?;
+        // The vocabulary first: a tokenizer of another size is the more telling mismatch.
+        check_vocab(&tk, self.config.vocab, &path)?;
         if tk.hash() != self.tokenizer_sha256 {
             let msg = "is not the tokenizer the checkpoint was trained with (its sha256 differs)";
             return Err(checkpoint_error(&path, msg));
         }
-        check_vocab(&tk, self.config.vocab, &path)?;
         Ok(tk)
     }
 }
