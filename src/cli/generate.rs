@@ -93,9 +93,7 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
         out.flush()?;
     }
     decoder.generate(&tokens, start, args.tokens, &sampling, |row, t| {
-        let bytes = tokenizer
-            .decode(&[t])
-            .map_err(|e| DecodeError::Shape(e.to_string()))?;
+        let bytes = tokenizer.decode(&[t]).map_err(DecodeError::from)?;
         if streaming {
             out.write_all(&bytes).and_then(|()| out.flush())?;
         } else {

@@ -41,6 +41,9 @@ pub enum DecodeError {
         /// The cache's capacity.
         capacity: usize,
     },
+    /// The tokenizer could not decode a drawn token.
+    #[error(transparent)]
+    Tokenizer(#[from] crate::data::DataError),
     /// Writing a drawn token failed.
     #[error("writing the output: {0}")]
     Write(#[from] std::io::Error),
