@@ -14,6 +14,7 @@ pub mod infer;
 pub mod op;
 pub mod round;
 pub mod scalar;
+pub mod sharding;
 pub mod text;
 pub mod verify;
 
@@ -25,4 +26,5 @@ pub use op::{
     Arity, BinaryOp, ChunkAttention, CmpDir, DotDims, LinearNorm, Literal, Op, OpKind, OpSpec,
     ReduceKind, ScoreFn, Traits, UnaryOp,
 };
+pub use sharding::{Mesh, MeshAxis, MeshError, Sharding, ShardingError};
 pub use text::{parse_graph, print_graph, ParseError};
