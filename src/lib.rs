@@ -24,6 +24,7 @@ pub mod exec;
 pub mod mlir_signature;
 pub mod models;
 pub mod nn;
+pub mod parallel;
 pub mod safetensors_io;
 pub mod stablehlo;
 pub mod target;
