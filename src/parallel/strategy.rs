@@ -64,7 +64,7 @@ impl Parallelism {
         let parts = self.mesh.size_of(DATA);
         if self.shard_optimizer && parts > 1 {
             let free = (0..s.dims.len()).find(|&d| {
-                s.dims[d].is_empty() && p.ty.shape[d] % (parts * s.parts(&self.mesh, d)) == 0
+                s.dims[d].is_empty() && p.ty.shape[d].is_multiple_of(parts * s.parts(&self.mesh, d))
             });
             if let Some(d) = free {
                 s.dims[d].push(DATA.to_string());
@@ -107,7 +107,7 @@ impl Parallelism {
             return Ok(());
         }
         let size = ty.shape[dim];
-        if size % parts != 0 {
+        if !size.is_multiple_of(parts) {
             return Err(ParallelError::Indivisible {
                 what: what.to_string(),
                 dim,
