@@ -28,11 +28,9 @@ impl Tile<'_> {
         let run = self.shape[rank - 1] * self.elem_bytes;
         let mut index = vec![0usize; rank - 1];
         for row in 0..rows {
-            let mut offset = 0;
-            for d in 0..rank {
-                let i = if d < rank - 1 { index[d] } else { 0 };
-                offset = offset * self.full[d] + self.start[d] + i;
-            }
+            let within = index.iter().chain(std::iter::once(&0));
+            let offset = (self.full.iter().zip(&self.start).zip(within))
+                .fold(0, |acc, ((n, s), i)| acc * n + s + i);
             f(offset * self.elem_bytes, row * run, run);
             for d in (0..rank - 1).rev() {
                 index[d] += 1;
