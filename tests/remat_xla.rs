@@ -2,7 +2,9 @@
 //! recomputes the lowered attention) on the real XLA plugin: the same gradients as
 //! differentiating the lowered graph (today's `--remat none`), for causal and bidirectional
 //! FLASH with T not a multiple of C, against finite differences in f64, and for a whole
-//! flash-tiny train step.
+//! flash-tiny train step. Layer checkpointing (`--remat layer`: each layer recomputed from
+//! its input) likewise: finite differences on an f64 graph of two regions, the stored
+//! gradients of causal and bidirectional (MLM) models of every kind, and the train step.
 
 mod common;
 
@@ -10,7 +12,8 @@ use common::{assert_close, random_inputs, run_xla};
 use flash::config::ModelConfig;
 use flash::dsl::{chunk_attention, ChunkAttention, Ctx, DType, LinearNorm, ScoreFn, Tensor};
 use flash::ir::Graph;
-use flash::passes::autodiff::grad;
+use flash::models::{build_lm_with_layers, BuildOptions, Mode};
+use flash::passes::autodiff::{grad, grad_checkpointed};
 use flash::passes::chunk_attention::lower_all;
 use flash::tensor::HostTensor;
 use flash::train::{build_train_step, Remat, TrainOptions};
@@ -104,7 +107,7 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
 }
 
 #[test]
-fn train_step_is_the_same_with_remat_attention() {
+fn train_step_is_the_same_with_every_remat_setting() {
     let mut cfg = ModelConfig::preset("flash-tiny").unwrap();
     cfg.chunk = 8;
     let base = TrainOptions {
@@ -132,15 +135,130 @@ fn train_step_is_the_same_with_remat_attention() {
         })
         .collect();
     let want = run_xla(&none, &inputs);
-    let got = run_xla(&with(Remat::Attention), &inputs);
-    assert_close("flash-tiny train step", &got, &want, 1e-3);
-    let err = build_train_step(
-        &cfg,
-        &TrainOptions {
-            remat: Remat::Layer,
-            ..base
-        },
-    )
-    .unwrap_err();
-    assert!(err.to_string().contains("remat"), "{err}");
+    for remat in [Remat::Attention, Remat::Layer] {
+        let got = run_xla(&with(remat), &inputs);
+        assert_close(
+            &format!("flash-tiny train step, remat {remat}"),
+            &got,
+            &want,
+            1e-3,
+        );
+    }
+}
+
+/// Two checkpointed regions in f64: chunk attention, then an elementwise tail; returns the
+/// graph and its regions.
+fn two_region_graph(causal: bool) -> (Graph, Vec<std::ops::Range<usize>>) {
+    let ctx = Ctx::new("main");
+    let qk: Vec<Tensor> = ["qq", "kq", "ql", "kl"]
+        .iter()
+        .map(|n| ctx.param(n, DType::F64, &[2, 10, 4]))
+        .collect();
+    let v = ctx.param("v", DType::F64, &[2, 10, 6]);
+    let w = ctx.param("w", DType::F64, &[2, 10, 6]);
+    let a = ChunkAttention {
+        chunk: 4,
+        causal,
+        linear_norm: LinearNorm::Mean,
+        score: ScoreFn::Relu2,
+    };
+    let start = ctx.num_nodes();
+    let y = chunk_attention(&qk[0], &qk[1], &qk[2], &qk[3], &v, a);
+    let first = start..ctx.num_nodes();
+    let start = ctx.num_nodes();
+    let z = (&y * &w).silu() * &y;
+    let second = start..ctx.num_nodes();
+    (ctx.finish(&[z.sum_all()]).unwrap(), vec![first, second])
+}
+
+#[test]
+fn checkpointed_regions_match_finite_differences() {
+    for causal in [true, false] {
+        let (g, regions) = two_region_graph(causal);
+        let wrt: Vec<usize> = (0..6).collect();
+        let checkpointed = grad_checkpointed(&g, &wrt, &regions).unwrap();
+        let x = random_inputs(&g, 3, 0);
+        let d = random_inputs(&g, 1003, 0);
+        let grads = run_xla(&checkpointed, &x);
+        let stored = run_xla(&grad(&lower_all(g.clone()).unwrap(), &wrt).unwrap(), &x);
+        assert_close("checkpointed vs stored", &grads, &stored, 1e-9);
+        let analytic: f64 = (0..6)
+            .map(|k| dot(&grads[1 + k].to_f64(), &d[k].to_f64()))
+            .sum();
+        let h = 1e-5;
+        let at = |sign: f64| {
+            let shifted: Vec<HostTensor> = x
+                .iter()
+                .zip(&d)
+                .map(|(xi, di)| {
+                    let v: Vec<f64> = xi
+                        .to_f64()
+                        .iter()
+                        .zip(di.to_f64())
+                        .map(|(a, b)| a + sign * h * b)
+                        .collect();
+                    HostTensor::from_f64(xi.ty.clone(), &v)
+                })
+                .collect();
+            run_xla(&g, &shifted)[0].to_f64()[0]
+        };
+        let numeric = (at(1.0) - at(-1.0)) / (2.0 * h);
+        let scale = analytic.abs().max(numeric.abs()).max(1e-3);
+        assert!(
+            (analytic - numeric).abs() <= 1e-5 * scale,
+            "causal={causal}: {analytic} (checkpointed VJP) vs {numeric} (finite differences)"
+        );
+    }
+}
+
+#[test]
+fn layer_checkpointing_matches_stored_gradients_for_every_kind() {
+    for (preset, mode) in [
+        ("flash-tiny", Mode::Lm),
+        ("flash-tiny", Mode::Mlm),
+        ("flash-quad-tiny", Mode::Lm),
+        ("transformer++-tiny", Mode::Lm),
+        ("transformer-tiny", Mode::Mlm),
+    ] {
+        let mut cfg = ModelConfig::preset(preset).unwrap();
+        cfg.layers = 2;
+        cfg.chunk = cfg.chunk.min(8);
+        let opts = BuildOptions {
+            batch: 2,
+            seq_len: 20,
+            mode,
+            forward: false,
+        };
+        let (g, layers) = build_lm_with_layers(&cfg, &opts).unwrap();
+        assert_eq!(layers.len(), 2);
+        let n = g.params().len() - mode_inputs(mode);
+        let wrt: Vec<usize> = (0..n).collect();
+        let checkpointed = grad_checkpointed(&g, &wrt, &layers).unwrap();
+        let stored = grad(&lower_all(g.clone()).unwrap(), &wrt).unwrap();
+        let inputs = random_inputs(&g, 9, cfg.vocab as i64);
+        let inputs: Vec<HostTensor> = inputs
+            .into_iter()
+            .map(|t| match t.ty.shape.as_slice() {
+                [_, _] if t.ty.dtype == DType::F32 => {
+                    HostTensor::from_f64(t.ty.clone(), &vec![1.0; t.ty.num_elements()])
+                }
+                _ => t,
+            })
+            .collect();
+        let what = format!("{preset} {mode:?}");
+        assert_close(
+            &what,
+            &run_xla(&checkpointed, &inputs),
+            &run_xla(&stored, &inputs),
+            1e-3,
+        );
+    }
+}
+
+/// The non-parameter inputs of a loss graph of `mode`.
+fn mode_inputs(mode: Mode) -> usize {
+    match mode {
+        Mode::Lm => 1,
+        Mode::Mlm => 3,
+    }
 }

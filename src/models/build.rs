@@ -10,10 +10,19 @@ use crate::config::{names::Named, ModelConfig, ModelKind};
 use crate::dsl::{Ctx, DType, Tensor};
 use crate::ir::Graph;
 use crate::nn::Params;
+use std::ops::Range;
 
 /// Builds the loss graph of `cfg`'s model for `opts` (see the module docs of
 /// [`crate::models`] for the inputs and outputs).
 pub fn build_lm(cfg: &ModelConfig, opts: &BuildOptions) -> Result<Graph, ModelError> {
+    Ok(build_lm_with_layers(cfg, opts)?.0)
+}
+
+/// [`build_lm`], and the node range of each layer's forward pass in the graph.
+pub fn build_lm_with_layers(
+    cfg: &ModelConfig,
+    opts: &BuildOptions,
+) -> Result<(Graph, Vec<Range<usize>>), ModelError> {
     check_config(cfg)?;
     check_options(cfg, opts)?;
     let ctx = Ctx::new(&format!(
@@ -24,10 +33,12 @@ pub fn build_lm(cfg: &ModelConfig, opts: &BuildOptions) -> Result<Graph, ModelEr
     let p = Params::new(&ctx, DType::F32, cfg.precision.dtype());
     let model = LanguageModel::new(&p, cfg, opts.mode.causal());
     let (b, t) = (opts.batch, opts.seq_len);
+    let regions;
     let (loss, logits) = match opts.mode {
         Mode::Lm => {
             let tokens = ctx.input("tokens", DType::I32, &[b, t + 1]);
-            let logits = model.logits(&tokens.slice(1, 0, t));
+            let (logits, layers) = model.logits_and_layers(&tokens.slice(1, 0, t));
+            regions = layers;
             (
                 mean_loss(&cross_entropy(&logits, &tokens.slice(1, 1, t + 1))),
                 logits,
@@ -37,7 +48,8 @@ pub fn build_lm(cfg: &ModelConfig, opts: &BuildOptions) -> Result<Graph, ModelEr
             let tokens = ctx.input("tokens", DType::I32, &[b, t]);
             let targets = ctx.input("targets", DType::I32, &[b, t]);
             let mask = ctx.input("loss_mask", DType::F32, &[b, t]);
-            let logits = model.logits(&tokens);
+            let (logits, layers) = model.logits_and_layers(&tokens);
+            regions = layers;
             (
                 masked_mean_loss(&cross_entropy(&logits, &targets), &mask),
                 logits,
@@ -49,7 +61,7 @@ pub fn build_lm(cfg: &ModelConfig, opts: &BuildOptions) -> Result<Graph, ModelEr
     } else {
         vec![&loss]
     };
-    Ok(ctx.finish(&outputs)?)
+    Ok((ctx.finish(&outputs)?, regions))
 }
 
 /// Validates `cfg`, including the combinations the layers do not support.

@@ -46,8 +46,8 @@ mod spec;
 mod stack;
 
 pub use crate::nn::{count_params, init_params, Init, ParamSpec};
-pub use build::build_lm;
 pub(crate) use build::check_config;
+pub use build::{build_lm, build_lm_with_layers};
 pub use error::ModelError;
 pub use layers::{Layer, LayerState, LayerStateMismatch};
 pub use loss::{cross_entropy, masked_mean_loss, mean_loss};

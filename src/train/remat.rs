@@ -13,7 +13,8 @@ pub enum Remat {
     /// pass: the composite's own VJP rule, tied to the cotangent so XLA cannot merge the
     /// recomputation into the forward.
     Attention,
-    /// Keep only each layer's input and recompute the rest (not implemented yet).
+    /// Keep only each layer's input and recompute the rest of the layer in the backward
+    /// pass (`jax.checkpoint` around every layer; attention inside is recomputed with it).
     Layer,
 }
 

@@ -28,8 +28,8 @@ use super::options::{AdamW, TrainOptions};
 use super::schedule::{add_const, schedule_lr};
 use crate::config::ModelConfig;
 use crate::ir::{Builder, DType, Graph, Location, Op, TensorType, UnaryOp, ValueId};
-use crate::models::{build_lm, BuildOptions, Mode};
-use crate::passes::autodiff::grad;
+use crate::models::{build_lm_with_layers, BuildOptions, Mode};
+use crate::passes::autodiff::{grad, grad_checkpointed};
 use crate::passes::chunk_attention::lower_all;
 use crate::train::Remat;
 use std::sync::Arc;
@@ -53,22 +53,26 @@ pub fn build_train_step_for(
         mode: Mode::Lm,
         forward: false,
     };
-    let loss = build_lm(cfg, &build)?;
-    let lowered = match opts.remat {
+    let (loss, layers) = build_lm_with_layers(cfg, &build)?;
+    let wrt: Vec<usize> = (0..layout.n()).collect();
+    let mut g = match opts.remat {
         // Lowered first: the backward pass keeps the forward's intermediates.
-        Remat::None => lower_all(loss)?,
+        Remat::None => {
+            let lowered = lower_all(loss)?;
+            check_params(&lowered, layout)?;
+            grad(&lowered, &wrt)?
+        }
         // Kept composite: its VJP rule recomputes the attention in the backward pass.
-        Remat::Attention => loss,
+        Remat::Attention => {
+            check_params(&loss, layout)?;
+            grad(&loss, &wrt)?
+        }
+        // Each layer's forward recomputed from its input in the backward pass.
         Remat::Layer => {
-            return Err(TrainError::Option {
-                option: "remat",
-                message: "layer is not implemented yet; use none or attention".into(),
-            })
+            check_params(&loss, layout)?;
+            grad_checkpointed(&loss, &wrt, &layers)?
         }
     };
-    check_params(&lowered, layout)?;
-    let wrt: Vec<usize> = (0..layout.n()).collect();
-    let mut g = grad(&lowered, &wrt)?;
     append_optimizer(&mut g, layout, opts)?;
     Ok(g)
 }

@@ -41,6 +41,16 @@ pub enum AutodiffError {
         /// Why, and what to do instead.
         message: String,
     },
+    /// A checkpointed region is empty, out of order, overlapping or out of range.
+    #[error("checkpointed region {start}..{end} is not an ascending, disjoint, non-empty range of the graph's {nodes} nodes")]
+    BadRegion {
+        /// First node of the region.
+        start: usize,
+        /// One past its last node.
+        end: usize,
+        /// The graph's node count.
+        nodes: usize,
+    },
     /// Building a node of the reverse pass failed (a bug in a VJP rule).
     #[error("building the reverse pass failed: {0}")]
     Build(#[from] IrError),

@@ -42,7 +42,9 @@
 
 mod accumulate;
 mod active;
+mod checkpoint;
 mod error;
+mod recompute;
 mod rules;
 
 pub use error::AutodiffError;
@@ -52,11 +54,25 @@ use accumulate::Adjoints;
 use flash_ir::verify::verify;
 use flash_ir::{Builder, Graph, ValueId};
 use rules::Ctx;
+use std::ops::Range;
 
 /// The gradient graph of `g`'s loss (output 0) with respect to the parameters with indices
 /// `wrt` (see the [module docs](self) for the result's layout).
 pub fn grad(g: &Graph, wrt: &[usize]) -> Result<Graph, AutodiffError> {
+    grad_checkpointed(g, wrt, &[])
+}
+
+/// [`grad`], with the forward nodes of each of `regions` (contiguous, ascending,
+/// non-overlapping index ranges) recomputed in the reverse pass instead of kept: only the
+/// values each region reads from before it stay alive for the backward pass
+/// (`--remat layer`; see `checkpoint.rs`).
+pub fn grad_checkpointed(
+    g: &Graph,
+    wrt: &[usize],
+    regions: &[Range<usize>],
+) -> Result<Graph, AutodiffError> {
     verify(g).map_err(AutodiffError::InvalidInput)?;
+    check_regions(regions, g.nodes.len())?;
     let loss = loss_value(g)?;
     let params = wrt_params(g, wrt)?;
     let active = active::active_values(g, loss, &params);
@@ -65,7 +81,15 @@ pub fn grad(g: &Graph, wrt: &[usize]) -> Result<Graph, AutodiffError> {
     if active[loss.index()] {
         seed(&mut out, g, &mut adjoints, loss)?;
     }
-    for i in (0..g.nodes.len()).rev() {
+    let mut regions = regions.iter().rev().peekable();
+    let mut i = g.nodes.len();
+    while i > 0 {
+        if let Some(r) = regions.next_if(|r| r.end == i) {
+            checkpoint::backprop_region(&mut out, g, &active, &mut adjoints, r.clone())?;
+            i = r.start;
+            continue;
+        }
+        i -= 1;
         if active[i] {
             backprop(&mut out, g, &active, &mut adjoints, ValueId(i as u32))?;
         }
@@ -78,6 +102,22 @@ pub fn grad(g: &Graph, wrt: &[usize]) -> Result<Graph, AutodiffError> {
         out.outputs.push(gp);
     }
     Ok(out)
+}
+
+/// Checks that `regions` are non-empty, ascending, disjoint ranges of the `n` nodes.
+fn check_regions(regions: &[Range<usize>], n: usize) -> Result<(), AutodiffError> {
+    let mut end = 0;
+    for r in regions {
+        if r.start < end || r.start >= r.end || r.end > n {
+            return Err(AutodiffError::BadRegion {
+                start: r.start,
+                end: r.end,
+                nodes: n,
+            });
+        }
+        end = r.end;
+    }
+    Ok(())
 }
 
 /// Output 0, checked to be a float scalar.

@@ -8,9 +8,10 @@
 //!   the default lowers before autodiff and keeps the forward's intermediates.
 
 use super::{Ctx, RuleResult};
+use crate::autodiff::recompute::{inline, tie};
 use crate::autodiff::AutodiffError;
 use crate::chunk_attention::lower_all;
-use flash_ir::{Builder, ChunkAttention, DType, Graph, Op, ValueId};
+use flash_ir::{Builder, ChunkAttention, DType, Graph, Op};
 
 /// `cumsum{dim, exclusive, reverse}` -> `cumsum{dim, exclusive, !reverse}` of the cotangent.
 pub(super) fn cumsum(
@@ -27,13 +28,14 @@ pub(super) fn cumsum(
 /// VJP of that recomputation, so nothing of the forward's lowering needs to stay alive for
 /// the backward pass. The rule is the lowered forward differentiated in a graph of its own
 /// (`vjp_graph`), inlined here; its inputs are the operands plus a zero that depends on the
-/// cotangent (`tied_to_cotangent`), so neither our CSE nor XLA's can merge the recomputation
+/// cotangent ([`tie`]), so neither our CSE nor XLA's can merge the recomputation
 /// into the forward: it can only run once the cotangent exists.
 pub(super) fn chunk_attention(c: &mut Ctx<'_, '_>, attrs: &ChunkAttention) -> RuleResult {
     let vjp = vjp_graph(c, attrs)?;
     let mut inputs = Vec::with_capacity(c.node.operands.len() + 1);
     for i in 0..c.node.operands.len() {
-        inputs.push(tied_to_cotangent(c, c.x(i))?);
+        let x = c.x(i);
+        inputs.push(tie(&mut c.b, x, c.ct)?);
     }
     inputs.push(c.ct);
     let grads = inline(&mut c.b, &vjp, &inputs)?;
@@ -75,42 +77,4 @@ fn vjp_graph(c: &Ctx<'_, '_>, attrs: &ChunkAttention) -> Result<Graph, AutodiffE
     let lowered = lower_all(g).map_err(|e| c.unsupported(format!("lowering for the VJP: {e}")))?;
     let wrt: Vec<usize> = (0..n).collect();
     super::super::grad(&lowered, &wrt)
-}
-
-/// `x + broadcast(0 * ct[0, ..., 0])`: `x`'s value, computed after the cotangent.
-fn tied_to_cotangent(c: &mut Ctx<'_, '_>, x: ValueId) -> Result<ValueId, AutodiffError> {
-    let ct_ty = c.b.ty(c.ct).clone();
-    let rank = ct_ty.rank();
-    let first =
-        c.b.slice(c.ct, &vec![0; rank], &vec![1; rank], &vec![1; rank])?;
-    let first = c.b.reshape(first, &[])?;
-    let zero = c.b.scalar(0.0, ct_ty.dtype)?;
-    let mut tie = c.b.mul(first, zero)?;
-    let x_ty = c.b.ty(x).clone();
-    if x_ty.dtype != ct_ty.dtype {
-        tie = c.b.convert(tie, x_ty.dtype)?;
-    }
-    let tie = c.b.broadcast_to(tie, &x_ty.shape)?;
-    Ok(c.b.add(x, tie)?)
-}
-
-/// Copies `g`'s nodes into `b`'s graph with its parameters replaced by `inputs`; returns
-/// the copies of `g`'s outputs after the first (the gradients).
-fn inline(
-    b: &mut Builder<'_>,
-    g: &Graph,
-    inputs: &[ValueId],
-) -> Result<Vec<ValueId>, AutodiffError> {
-    let mut map: Vec<ValueId> = Vec::with_capacity(g.nodes.len());
-    for node in &g.nodes {
-        let v = match &node.op {
-            Op::Parameter { index, .. } => inputs[*index],
-            op => {
-                let operands = node.operands.iter().map(|o| map[o.index()]).collect();
-                b.op(op.clone(), operands)?
-            }
-        };
-        map.push(v);
-    }
-    Ok(g.outputs[1..].iter().map(|o| map[o.index()]).collect())
 }

@@ -132,7 +132,7 @@ fn pad_zeros(
 }
 
 /// Sum of every element of `x` (a scalar).
-fn sum_all(b: &mut Builder<'_>, x: ValueId) -> BuildResult {
+pub(crate) fn sum_all(b: &mut Builder<'_>, x: ValueId) -> BuildResult {
     let dims: Vec<usize> = (0..b.ty(x).rank()).collect();
     b.reduce_sum(x, &dims)
 }

@@ -1,0 +1,44 @@
+//! Pieces shared by the rules that recompute forward values in the reverse pass (the
+//! `chunk_attention` VJP and checkpointed regions): tying a value to a cotangent so that no
+//! CSE (ours or XLA's) can merge the recomputation into the forward, and inlining a
+//! separately built VJP graph.
+
+use super::AutodiffError;
+use flash_ir::{Builder, Graph, Op, ValueId};
+
+/// `x + broadcast(0 * ct[0, ..., 0])`: `x`'s value, computed only once `ct` exists.
+pub(crate) fn tie(b: &mut Builder<'_>, x: ValueId, ct: ValueId) -> Result<ValueId, AutodiffError> {
+    let ct_ty = b.ty(ct).clone();
+    let rank = ct_ty.rank();
+    let first = b.slice(ct, &vec![0; rank], &vec![1; rank], &vec![1; rank])?;
+    let first = b.reshape(first, &[])?;
+    let zero = b.scalar(0.0, ct_ty.dtype)?;
+    let mut zero = b.mul(first, zero)?;
+    let x_ty = b.ty(x).clone();
+    if x_ty.dtype != ct_ty.dtype {
+        zero = b.convert(zero, x_ty.dtype)?;
+    }
+    let zero = b.broadcast_to(zero, &x_ty.shape)?;
+    Ok(b.add(x, zero)?)
+}
+
+/// Copies `g`'s nodes into `b`'s graph with its parameters replaced by `inputs`; returns
+/// the copies of `g`'s outputs after the first (the gradients of a VJP graph).
+pub(crate) fn inline(
+    b: &mut Builder<'_>,
+    g: &Graph,
+    inputs: &[ValueId],
+) -> Result<Vec<ValueId>, AutodiffError> {
+    let mut map: Vec<ValueId> = Vec::with_capacity(g.nodes.len());
+    for node in &g.nodes {
+        let v = match &node.op {
+            Op::Parameter { index, .. } => inputs[*index],
+            op => {
+                let operands = node.operands.iter().map(|o| map[o.index()]).collect();
+                b.op(op.clone(), operands)?
+            }
+        };
+        map.push(v);
+    }
+    Ok(g.outputs[1..].iter().map(|o| map[o.index()]).collect())
+}
