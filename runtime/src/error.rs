@@ -72,6 +72,17 @@ pub enum RuntimeError {
     /// The client reports no addressable device.
     #[error("the PJRT client has no addressable device")]
     NoDevice,
+    /// A CPU client did not make the number of devices its options asked for.
+    #[error(
+        "the CPU client was asked for {requested} devices (create option cpu_device_count) \
+         but has {created}; ask for at least 1 device"
+    )]
+    CpuDeviceCount {
+        /// The requested count.
+        requested: usize,
+        /// The devices the plugin made.
+        created: usize,
+    },
     /// A device of another client was passed in.
     #[error("device {id} belongs to another PJRT client")]
     ForeignDevice {

@@ -30,6 +30,7 @@ mod ffi;
 mod attributes;
 mod buffer;
 mod client;
+mod client_options;
 mod compile;
 mod compile_options;
 mod device;
@@ -46,6 +47,7 @@ mod plugin;
 pub use attributes::AttrValue;
 pub use buffer::Buffer;
 pub use client::Client;
+pub use client_options::ClientOptions;
 pub use compile::CacheStats;
 pub use compile_options::CompileOptions;
 pub use device::Device;
@@ -66,6 +68,12 @@ use std::sync::Arc;
 /// The process-wide client for the plugin chosen by `explicit` (a `--plugin` value), else
 /// `FLASH_PJRT_PLUGIN`, else `cpu`; see [`PluginSpec::choose`] and [`PluginSpec::resolve`].
 pub fn shared_client(explicit: Option<&str>) -> Result<Arc<Client>> {
+    shared_client_with(explicit, &ClientOptions::default())
+}
+
+/// [`shared_client`] created with `options` (one process-wide client per plugin and
+/// options).
+pub fn shared_client_with(explicit: Option<&str>, options: &ClientOptions) -> Result<Arc<Client>> {
     let path = PluginSpec::choose(explicit)?.resolve()?;
-    Client::shared(&path)
+    Client::shared_with(&path, options)
 }

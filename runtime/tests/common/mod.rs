@@ -34,3 +34,12 @@ pub fn download<T: Element>(buffer: &Buffer) -> Vec<T> {
         .to_vec()
         .expect("element type")
 }
+
+/// The process-wide client on the test plugin with `count` CPU devices.
+pub fn client_with_devices(count: usize) -> Arc<Client> {
+    let options = flash_runtime::ClientOptions::cpu_devices(count);
+    match flash_runtime::shared_client_with(None, &options) {
+        Ok(c) => c,
+        Err(e) => panic!("no PJRT client with {count} CPU devices for the tests: {e}"),
+    }
+}
