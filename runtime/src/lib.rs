@@ -39,6 +39,8 @@ mod element;
 mod error;
 mod event;
 mod executable;
+mod execute;
+mod hlo;
 mod host;
 mod host_memory;
 pub mod locate;
@@ -49,7 +51,7 @@ pub use buffer::Buffer;
 pub use client::Client;
 pub use client_options::ClientOptions;
 pub use compile::CacheStats;
-pub use compile_options::CompileOptions;
+pub use compile_options::{CompileOptions, DeviceAssignment};
 pub use device::Device;
 pub use disk_cache::{
     enabled_by_env as cache_enabled_by_env, DiskCache, DiskUsage, CACHE_DIR_ENV, CACHE_ENV,
@@ -57,7 +59,8 @@ pub use disk_cache::{
 };
 pub use element::{Element, ElementType};
 pub use error::{Result, RuntimeError};
-pub use executable::{ExecuteOptions, LoadedExecutable, MemoryStats};
+pub use executable::{LoadedExecutable, MemoryStats};
+pub use execute::ExecuteOptions;
 pub use host::HostData;
 pub use host_memory::{keep_freed_host_memory, release_freed_host_memory, KEEP_HOST_MEMORY_ENV};
 pub use locate::PluginSpec;
