@@ -1,8 +1,11 @@
 //! What XLA compiled: the optimized program of an executable
-//! (`PJRT_Executable_OptimizedProgram`, a serialized `xla.HloModuleProto`, format `hlo`) and
-//! the opcodes of its instructions, read by a small protobuf reader (no protoc).
+//! (`PJRT_Executable_OptimizedProgram`: a serialized `xla.HloModuleProto`, format `hlo`, or
+//! as the CPU plugin returns it, an `xla.HloModuleProtoWithConfig`, format
+//! `hlo_with_config`) and the opcodes of its instructions, read by a small protobuf reader
+//! (no protoc).
 //!
-//! Fields read (XLA's `xla/service/hlo.proto`): `HloModuleProto { 3: computations }`,
+//! Fields read (XLA's `xla/service/hlo.proto`):
+//! `HloModuleProtoWithConfig { 1: hlo_module }`, `HloModuleProto { 3: computations }`,
 //! `HloComputationProto { 2: instructions }`, `HloInstructionProto { 2: opcode (string) }`.
 //! The opcodes are HLO's spellings, e.g. `all-reduce`, `all-gather`, `dot`, `fusion`; the
 //! bodies of fusions are computations of their own, so their instructions are listed too.
@@ -11,12 +14,15 @@ use crate::error::{Result, RuntimeError};
 use crate::executable::LoadedExecutable;
 use crate::ffi;
 
-/// The program format the plugin reports for a serialized `HloModuleProto`.
+/// The program format of a serialized `HloModuleProto`.
 const HLO_FORMAT: &str = "hlo";
+/// The program format of a serialized `HloModuleProtoWithConfig`.
+const HLO_WITH_CONFIG_FORMAT: &str = "hlo_with_config";
 
 impl LoadedExecutable {
     /// The optimized program XLA compiled, a serialized `xla.HloModuleProto` (after SPMD
-    /// partitioning: the per-device program with its collectives).
+    /// partitioning: the per-device program with its collectives). A module the plugin
+    /// returns with its config is unwrapped.
     pub fn optimized_hlo(&self) -> Result<Vec<u8>> {
         self.with_executable(|api, e| {
             let mut program = ffi::Program::default();
@@ -32,10 +38,14 @@ impl LoadedExecutable {
             code.truncate(program.code_size);
             // SAFETY: the plugin set `format` to a string it owns, of `format_size` bytes.
             let format = unsafe { crate::api::string_from(program.format, program.format_size) };
-            if format != HLO_FORMAT {
-                return Err(RuntimeError::UnexpectedProgramFormat { format });
+            match format.as_str() {
+                HLO_FORMAT => Ok(code),
+                HLO_WITH_CONFIG_FORMAT => match fields(&code, 1)?.first() {
+                    Some(module) => Ok(module.to_vec()),
+                    None => Err(RuntimeError::MalformedHlo { offset: 0 }),
+                },
+                _ => Err(RuntimeError::UnexpectedProgramFormat { format }),
             }
-            Ok(code)
         })
     }
 

@@ -43,3 +43,15 @@ pub fn client_with_devices(count: usize) -> Arc<Client> {
         Err(e) => panic!("no PJRT client with {count} CPU devices for the tests: {e}"),
     }
 }
+
+/// Uploads typed values to `device`.
+pub fn upload_to<T: Element>(
+    client: &Client,
+    device: &flash_runtime::Device,
+    dims: &[i64],
+    values: &[T],
+) -> Buffer {
+    let host = HostData::from_slice(dims, values).expect("host data");
+    client.upload(&host, device).expect("upload")
+}
+pub mod spmd;
