@@ -141,7 +141,7 @@ mod tests {
     fn opcodes_of_nested_messages_skipping_other_fields() {
         let mut add = len_field(1, b"add.1");
         add.extend(len_field(2, b"add"));
-        add.extend([0x18 | 0, 7]); // a varint field 3
+        add.extend([3 << 3, 7]); // a varint field 3
         let reduce = len_field(2, b"all-reduce");
         let mut computation = len_field(1, b"main");
         computation.extend(len_field(2, &add));
