@@ -7,7 +7,10 @@
 //! - [`Client`] compiles StableHLO text into [`LoadedExecutable`]s (cached) and moves arrays
 //!   between host and device as [`Buffer`]s;
 //! - [`DiskCache`] keeps serialized executables across processes (`FLASH_CACHE=0` turns
-//!   it off).
+//!   it off);
+//! - several devices: [`ClientOptions`] sets the CPU device count,
+//!   [`CompileOptions::spmd`] compiles a sharded program for several devices, and
+//!   [`LoadedExecutable::execute_sharded`] runs it with one argument list per device.
 //!
 //! ```no_run
 //! # fn main() -> flash_runtime::Result<()> {
