@@ -71,6 +71,16 @@ impl Buffer {
         self.raw
     }
 
+    /// The raw handle of the device this buffer is on (`PJRT_Buffer_Device`).
+    pub(crate) fn device_raw(&self) -> Result<*mut ffi::Device> {
+        let mut args = ffi::BufferDeviceArgs {
+            buffer: self.raw,
+            ..Default::default()
+        };
+        pjrt_call!(self.client.api(), PJRT_Buffer_Device, &mut args)?;
+        Ok(args.device)
+    }
+
     /// The client handle this buffer belongs to.
     pub(crate) fn client(&self) -> &Arc<ClientHandle> {
         &self.client

@@ -3,6 +3,7 @@
 //! thread-safe.
 
 use crate::api::{string_from, Api};
+use crate::client_options::ClientOptions;
 use crate::compile::ExecutableCache;
 use crate::device::Device;
 use crate::disk_cache::key::plugin_fingerprint;
@@ -67,14 +68,30 @@ impl Client {
 
     /// [`Client::create`] with an explicit persistent executable cache (`None`: none).
     pub fn create_with_cache(plugin: Arc<Plugin>, disk: Option<DiskCache>) -> Result<Client> {
+        Client::create_with_options(plugin, &ClientOptions::default(), disk)
+    }
+
+    /// Creates a client with create options (see [`ClientOptions`]) and a persistent
+    /// executable cache (`None`: none). A plugin that refuses the options is asked again
+    /// without them: on a non-CPU platform the CPU-only options are then dropped, on a CPU
+    /// platform the refusal is the error.
+    pub fn create_with_options(
+        plugin: Arc<Plugin>,
+        options: &ClientOptions,
+        disk: Option<DiskCache>,
+    ) -> Result<Client> {
         crate::keep_freed_host_memory();
-        let api = plugin.api();
-        let mut args = ffi::ClientCreateArgs::default();
-        pjrt_call!(api, PJRT_Client_Create, &mut args).map_err(|e| create_error(&plugin, e))?;
-        let handle = Arc::new(ClientHandle {
-            plugin,
-            raw: args.client,
-        });
+        let handle = match create_handle(&plugin, options) {
+            Ok(h) => h,
+            Err(e) if !options.is_empty() => {
+                let plain = create_handle(&plugin, &ClientOptions::default())?;
+                if platform(&plain)?.0 == CPU_PLATFORM {
+                    return Err(e);
+                }
+                plain
+            }
+            Err(e) => return Err(e),
+        };
         let (platform_name, platform_version) = platform(&handle)?;
         let p = &handle.plugin;
         let v = p.api_version();
@@ -84,8 +101,10 @@ impl Client {
             &platform_name,
             &platform_version,
         );
+        let devices = devices(&handle)?;
+        check_cpu_device_count(&platform_name, options, devices.len())?;
         Ok(Client {
-            devices: devices(&handle)?,
+            devices,
             handle,
             platform_name,
             platform_version,
@@ -93,18 +112,30 @@ impl Client {
         })
     }
 
-    /// The process-wide client for the plugin at `path`: the plugin is loaded and the
-    /// client created on first use; later calls (from any thread) get the same client.
+    /// The process-wide client for the plugin at `path` with default options: the plugin
+    /// is loaded and the client created on first use; later calls (from any thread) get
+    /// the same client.
     pub fn shared(path: &Path) -> Result<Arc<Client>> {
-        static CLIENTS: OnceLock<Mutex<HashMap<PathBuf, Arc<Client>>>> = OnceLock::new();
+        Client::shared_with(path, &ClientOptions::default())
+    }
+
+    /// The process-wide client for the plugin at `path` created with `options`: one client
+    /// per (plugin, options) pair, made on first use.
+    pub fn shared_with(path: &Path, options: &ClientOptions) -> Result<Arc<Client>> {
+        type Key = (PathBuf, ClientOptions);
+        static CLIENTS: OnceLock<Mutex<HashMap<Key, Arc<Client>>>> = OnceLock::new();
         let plugin = Plugin::load(path)?;
         let clients = CLIENTS.get_or_init(Default::default);
         let mut clients = clients.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(c) = clients.get(plugin.path()) {
+        let key = (plugin.path().to_path_buf(), options.clone());
+        if let Some(c) = clients.get(&key) {
             return Ok(c.clone());
         }
-        let key = plugin.path().to_path_buf();
-        let client = Arc::new(Client::create(plugin)?);
+        let client = Arc::new(Client::create_with_options(
+            plugin,
+            options,
+            DiskCache::from_env(),
+        )?);
         clients.insert(key, client.clone());
         Ok(client)
     }
@@ -153,25 +184,58 @@ impl std::fmt::Debug for Client {
     }
 }
 
+/// The platform name of XLA's CPU plugin.
+const CPU_PLATFORM: &str = "cpu";
+
+/// Checks that a CPU client made the devices asked for: the CPU plugin makes a client with
+/// no device for a count of 0, and ignores option names it does not know.
+fn check_cpu_device_count(platform: &str, options: &ClientOptions, created: usize) -> Result<()> {
+    match options.cpu_device_count {
+        Some(requested) if platform == CPU_PLATFORM && (requested == 0 || requested != created) => {
+            Err(RuntimeError::CpuDeviceCount { requested, created })
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Calls `PJRT_Client_Create` with `options`.
+fn create_handle(plugin: &Arc<Plugin>, options: &ClientOptions) -> Result<Arc<ClientHandle>> {
+    let values = options.named_values();
+    let mut args = ffi::ClientCreateArgs {
+        create_options: values.as_ptr(),
+        num_options: values.len(),
+        ..Default::default()
+    };
+    pjrt_call!(plugin.api(), PJRT_Client_Create, &mut args)
+        .map_err(|e| create_error(plugin, options, e))?;
+    Ok(Arc::new(ClientHandle {
+        plugin: plugin.clone(),
+        raw: args.client,
+    }))
+}
+
 /// [`RuntimeError::ClientCreate`] for a failed `PJRT_Client_Create`, with a hint for GPU
 /// plugins (the usual cause there is no GPU or driver).
-fn create_error(plugin: &Plugin, e: RuntimeError) -> RuntimeError {
+fn create_error(plugin: &Plugin, options: &ClientOptions, e: RuntimeError) -> RuntimeError {
     let RuntimeError::Xla { message, .. } = e else {
         return e;
     };
     let path = plugin.path().to_path_buf();
     let name = path.file_name().map(|n| n.to_string_lossy().to_lowercase());
     let gpu = name.is_some_and(|n| n.contains("cuda") || n.contains("rocm"));
-    let hint = if gpu {
+    let hint = if !options.is_empty() {
+        format!("\n(the client was created with {options:?})")
+    } else if gpu {
         "\n(no usable GPU or driver on this machine? `nvidia-smi` should list one; \
          --plugin cpu runs on the CPU)"
+            .to_string()
     } else {
-        ""
+        String::new()
     };
     RuntimeError::ClientCreate {
         path,
         message,
-        hint: hint.to_string(),
+        hint,
     }
 }
 

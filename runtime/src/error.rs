@@ -72,6 +72,17 @@ pub enum RuntimeError {
     /// The client reports no addressable device.
     #[error("the PJRT client has no addressable device")]
     NoDevice,
+    /// A CPU client did not make the number of devices its options asked for.
+    #[error(
+        "the CPU client was asked for {requested} devices (create option cpu_device_count) \
+         but has {created}; ask for at least 1 device"
+    )]
+    CpuDeviceCount {
+        /// The requested count.
+        requested: usize,
+        /// The devices the plugin made.
+        created: usize,
+    },
     /// A device of another client was passed in.
     #[error("device {id} belongs to another PJRT client")]
     ForeignDevice {
@@ -79,10 +90,52 @@ pub enum RuntimeError {
         id: i32,
     },
     /// A buffer of another client was passed to an executable.
-    #[error("argument {index} is a buffer of another PJRT client")]
+    #[error("argument {index} of device list {position} is a buffer of another PJRT client")]
     ForeignBuffer {
-        /// Position of the argument.
+        /// Position of the device list (0 for a one-device call).
+        position: usize,
+        /// Position of the argument in its list.
         index: usize,
+    },
+    /// A program was given another number of argument lists than it has devices.
+    #[error(
+        "the program runs on {devices} devices, so it needs {devices} argument lists (one \
+         per device, in the order of LoadedExecutable::devices), got {lists}"
+    )]
+    DeviceListCount {
+        /// Devices of the program.
+        devices: usize,
+        /// Argument lists given.
+        lists: usize,
+    },
+    /// The argument lists of the devices differ in length.
+    #[error(
+        "argument list {position} has {len} buffers but list 0 has {first}; every device \
+         takes the same arguments"
+    )]
+    ArgumentListLength {
+        /// Position of the offending list.
+        position: usize,
+        /// Its length.
+        len: usize,
+        /// The length of list 0.
+        first: usize,
+    },
+    /// A buffer is not on the device whose argument list holds it.
+    #[error(
+        "argument {index} of device list {position} is on device {}, but list {position} \
+         is for device {expected}; upload it to that device",
+        fmt_device(actual)
+    )]
+    WrongDevice {
+        /// Position of the device list.
+        position: usize,
+        /// Position of the argument in its list.
+        index: usize,
+        /// The id of the list's device.
+        expected: i32,
+        /// The id of the buffer's device, when it could be read.
+        actual: Option<i32>,
     },
     /// A host array's byte length does not match its element type and dimensions.
     #[error("host data has {actual} bytes, but {dims:?} elements of {ty:?} need {expected}")]
@@ -118,6 +171,60 @@ pub enum RuntimeError {
         num_replicas: i64,
         /// The requested partition count.
         num_partitions: i64,
+    },
+    /// A device assignment whose id list does not have one id per replica and partition.
+    #[error(
+        "a device assignment of {replicas} replicas x {partitions} partitions needs {} \
+         device ids, got {ids}", replicas * partitions
+    )]
+    DeviceAssignmentSize {
+        /// Replicas.
+        replicas: usize,
+        /// Partitions.
+        partitions: usize,
+        /// Ids given.
+        ids: usize,
+    },
+    /// A device id that is negative or listed twice in a device assignment.
+    #[error(
+        "device id {id} in the device assignment {device_ids:?} is negative or repeated; \
+         each (replica, partition) needs its own device"
+    )]
+    BadDeviceId {
+        /// The offending id.
+        id: i64,
+        /// The whole list.
+        device_ids: Vec<i64>,
+    },
+    /// A device assignment made for other replica or partition counts than the options.
+    #[error(
+        "the device assignment is {replicas} replicas x {partitions} partitions, but the \
+         compile options say num_replicas = {num_replicas}, num_partitions = \
+         {num_partitions}"
+    )]
+    DeviceAssignmentCounts {
+        /// Replicas of the assignment.
+        replicas: usize,
+        /// Partitions of the assignment.
+        partitions: usize,
+        /// The options' replica count.
+        num_replicas: i64,
+        /// The options' partition count.
+        num_partitions: i64,
+    },
+    /// The plugin returned the optimized program in a format this crate does not read.
+    #[error(
+        "the optimized program came back as {format:?}, not a serialized HloModuleProto (\"hlo\")"
+    )]
+    UnexpectedProgramFormat {
+        /// The format the plugin named.
+        format: String,
+    },
+    /// The optimized program's bytes are not a well-formed protobuf message.
+    #[error("the optimized program (HloModuleProto) is malformed at byte {offset}")]
+    MalformedHlo {
+        /// Where reading failed.
+        offset: usize,
     },
     /// Host data was read as another element type than it holds.
     #[error("host data holds {actual:?}, not {expected:?}")]
@@ -171,6 +278,11 @@ pub enum RuntimeError {
         #[source]
         source: std::io::Error,
     },
+}
+
+/// A device id for messages, `?` when unknown.
+fn fmt_device(id: &Option<i32>) -> String {
+    id.map_or_else(|| "?".to_string(), |id| id.to_string())
 }
 
 /// Renders paths one per line, indented, for error messages.

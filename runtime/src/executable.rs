@@ -1,28 +1,12 @@
-//! Compiled programs: running them on one device (`PJRT_LoadedExecutable_Execute`), input
-//! donation, output count and compiled memory statistics.
-//!
-//! # Donation
-//! A program may donate an input buffer to an output (an argument attribute
-//! `tf.aliasing_output = N : i32`, or `jax.buffer_donor = true`). After such a call the
-//! donated input [`Buffer`] is deleted: PJRT reports an error (never a crash) if it is read
-//! again, and [`Buffer::is_deleted`] says so. Use [`LoadedExecutable::execute_donating`] to
-//! hand the inputs over by value so they cannot be touched afterwards, or list inputs in
-//! [`ExecuteOptions::non_donatable_input_indices`] to keep them (XLA then copies).
+//! Compiled programs: their devices, output, replica and partition counts, compiled memory
+//! statistics and serialized form. Running them is in `crate::execute`, reading the
+//! compiled program in `crate::hlo`.
 
-use crate::buffer::Buffer;
 use crate::client::ClientHandle;
+use crate::device::Device;
 use crate::error::{Result, RuntimeError};
-use crate::event::await_and_destroy;
 use crate::ffi;
-use std::ptr;
 use std::sync::Arc;
-
-/// Per-call execution options.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ExecuteOptions {
-    /// Inputs that must not be donated even if the program asks for it.
-    pub non_donatable_input_indices: Vec<i64>,
-}
 
 /// Memory the compiler planned for one executable, in bytes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -56,6 +40,7 @@ pub struct LoadedExecutable {
     raw: *mut ffi::LoadedExecutable,
     client: Arc<ClientHandle>,
     num_outputs: usize,
+    devices: Vec<Device>,
 }
 
 // SAFETY: PJRT executables may be executed and queried from any thread.
@@ -64,13 +49,16 @@ unsafe impl Send for LoadedExecutable {}
 unsafe impl Sync for LoadedExecutable {}
 
 impl LoadedExecutable {
-    /// Takes ownership of a freshly compiled executable and reads its output count.
+    /// Takes ownership of a freshly compiled executable and reads its output count and
+    /// devices.
     pub(crate) fn new(raw: *mut ffi::LoadedExecutable, client: Arc<ClientHandle>) -> Result<Self> {
         let mut exe = LoadedExecutable {
             raw,
             client,
             num_outputs: 0,
+            devices: Vec::new(),
         };
+        exe.devices = exe.query_devices()?;
         exe.num_outputs = exe.with_executable(|api, e| {
             let mut args = ffi::ExecutableNumOutputsArgs {
                 executable: e,
@@ -82,60 +70,49 @@ impl LoadedExecutable {
         Ok(exe)
     }
 
-    /// Number of outputs per call.
+    /// Number of outputs per call (per device).
     pub fn num_outputs(&self) -> usize {
         self.num_outputs
     }
 
-    /// Runs the program on its device and waits for it to finish. Inputs the program
-    /// donates are deleted afterwards (see the module docs).
-    pub fn execute(&self, args: &[&Buffer]) -> Result<Vec<Buffer>> {
-        self.execute_with(args, &ExecuteOptions::default())
+    /// The devices this program runs on, in the order of the argument and output lists of
+    /// [`LoadedExecutable::execute_sharded`] (`PJRT_LoadedExecutable_AddressableDevices`).
+    pub fn devices(&self) -> &[Device] {
+        &self.devices
     }
 
-    /// Runs the program, taking the inputs by value: donated or not, they are released
-    /// when the call returns, so a donated buffer can never be used again.
-    pub fn execute_donating(&self, args: Vec<Buffer>) -> Result<Vec<Buffer>> {
-        let refs: Vec<&Buffer> = args.iter().collect();
-        self.execute(&refs)
+    /// The client handle this executable belongs to.
+    pub(crate) fn client(&self) -> &Arc<ClientHandle> {
+        &self.client
     }
 
-    /// Runs the program with explicit options and waits for it to finish.
-    pub fn execute_with(&self, args: &[&Buffer], options: &ExecuteOptions) -> Result<Vec<Buffer>> {
-        for (index, b) in args.iter().enumerate() {
-            if !Arc::ptr_eq(b.client(), &self.client) {
-                return Err(RuntimeError::ForeignBuffer { index });
-            }
-        }
-        let inputs: Vec<*mut ffi::Buffer> = args.iter().map(|b| b.raw()).collect();
-        let input_lists = [inputs.as_ptr()];
-        let mut outputs: Vec<*mut ffi::Buffer> = vec![ptr::null_mut(); self.num_outputs];
-        let output_lists = [outputs.as_mut_ptr()];
-        let mut done: *mut ffi::Event = ptr::null_mut();
-        let mut opts = ffi::ExecuteOptions {
-            non_donatable_input_indices: options.non_donatable_input_indices.as_ptr(),
-            num_non_donatable_input_indices: options.non_donatable_input_indices.len(),
-            ..Default::default()
-        };
-        let mut call = ffi::LoadedExecutableExecuteArgs {
-            executable: self.raw,
-            options: &mut opts,
-            argument_lists: input_lists.as_ptr(),
-            num_devices: 1,
-            num_args: inputs.len(),
-            output_lists: output_lists.as_ptr(),
-            device_complete_events: &mut done,
-            ..Default::default()
-        };
-        let api = self.client.api();
-        pjrt_call!(api, PJRT_LoadedExecutable_Execute, &mut call)?;
-        let results: Vec<Buffer> = outputs
-            .into_iter()
-            .filter(|p| !p.is_null())
-            .map(|p| Buffer::from_raw(p, self.client.clone()))
-            .collect();
-        await_and_destroy(api, done, "PJRT_LoadedExecutable_Execute")?;
-        Ok(results)
+    /// The raw handle.
+    pub(crate) fn raw(&self) -> *mut ffi::LoadedExecutable {
+        self.raw
+    }
+
+    /// Number of replicas the program was compiled for (`PJRT_Executable_NumReplicas`).
+    pub fn num_replicas(&self) -> Result<usize> {
+        self.with_executable(|api, e| {
+            let mut args = ffi::ExecutableNumReplicasArgs {
+                executable: e,
+                ..Default::default()
+            };
+            pjrt_call!(api, PJRT_Executable_NumReplicas, &mut args)?;
+            Ok(args.num_replicas)
+        })
+    }
+
+    /// Number of partitions the program was compiled for (`PJRT_Executable_NumPartitions`).
+    pub fn num_partitions(&self) -> Result<usize> {
+        self.with_executable(|api, e| {
+            let mut args = ffi::ExecutableNumPartitionsArgs {
+                executable: e,
+                ..Default::default()
+            };
+            pjrt_call!(api, PJRT_Executable_NumPartitions, &mut args)?;
+            Ok(args.num_partitions)
+        })
     }
 
     /// Memory statistics of the compiled program; `None` when the plugin does not provide
@@ -199,7 +176,7 @@ impl LoadedExecutable {
     }
 
     /// Runs `f` on the executable behind this loaded executable, then frees that handle.
-    fn with_executable<T>(
+    pub(crate) fn with_executable<T>(
         &self,
         f: impl FnOnce(crate::api::Api, *mut ffi::Executable) -> Result<T>,
     ) -> Result<T> {
@@ -217,6 +194,28 @@ impl LoadedExecutable {
         let destroyed = pjrt_call!(api, PJRT_Executable_Destroy, &mut destroy);
         let value = result?;
         destroyed.map(|_| value)
+    }
+}
+
+impl LoadedExecutable {
+    /// Reads the addressable devices of the executable.
+    fn query_devices(&self) -> Result<Vec<Device>> {
+        let api = self.client.api();
+        let mut args = ffi::LoadedExecutableAddressableDevicesArgs {
+            executable: self.raw,
+            ..Default::default()
+        };
+        pjrt_call!(api, PJRT_LoadedExecutable_AddressableDevices, &mut args)?;
+        if args.addressable_devices.is_null() {
+            return Ok(Vec::new());
+        }
+        // SAFETY: the executable owns `num_addressable_devices` device pointers.
+        let raw = unsafe {
+            std::slice::from_raw_parts(args.addressable_devices, args.num_addressable_devices)
+        };
+        raw.iter()
+            .map(|&d| Device::query(api, self.client.raw(), d))
+            .collect()
     }
 }
 
@@ -252,6 +251,7 @@ impl std::fmt::Debug for LoadedExecutable {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LoadedExecutable")
             .field("num_outputs", &self.num_outputs)
+            .field("devices", &self.devices)
             .finish()
     }
 }

@@ -7,7 +7,10 @@
 //! - [`Client`] compiles StableHLO text into [`LoadedExecutable`]s (cached) and moves arrays
 //!   between host and device as [`Buffer`]s;
 //! - [`DiskCache`] keeps serialized executables across processes (`FLASH_CACHE=0` turns
-//!   it off).
+//!   it off);
+//! - several devices: [`ClientOptions`] sets the CPU device count,
+//!   [`CompileOptions::spmd`] compiles a sharded program for several devices, and
+//!   [`LoadedExecutable::execute_sharded`] runs it with one argument list per device.
 //!
 //! ```no_run
 //! # fn main() -> flash_runtime::Result<()> {
@@ -30,6 +33,7 @@ mod ffi;
 mod attributes;
 mod buffer;
 mod client;
+mod client_options;
 mod compile;
 mod compile_options;
 mod device;
@@ -38,6 +42,8 @@ mod element;
 mod error;
 mod event;
 mod executable;
+mod execute;
+mod hlo;
 mod host;
 mod host_memory;
 pub mod locate;
@@ -46,8 +52,9 @@ mod plugin;
 pub use attributes::AttrValue;
 pub use buffer::Buffer;
 pub use client::Client;
+pub use client_options::ClientOptions;
 pub use compile::CacheStats;
-pub use compile_options::CompileOptions;
+pub use compile_options::{CompileOptions, DeviceAssignment};
 pub use device::Device;
 pub use disk_cache::{
     enabled_by_env as cache_enabled_by_env, DiskCache, DiskUsage, CACHE_DIR_ENV, CACHE_ENV,
@@ -55,7 +62,8 @@ pub use disk_cache::{
 };
 pub use element::{Element, ElementType};
 pub use error::{Result, RuntimeError};
-pub use executable::{ExecuteOptions, LoadedExecutable, MemoryStats};
+pub use executable::{LoadedExecutable, MemoryStats};
+pub use execute::ExecuteOptions;
 pub use host::HostData;
 pub use host_memory::{keep_freed_host_memory, release_freed_host_memory, KEEP_HOST_MEMORY_ENV};
 pub use locate::PluginSpec;
@@ -66,6 +74,12 @@ use std::sync::Arc;
 /// The process-wide client for the plugin chosen by `explicit` (a `--plugin` value), else
 /// `FLASH_PJRT_PLUGIN`, else `cpu`; see [`PluginSpec::choose`] and [`PluginSpec::resolve`].
 pub fn shared_client(explicit: Option<&str>) -> Result<Arc<Client>> {
+    shared_client_with(explicit, &ClientOptions::default())
+}
+
+/// [`shared_client`] created with `options` (one process-wide client per plugin and
+/// options).
+pub fn shared_client_with(explicit: Option<&str>, options: &ClientOptions) -> Result<Arc<Client>> {
     let path = PluginSpec::choose(explicit)?.resolve()?;
-    Client::shared(&path)
+    Client::shared_with(&path, options)
 }

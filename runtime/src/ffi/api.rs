@@ -68,21 +68,25 @@ pub(crate) struct Api {
     pub PJRT_Executable_Destroy:
         Option<unsafe extern "C" fn(*mut ExecutableDestroyArgs) -> *mut Error>,
     pub PJRT_Executable_Name: Unused,
-    pub PJRT_Executable_NumReplicas: Unused,
-    pub PJRT_Executable_NumPartitions: Unused,
+    pub PJRT_Executable_NumReplicas:
+        Option<unsafe extern "C" fn(*mut ExecutableNumReplicasArgs) -> *mut Error>,
+    pub PJRT_Executable_NumPartitions:
+        Option<unsafe extern "C" fn(*mut ExecutableNumPartitionsArgs) -> *mut Error>,
     pub PJRT_Executable_NumOutputs:
         Option<unsafe extern "C" fn(*mut ExecutableNumOutputsArgs) -> *mut Error>,
     pub PJRT_Executable_SizeOfGeneratedCodeInBytes: Unused,
     pub PJRT_Executable_GetCostAnalysis: Unused,
     pub PJRT_Executable_OutputMemoryKinds: Unused,
-    pub PJRT_Executable_OptimizedProgram: Unused,
+    pub PJRT_Executable_OptimizedProgram:
+        Option<unsafe extern "C" fn(*mut ExecutableOptimizedProgramArgs) -> *mut Error>,
     pub PJRT_Executable_Serialize:
         Option<unsafe extern "C" fn(*mut ExecutableSerializeArgs) -> *mut Error>,
     pub PJRT_LoadedExecutable_Destroy:
         Option<unsafe extern "C" fn(*mut LoadedExecutableDestroyArgs) -> *mut Error>,
     pub PJRT_LoadedExecutable_GetExecutable:
         Option<unsafe extern "C" fn(*mut LoadedExecutableGetExecutableArgs) -> *mut Error>,
-    pub PJRT_LoadedExecutable_AddressableDevices: Unused,
+    pub PJRT_LoadedExecutable_AddressableDevices:
+        Option<unsafe extern "C" fn(*mut LoadedExecutableAddressableDevicesArgs) -> *mut Error>,
     pub PJRT_LoadedExecutable_Delete: Unused,
     pub PJRT_LoadedExecutable_IsDeleted: Unused,
     pub PJRT_LoadedExecutable_Execute:
@@ -99,7 +103,7 @@ pub(crate) struct Api {
     pub PJRT_Buffer_DynamicDimensionIndices: Unused,
     pub PJRT_Buffer_GetMemoryLayout: Unused,
     pub PJRT_Buffer_OnDeviceSizeInBytes: Unused,
-    pub PJRT_Buffer_Device: Unused,
+    pub PJRT_Buffer_Device: Option<unsafe extern "C" fn(*mut BufferDeviceArgs) -> *mut Error>,
     pub PJRT_Buffer_Memory: Unused,
     pub PJRT_Buffer_Delete: Unused,
     pub PJRT_Buffer_IsDeleted: Option<unsafe extern "C" fn(*mut BufferIsDeletedArgs) -> *mut Error>,

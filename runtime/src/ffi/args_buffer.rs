@@ -64,3 +64,11 @@ pjrt_struct!(
         is_deleted: bool,
     }
 );
+
+pjrt_struct!(
+    /// `PJRT_Buffer_Device_Args`.
+    BufferDeviceArgs {
+        buffer: *mut Buffer,
+        device: *mut Device,
+    }
+);

@@ -131,3 +131,37 @@ pjrt_struct!(
         overridden_serialized_compile_options_size: usize,
     }
 );
+
+pjrt_struct!(
+    /// `PJRT_Executable_NumReplicas_Args`.
+    ExecutableNumReplicasArgs {
+        executable: *mut Executable,
+        num_replicas: usize,
+    }
+);
+
+pjrt_struct!(
+    /// `PJRT_Executable_NumPartitions_Args`.
+    ExecutableNumPartitionsArgs {
+        executable: *mut Executable,
+        num_partitions: usize,
+    }
+);
+
+pjrt_struct!(
+    /// `PJRT_Executable_OptimizedProgram_Args`: called once with a null `program.code` for
+    /// the size, then again with a buffer of that size.
+    ExecutableOptimizedProgramArgs {
+        executable: *mut Executable,
+        program: *mut Program,
+    }
+);
+
+pjrt_struct!(
+    /// `PJRT_LoadedExecutable_AddressableDevices_Args`.
+    LoadedExecutableAddressableDevicesArgs {
+        executable: *mut LoadedExecutable,
+        addressable_devices: *const *mut Device,
+        num_addressable_devices: usize,
+    }
+);

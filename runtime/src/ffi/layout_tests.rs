@@ -15,6 +15,14 @@ fn api_table_offsets_match_header() {
     assert_eq!(offset_of!(Api, PJRT_Executable_Serialize), 432);
     assert_eq!(offset_of!(Api, PJRT_Executable_DeserializeAndLoad), 488);
     assert_eq!(offset_of!(Api, PJRT_Executable_GetCompiledMemoryStats), 808);
+    assert_eq!(offset_of!(Api, PJRT_Executable_NumReplicas), 376);
+    assert_eq!(offset_of!(Api, PJRT_Executable_NumPartitions), 384);
+    assert_eq!(offset_of!(Api, PJRT_Executable_OptimizedProgram), 424);
+    assert_eq!(
+        offset_of!(Api, PJRT_LoadedExecutable_AddressableDevices),
+        456
+    );
+    assert_eq!(offset_of!(Api, PJRT_Buffer_Device), 560);
 }
 
 #[test]
@@ -89,6 +97,23 @@ fn struct_sizes_match_header() {
         ("Dimensions", BufferDimensionsArgs::STRUCT_SIZE, 40),
         ("IsDeleted", BufferIsDeletedArgs::STRUCT_SIZE, 25),
         ("MemoryLayout", MemoryLayout::STRUCT_SIZE, 76),
+        ("NumReplicas", ExecutableNumReplicasArgs::STRUCT_SIZE, 32),
+        (
+            "NumPartitions",
+            ExecutableNumPartitionsArgs::STRUCT_SIZE,
+            32,
+        ),
+        (
+            "OptimizedProgram",
+            ExecutableOptimizedProgramArgs::STRUCT_SIZE,
+            32,
+        ),
+        (
+            "ExecutableDevices",
+            LoadedExecutableAddressableDevicesArgs::STRUCT_SIZE,
+            40,
+        ),
+        ("BufferDevice", BufferDeviceArgs::STRUCT_SIZE, 32),
         ("MemoryLayoutTiled", MemoryLayoutTiled::STRUCT_SIZE, 56),
     ];
     for (name, ours, header) in cases {

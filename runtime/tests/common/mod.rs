@@ -34,3 +34,24 @@ pub fn download<T: Element>(buffer: &Buffer) -> Vec<T> {
         .to_vec()
         .expect("element type")
 }
+
+/// The process-wide client on the test plugin with `count` CPU devices.
+pub fn client_with_devices(count: usize) -> Arc<Client> {
+    let options = flash_runtime::ClientOptions::cpu_devices(count);
+    match flash_runtime::shared_client_with(None, &options) {
+        Ok(c) => c,
+        Err(e) => panic!("no PJRT client with {count} CPU devices for the tests: {e}"),
+    }
+}
+
+/// Uploads typed values to `device`.
+pub fn upload_to<T: Element>(
+    client: &Client,
+    device: &flash_runtime::Device,
+    dims: &[i64],
+    values: &[T],
+) -> Buffer {
+    let host = HostData::from_slice(dims, values).expect("host data");
+    client.upload(&host, device).expect("upload")
+}
+pub mod spmd;
