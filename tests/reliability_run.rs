@@ -366,3 +366,34 @@ fn resume_with_other_data_is_refused_naming_both_files_unless_new_data_is_given(
     let out = flash(&["train", "--data", "x.txt", "--steps", "1", "--new-data"]);
     assert!(!out.status.success(), "--new-data needs --resume");
 }
+
+#[test]
+fn a_file_size_limit_during_a_checkpoint_write_is_an_error_and_keeps_the_last_checkpoint() {
+    let dir = setup("fsize");
+    let run = dir.join("run");
+    ok(&train_args(&dir, &["--steps", "2"]));
+    let before = std::fs::read(run.join("checkpoint.safetensors")).unwrap();
+    // 100 blocks of 512 bytes: less than a checkpoint, so its write fails (SIGXFSZ, EFBIG).
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -f 100; exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_flash"))
+        .args(resume_args(&dir, "data.txt", &["--steps", "4"]))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("checkpoint.safetensors: File too large"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read(run.join("checkpoint.safetensors")).unwrap(),
+        before
+    );
+    let names: Vec<String> = std::fs::read_dir(&run)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!names.iter().any(|n| n.contains(".tmp")), "{names:?}");
+}
