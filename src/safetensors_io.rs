@@ -135,11 +135,52 @@ pub fn write_tensors(
                 })
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let bytes = safetensors::serialize(views, &metadata).map_err(|e| TensorFileError::Format {
-        path: path.into(),
-        message: e.to_string(),
-    })?;
+    let bytes = safetensors::serialize(views, &metadata)
+        .map_err(|e| e.to_string())
+        .and_then(sorted_header)
+        .map_err(|message| TensorFileError::Format {
+            path: path.into(),
+            message,
+        })?;
     write_atomically(path, &bytes).map_err(io)
+}
+
+/// A safetensors header with its entries in a fixed order.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SortedHeader {
+    #[serde(
+        rename = "__metadata__",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    metadata: Option<std::collections::BTreeMap<String, String>>,
+    #[serde(flatten)]
+    tensors: std::collections::BTreeMap<String, serde_json::Value>,
+}
+
+/// `file` (serialized safetensors) with its header's metadata and tensors sorted by name, so
+/// the same tensors and metadata always give the same bytes (the `safetensors` crate writes
+/// the metadata in hash-map order).
+fn sorted_header(file: Vec<u8>) -> Result<Vec<u8>, String> {
+    let malformed = || "the serialized header is malformed".to_string();
+    let len_bytes: [u8; 8] = file
+        .get(..8)
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(malformed)?;
+    let start = usize::try_from(u64::from_le_bytes(len_bytes))
+        .ok()
+        .and_then(|n| n.checked_add(8))
+        .filter(|&end| end <= file.len())
+        .ok_or_else(malformed)?;
+    let header: SortedHeader =
+        serde_json::from_slice(&file[8..start]).map_err(|e| e.to_string())?;
+    let mut text = serde_json::to_vec(&header).map_err(|e| e.to_string())?;
+    text.resize(text.len().next_multiple_of(8), b' ');
+    let mut out = Vec::with_capacity(8 + text.len() + file.len() - start);
+    out.extend_from_slice(&(text.len() as u64).to_le_bytes());
+    out.extend_from_slice(&text);
+    out.extend_from_slice(&file[start..]);
+    Ok(out)
 }
 
 /// Writes `bytes` to a temporary sibling of `path`, then renames it over `path`.

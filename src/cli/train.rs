@@ -1,19 +1,23 @@
 //! `flash train`: trains a causal LM on a text file or a prepared token dataset, its
 //! vocabulary the tokenizer's (see [`crate::train`]), with a
 //! progress bar, validation bits per byte, checkpoints, `metrics.jsonl` and `loss.png` in the
-//! run folder; `--resume DIR` continues a run with the settings stored in its checkpoint.
+//! run folder; `--resume DIR` continues a run with the settings stored in its checkpoint. The
+//! first SIGINT/SIGTERM stops the run after its step with a checkpoint (exit 128 + the
+//! signal's number, with a line saying how to resume); a second one exits at once.
 
 use super::model_args::{ModelArgs, OptimizerArgs};
 use crate::chunk_choice::ChunkChoice;
 use crate::config::ModelConfig;
 use crate::target::{Target, TargetOf};
 use crate::train::options::check_kept;
-use crate::train::run::{Observer, RunSettings, RunSpec, StepReport};
-use crate::train::{run_training, Checkpoint, TrainOverrides};
+use crate::train::run::{Observer, RunSettings, RunSpec, RunSummary, StepReport};
+use crate::train::{run_training, Checkpoint, StopRequest, TrainOverrides};
 use anyhow::{bail, Context};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Arguments of `flash train`. Training settings left out take their defaults on a new run
@@ -68,9 +72,14 @@ pub struct TrainArgs {
     /// Continue the run saved in this folder.
     #[arg(long, value_name = "DIR")]
     pub resume: Option<PathBuf>,
-    /// Start afresh even if the run folder already holds a checkpoint.
+    /// Start afresh even if the run folder already holds a checkpoint (its files are
+    /// replaced once the new run's first checkpoint exists).
     #[arg(long, conflicts_with = "resume")]
     pub overwrite: bool,
+    /// With --resume: continue on a --data other than the one the checkpoint was trained on
+    /// (refused without this flag).
+    #[arg(long, requires = "resume")]
+    pub new_data: bool,
     /// PJRT plugin: `cpu`, `cuda`, `tpu` or a path (default: FLASH_PJRT_PLUGIN, else cpu).
     #[arg(long)]
     pub plugin: Option<String>,
@@ -172,6 +181,8 @@ fn run_spec(a: &TrainArgs) -> anyhow::Result<RunSpec> {
         plugin: a.plugin.clone(),
         pipeline,
         time_limit: a.time_limit.map(|m| Duration::from_secs_f64(m * 60.0)),
+        stop: StopRequest::new(),
+        new_data: a.new_data,
     })
 }
 
@@ -258,9 +269,74 @@ impl Observer for Bar {
     }
 }
 
+/// Makes the first SIGINT or SIGTERM ask `stop` to end the run cleanly, and a second one exit
+/// at once with status 128 + its number; a file-size limit becomes an error.
+fn stop_on_signals(stop: &StopRequest) -> anyhow::Result<()> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let armed = Arc::new(AtomicBool::new(false));
+    for signal in [SIGINT, SIGTERM] {
+        // In this order: the shutdown checks the flag the first signal then sets.
+        signal_hook::flag::register_conditional_shutdown(signal, 128 + signal, Arc::clone(&armed))
+            .and_then(|_| signal_hook::flag::register_usize(signal, stop.cell(), signal as usize))
+            .and_then(|_| signal_hook::flag::register(signal, Arc::clone(&armed)))
+            .context("installing the SIGINT/SIGTERM handlers")?;
+    }
+    // Caught, SIGXFSZ (a file-size limit, `ulimit -f`) no longer kills the process: the write
+    // fails with EFBIG and is reported, naming the file, like a full disk.
+    #[cfg(unix)]
+    signal_hook::flag::register(
+        signal_hook::consts::SIGXFSZ,
+        Arc::new(AtomicBool::new(false)),
+    )
+    .context("installing the SIGXFSZ handler")?;
+    Ok(())
+}
+
+/// The name of signal `n`.
+fn signal_name(n: i32) -> String {
+    match n {
+        signal_hook::consts::SIGINT => "SIGINT".into(),
+        signal_hook::consts::SIGTERM => "SIGTERM".into(),
+        _ => format!("signal {n}"),
+    }
+}
+
+/// Says what a run stopped by `signal` saved and how to continue it; exits 128 + `signal`.
+fn exit_stopped(args: &TrainArgs, spec: &RunSpec, summary: &RunSummary, signal: i32) -> ! {
+    let out = spec.out.display();
+    let saved = match summary.checkpoint_step {
+        Some(step) => format!("checkpoint (step {step}) and metrics saved in {out}"),
+        None => format!("stopped before its first step; nothing new saved in {out}"),
+    };
+    let tokenizer = args
+        .tokenizer
+        .as_ref()
+        .map(|t| format!(" --tokenizer {}", t.display()))
+        .unwrap_or_default();
+    let can_resume = summary.checkpoint_step.is_some() || spec.resume.is_some();
+    let how = if can_resume {
+        format!(
+            "; continue with: flash train --resume {out} --data {}{tokenizer} --steps {}",
+            spec.data.display(),
+            spec.steps
+        )
+    } else {
+        String::new()
+    };
+    eprintln!(
+        "stopped by {} after step {} of {}: {saved}{how}",
+        signal_name(signal),
+        summary.step,
+        spec.steps
+    );
+    let _ = std::io::Write::flush(&mut std::io::stdout());
+    std::process::exit(128 + signal)
+}
+
 /// Runs `flash train`.
 pub fn run(args: TrainArgs) -> anyhow::Result<()> {
     let spec = run_spec(&args)?;
+    stop_on_signals(&spec.stop)?;
     let style = ProgressStyle::with_template(
         "{bar:30} {pos}/{len} [{elapsed_precise} < {eta_precise}] {msg}",
     )
@@ -274,6 +350,9 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
     let summary = run_training(&spec, &mut bar)?;
     if let Some(b) = &bar.bar {
         b.finish();
+    }
+    if let (Some(signal), None) = (summary.stopped_by, summary.checkpoint_step) {
+        exit_stopped(&args, &spec, &summary, signal);
     }
     let t = &spec.settings.train;
     let ms = summary.step_time.as_secs_f64() * 1e3;
@@ -290,5 +369,8 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
         summary.compile_time.as_secs_f64(),
         spec.out.display()
     );
+    if let Some(signal) = summary.stopped_by {
+        exit_stopped(&args, &spec, &summary, signal);
+    }
     Ok(())
 }

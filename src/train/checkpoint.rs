@@ -1,19 +1,24 @@
 //! Training checkpoints: `DIR/checkpoint.safetensors` holds the parameters (by name), the
 //! AdamW moments (`opt.m.<param>`, `opt.v.<param>`), and in its metadata the step, the model
 //! config (JSON), the model's name, the run settings (JSON) and the tokenizer's SHA-256
-//! (`"bytes"`, or the hash of `DIR/tokenizer.json`, copied there by the run). Written atomically (a
-//! temporary file renamed into place), so a failed or interrupted write never damages the
-//! previous checkpoint.
+//! (`"bytes"`, or the hash of `DIR/tokenizer.json`, copied there by the run), the data's identity
+//! (`data`: path, size, SHA-256) and the SHA-256 of every tensor (`tensor_sha256`, a JSON object
+//! by tensor name), checked on load so a corrupted tensor is named. Older checkpoints without
+//! these keys load unchecked. Written atomically (a temporary file renamed into place), so a
+//! failed or interrupted write never damages the previous checkpoint, and byte-reproducibly
+//! (sorted metadata): the same run writes the same file.
 
+use super::data_id::DataIdentity;
 use super::error::{checkpoint_error, TrainError};
+use super::folder::{RunFolder, COMMIT_DIR};
 use super::layout::StepLayout;
 use super::run::RunSettings;
 use crate::config::ModelConfig;
-use crate::data::tokenizer::{Tokenizer, BYTES, TOKENIZER_FILE};
+use crate::data::tokenizer::{sha256_hex, Tokenizer, BYTES, TOKENIZER_FILE};
 use crate::ir::{DType, TensorType};
 use crate::safetensors_io::write_tensors;
 use crate::tensor::HostTensor;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 /// The checkpoint's file name inside a run folder.
@@ -39,7 +44,15 @@ pub struct Checkpoint {
     pub state: Vec<HostTensor>,
     /// The SHA-256 of the run's `tokenizer.json` (copied into the run folder), or `"bytes"`.
     pub tokenizer_sha256: String,
+    /// The data the run trained on (`None` in checkpoints written before it was recorded).
+    pub data: Option<DataIdentity>,
 }
+
+/// The metadata key of the per-tensor SHA-256 object.
+const TENSOR_SHA256: &str = "tensor_sha256";
+
+/// The metadata key of the data's identity.
+const DATA: &str = "data";
 
 /// The checkpoint file of run folder `dir`.
 pub fn checkpoint_path(dir: &Path) -> PathBuf {
@@ -69,7 +82,15 @@ impl Checkpoint {
             .collect();
         let json =
             |r: Result<String, serde_json::Error>| r.map_err(|e| TrainError::Output(e.to_string()));
-        let metadata = HashMap::from([
+        let checksums: BTreeMap<&str, String> = tensors
+            .iter()
+            .map(|(name, t)| (name.as_str(), sha256_hex(&t.bytes)))
+            .collect();
+        let mut metadata = HashMap::from([
+            (
+                TENSOR_SHA256.to_string(),
+                json(serde_json::to_string(&checksums))?,
+            ),
             ("format".to_string(), FORMAT.to_string()),
             ("step".to_string(), self.step.to_string()),
             ("model".to_string(), self.model_name.clone()),
@@ -86,6 +107,9 @@ impl Checkpoint {
                 self.tokenizer_sha256.clone(),
             ),
         ]);
+        if let Some(data) = &self.data {
+            metadata.insert(DATA.to_string(), json(serde_json::to_string(data))?);
+        }
         Ok(write_tensors(
             &checkpoint_path(dir),
             &tensors,
@@ -100,6 +124,11 @@ impl Checkpoint {
                 dir,
                 "no such run folder (give the --out folder of an earlier run)",
             ));
+        }
+        if dir.join(COMMIT_DIR).exists() {
+            // An `--overwrite` stopped while replacing the files: finish it first (unless a
+            // running process holds the folder, which is then finishing it itself).
+            let _ = RunFolder::lock(dir);
         }
         let path = checkpoint_path(dir);
         if !path.is_file() {
@@ -116,9 +145,12 @@ impl Checkpoint {
         let st = safetensors::SafeTensors::deserialize(&bytes).map_err(corrupt)?;
         let meta = meta.metadata().clone().unwrap_or_default();
         let mut ckpt = parse_metadata(&path, &meta)?;
+        let checksums = parse_checksums(&path, &meta)?;
         let names = ckpt.layout.state_names();
         for (name, ty) in names.iter().zip(ckpt.layout.state_types()) {
-            ckpt.state.push(read_f32(&path, &st, name, ty.clone())?);
+            let tensor = read_f32(&path, &st, name, ty.clone())?;
+            check_sha256(&path, name, &tensor, checksums.as_ref())?;
+            ckpt.state.push(tensor);
         }
         Ok(ckpt)
     }
@@ -156,6 +188,10 @@ fn parse_metadata(path: &Path, meta: &HashMap<String, String>) -> Result<Checkpo
         .get("tokenizer_sha256")
         .cloned()
         .unwrap_or_else(|| BYTES.into());
+    let data = match meta.get(DATA) {
+        Some(text) => Some(serde_json::from_str(text).map_err(|e| bad(DATA, e.to_string()))?),
+        None => None,
+    };
     let layout = StepLayout::of(&config).map_err(|e| checkpoint_error(path, e.to_string()))?;
     Ok(Checkpoint {
         step,
@@ -165,7 +201,49 @@ fn parse_metadata(path: &Path, meta: &HashMap<String, String>) -> Result<Checkpo
         layout,
         state: Vec::new(),
         tokenizer_sha256,
+        data,
     })
+}
+
+/// The recorded SHA-256 of every tensor (`None` for a checkpoint written before they were).
+fn parse_checksums(
+    path: &Path,
+    meta: &HashMap<String, String>,
+) -> Result<Option<BTreeMap<String, String>>, TrainError> {
+    let Some(text) = meta.get(TENSOR_SHA256) else {
+        return Ok(None);
+    };
+    serde_json::from_str(text).map(Some).map_err(|e| {
+        checkpoint_error(
+            path,
+            format!("corrupt checkpoint metadata `{TENSOR_SHA256}`: {e}"),
+        )
+    })
+}
+
+/// Checks `tensor` (named `name`) against its recorded SHA-256, where one is recorded.
+fn check_sha256(
+    path: &Path,
+    name: &str,
+    tensor: &HostTensor,
+    checksums: Option<&BTreeMap<String, String>>,
+) -> Result<(), TrainError> {
+    let Some(checksums) = checksums else {
+        return Ok(());
+    };
+    let Some(recorded) = checksums.get(name) else {
+        let msg = format!("corrupt checkpoint: no sha256 recorded for tensor {name:?}");
+        return Err(checkpoint_error(path, msg));
+    };
+    if sha256_hex(&tensor.bytes) != *recorded {
+        let msg = format!(
+            "corrupt checkpoint: tensor {name:?} does not match its recorded sha256 \
+             (the file was damaged after it was written; resume from a copy, or start afresh \
+             with --overwrite)"
+        );
+        return Err(checkpoint_error(path, msg));
+    }
+    Ok(())
 }
 
 impl Checkpoint {

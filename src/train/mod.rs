@@ -9,14 +9,18 @@
 //! - [`data`]: UTF-8 bytes, the 90/10 split, batches keyed by `(seed, step)`.
 //! - [`session`]: [`Trainer`], the compiled programs and the state kept on the device.
 //! - [`run`]: [`run_training`], the whole run; [`checkpoint`], [`metrics`] and `plot` (with
-//!   the `cli` feature): its files.
+//!   the `cli` feature): its files; [`folder`]: the run folder's lock, leftovers and the
+//!   `--overwrite` replacement; [`data_id`]: the data a checkpoint was trained on; [`stop`]:
+//!   stopping a run early (signals).
 //! - [`sample`]: [`Generator`], full-recompute byte sampling (the oracle of `crate::decode`).
 
 pub mod checkpoint;
 pub mod data;
+pub mod data_id;
 pub mod decay;
 pub mod error;
 pub mod eval;
+pub mod folder;
 pub mod layout;
 pub mod metrics;
 pub mod options;
@@ -28,6 +32,7 @@ pub mod sample;
 pub mod schedule;
 pub mod session;
 pub mod step;
+pub mod stop;
 
 pub use checkpoint::{Checkpoint, CHECKPOINT_FILE};
 pub use data::ValidationSet;
@@ -41,3 +46,4 @@ pub use sample::Generator;
 pub use schedule::{Schedule, ScheduleKind};
 pub use session::Trainer;
 pub use step::{build_train_step, build_train_step_for};
+pub use stop::StopRequest;

@@ -11,8 +11,7 @@ use plotters::prelude::*;
 use std::path::Path;
 use text::TextBackend;
 
-/// The plot's file name inside a run folder.
-pub const PLOT_FILE: &str = "loss.png";
+pub use super::folder::PLOT_FILE;
 
 /// Draws the curves of `records` to `path` (nothing when there are no records).
 pub fn plot_losses(records: &[Record], path: &Path) -> Result<(), TrainError> {

@@ -1,16 +1,20 @@
-//! [`run_training`]: a whole training run. Checks every input before writing anything, then
-//! steps the [`Trainer`], logs `metrics.jsonl`, measures validation bits per byte and saves a
-//! checkpoint every `eval_every` steps and at the end, and draws `loss.png` (with the `cli`
-//! feature, which brings the plotting crates).
+//! [`run_training`]: a whole training run. Checks every input before writing anything, locks
+//! the run folder ([`RunFolder`]), then steps the [`Trainer`], logs `metrics.jsonl`, measures
+//! validation bits per byte and saves a checkpoint every `eval_every` steps, at the end and
+//! when a [`StopRequest`] comes, and draws `loss.png` (with the `cli` feature, which brings
+//! the plotting crates). An `--overwrite` run writes aside until its first checkpoint.
 
 use super::checkpoint::check_vocab;
 use super::checkpoint::{checkpoint_path, Checkpoint};
 use super::data::{train_batch, validation_batches, ValidationSet};
+use super::data_id::DataIdentity;
 use super::error::{checkpoint_error, TrainError};
+use super::folder::RunFolder;
 use super::layout::StepLayout;
 use super::metrics::{MetricsWriter, Record, METRICS_FILE};
 use super::options::TrainOptions;
 use super::session::Trainer;
+use super::stop::StopRequest;
 use crate::config::ModelConfig;
 use crate::data::tokenizer::TOKENIZER_FILE;
 use crate::data::{Dataset, Tokenizer};
@@ -63,6 +67,10 @@ pub struct RunSpec {
     pub pipeline: PipelineOptions,
     /// Stop (with a final evaluation and checkpoint) once training has taken this long.
     pub time_limit: Option<Duration>,
+    /// Stop (the same way) once this is requested, e.g. by a signal.
+    pub stop: StopRequest,
+    /// On resuming, accept data other than the checkpoint's (refused otherwise).
+    pub new_data: bool,
 }
 
 /// One step, as reported to an [`Observer`].
@@ -111,6 +119,10 @@ pub struct RunSummary {
     pub step_time: Duration,
     /// Our compile time plus XLA's, for the train and evaluation programs.
     pub compile_time: Duration,
+    /// The signal of the [`StopRequest`] that ended the run before its last step, if one did.
+    pub stopped_by: Option<i32>,
+    /// The step of the last checkpoint this invocation wrote (`None`: it wrote none).
+    pub checkpoint_step: Option<u64>,
 }
 
 /// Checks that `ckpt` belongs to the run `spec` describes.
@@ -141,8 +153,31 @@ pub fn check_resume(spec: &RunSpec, ckpt: &Checkpoint) -> Result<(), TrainError>
     Ok(())
 }
 
-/// Checks the inputs that need no compilation; returns the data.
-fn check_inputs(spec: &RunSpec) -> Result<Dataset, TrainError> {
+/// Checks that the data is the checkpoint's (unless `spec.new_data` allows other data).
+fn check_resumed_data(
+    spec: &RunSpec,
+    ckpt: &Checkpoint,
+    data: &DataIdentity,
+) -> Result<(), TrainError> {
+    match &ckpt.data {
+        Some(trained) if !spec.new_data && !trained.same_data(data) => {
+            let msg = format!(
+                "is not the data the checkpoint was trained on ({}: {} bytes, sha256 {}; this \
+                 one: {} bytes, sha256 {}); resume with that --data, or pass --new-data to \
+                 continue on this one",
+                trained.path, trained.bytes, trained.sha256, data.bytes, data.sha256
+            );
+            Err(TrainError::Data {
+                path: spec.data.clone(),
+                message: msg,
+            })
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Checks the inputs that need no compilation; returns the data and its identity.
+fn check_inputs(spec: &RunSpec) -> Result<(Dataset, DataIdentity), TrainError> {
     let t = &spec.settings.train;
     t.validate()?;
     let bad = |option, message: &str| {
@@ -170,20 +205,35 @@ fn check_inputs(spec: &RunSpec) -> Result<Dataset, TrainError> {
             return Err(checkpoint_error(&tk_path, msg));
         }
     }
-    match &spec.resume {
-        Some(ckpt) => check_resume(spec, ckpt)?,
-        None if !spec.overwrite && checkpoint_path(&spec.out).exists() => {
-            let msg = "already holds a checkpoint: continue it with --resume, or pass --overwrite to start afresh";
-            return Err(checkpoint_error(&spec.out, msg));
-        }
-        None => {}
+    let data_id = DataIdentity::of(&spec.data)?;
+    if let Some(ckpt) = &spec.resume {
+        check_resume(spec, ckpt)?;
+        check_resumed_data(spec, ckpt, &data_id)?;
     }
-    Ok(data)
+    Ok((data, data_id))
+}
+
+/// Locks the run folder (refusing one that holds a checkpoint, unless resuming or
+/// overwriting); returns it and where this run writes its files until its first checkpoint.
+fn open_folder(spec: &RunSpec) -> Result<(RunFolder, Option<PathBuf>), TrainError> {
+    let folder = RunFolder::lock(&spec.out)?;
+    let holds_checkpoint = checkpoint_path(&spec.out).exists();
+    if spec.resume.is_none() && !spec.overwrite && holds_checkpoint {
+        let msg = "already holds a checkpoint: continue it with --resume, or pass --overwrite to start afresh";
+        return Err(checkpoint_error(&spec.out, msg));
+    }
+    let staging = if spec.overwrite {
+        Some(folder.stage()?)
+    } else {
+        None
+    };
+    Ok((folder, staging))
 }
 
 /// Runs training as `spec` says, reporting to `obs`.
 pub fn run_training(spec: &RunSpec, obs: &mut dyn Observer) -> Result<RunSummary, TrainError> {
-    let data = check_inputs(spec)?;
+    let (data, data_id) = check_inputs(spec)?;
+    let (folder, staging) = open_folder(spec)?;
     let (layout, state, start) = match &spec.resume {
         Some(c) => (c.layout.clone(), c.state.clone(), c.step),
         None => {
@@ -207,59 +257,26 @@ pub fn run_training(spec: &RunSpec, obs: &mut dyn Observer) -> Result<RunSummary
         t.batch,
         t.seq_len,
     )?;
-    std::fs::create_dir_all(&spec.out).map_err(|source| TrainError::Io {
-        path: spec.out.clone(),
-        source,
-    })?;
-    copy_tokenizer(&data.tokenizer, &spec.out)?;
-    let metrics_path = spec.out.join(METRICS_FILE);
-    let mut writer = MetricsWriter::open(&metrics_path, spec.resume.as_ref().map(|c| c.step))?;
+    let files = staging.clone().unwrap_or_else(|| spec.out.clone());
+    copy_tokenizer(&data.tokenizer, &files)?;
+    let keep_until = spec.resume.as_ref().map(|c| c.step);
+    let mut writer = MetricsWriter::open(&files.join(METRICS_FILE), keep_until)?;
     obs.started(start, spec.steps, trainer.compile_time);
     let mut run = Loop {
         spec,
         trainer: &mut trainer,
         val,
         tokenizer_sha256: data.tokenizer.hash(),
+        data_id,
         writer: &mut writer,
         window: Window::default(),
+        folder: &folder,
+        files,
+        staged: staging.is_some(),
+        checkpoint_step: None,
     };
-    let mut summary = RunSummary {
-        step: start,
-        first_loss: f64::NAN,
-        last_loss: f64::NAN,
-        val_bpb: None,
-        step_time: Duration::ZERO,
-        compile_time: run.trainer.compile_time,
-    };
-    let mut total_time = Duration::ZERO;
-    let began_training = Instant::now();
-    let mut last_step = spec.steps;
-    for k in start..spec.steps {
-        let tokens = train_batch(&data, spec.settings.seed, k, t.batch, t.seq_len)?;
-        let began = Instant::now();
-        let loss = run.trainer.train_step(&tokens)?;
-        let dt = began.elapsed();
-        total_time += dt;
-        if !loss.is_finite() {
-            return Err(diverged(spec, k, "training loss"));
-        }
-        if k == start {
-            summary.first_loss = f64::from(loss);
-        }
-        summary.last_loss = f64::from(loss);
-        let out_of_time = spec
-            .time_limit
-            .is_some_and(|limit| began_training.elapsed() >= limit);
-        let val_bpb = run.after_step(k, loss, dt, out_of_time, obs)?;
-        summary.val_bpb = val_bpb.or(summary.val_bpb);
-        if out_of_time {
-            last_step = k + 1;
-            break;
-        }
-    }
-    summary.step = last_step;
-    summary.step_time = total_time / (last_step - start).max(1) as u32;
-    draw_plot(&spec.out, &metrics_path)?;
+    let summary = run.train(&data, start, obs)?;
+    draw_plot(&run.files)?;
     Ok(summary)
 }
 
@@ -268,16 +285,16 @@ fn copy_tokenizer(tk: &Tokenizer, out: &Path) -> Result<(), TrainError> {
     Ok(tk.save(&out.join(TOKENIZER_FILE))?)
 }
 
-/// Draws `out/loss.png` from the metrics at `metrics`.
+/// Draws `dir/loss.png` from `dir/metrics.jsonl`.
 #[cfg(feature = "cli")]
-fn draw_plot(out: &Path, metrics: &Path) -> Result<(), TrainError> {
-    let records = super::metrics::read_metrics(metrics)?;
-    super::plot::plot_losses(&records, &out.join(super::plot::PLOT_FILE))
+fn draw_plot(dir: &Path) -> Result<(), TrainError> {
+    let records = super::metrics::read_metrics(&dir.join(METRICS_FILE))?;
+    super::plot::plot_losses(&records, &dir.join(super::folder::PLOT_FILE))
 }
 
 /// Without the `cli` feature there are no plotting crates: the metrics file is the record.
 #[cfg(not(feature = "cli"))]
-fn draw_plot(_out: &Path, _metrics: &Path) -> Result<(), TrainError> {
+fn draw_plot(_dir: &Path) -> Result<(), TrainError> {
     Ok(())
 }
 
@@ -300,11 +317,75 @@ struct Loop<'a> {
     trainer: &'a mut Trainer,
     val: ValidationSet,
     tokenizer_sha256: String,
+    data_id: DataIdentity,
     writer: &'a mut MetricsWriter,
     window: Window,
+    folder: &'a RunFolder,
+    /// Where the run's files go now: the run folder, or its staging folder until the first
+    /// checkpoint of an `--overwrite` run replaces the old run's files.
+    files: PathBuf,
+    staged: bool,
+    checkpoint_step: Option<u64>,
 }
 
 impl Loop<'_> {
+    /// Steps from `start` until the last step, the time limit or a stop request.
+    fn train(
+        &mut self,
+        data: &Dataset,
+        start: u64,
+        obs: &mut dyn Observer,
+    ) -> Result<RunSummary, TrainError> {
+        let spec = self.spec;
+        let t = &spec.settings.train;
+        let mut summary = RunSummary {
+            step: start,
+            first_loss: f64::NAN,
+            last_loss: f64::NAN,
+            val_bpb: None,
+            step_time: Duration::ZERO,
+            compile_time: self.trainer.compile_time,
+            stopped_by: None,
+            checkpoint_step: None,
+        };
+        let mut total_time = Duration::ZERO;
+        let began_training = Instant::now();
+        for k in start..spec.steps {
+            if k == start && spec.stop.signal().is_some() {
+                // Stopped while compiling: nothing new to save.
+                break;
+            }
+            let tokens = train_batch(data, spec.settings.seed, k, t.batch, t.seq_len)?;
+            let began = Instant::now();
+            let loss = self.trainer.train_step(&tokens)?;
+            let dt = began.elapsed();
+            total_time += dt;
+            if !loss.is_finite() {
+                return Err(diverged(spec, k, "training loss"));
+            }
+            if k == start {
+                summary.first_loss = f64::from(loss);
+            }
+            summary.last_loss = f64::from(loss);
+            summary.step = k + 1;
+            let out_of_time = spec
+                .time_limit
+                .is_some_and(|limit| began_training.elapsed() >= limit);
+            let stopping = out_of_time || spec.stop.signal().is_some();
+            let val_bpb = self.after_step(k, loss, dt, stopping, obs)?;
+            summary.val_bpb = val_bpb.or(summary.val_bpb);
+            if stopping {
+                break;
+            }
+        }
+        if summary.step < spec.steps {
+            summary.stopped_by = spec.stop.signal();
+        }
+        summary.step_time = total_time / (summary.step - start).max(1) as u32;
+        summary.checkpoint_step = self.checkpoint_step;
+        Ok(summary)
+    }
+
     /// Reports step `k`, logs, evaluates and checkpoints when due; returns the bpb if measured.
     fn after_step(
         &mut self,
@@ -367,8 +448,9 @@ impl Loop<'_> {
         Ok(bpb)
     }
 
-    /// Writes the checkpoint after `step` steps.
-    fn save(&self, step: u64) -> Result<(), TrainError> {
+    /// Writes the checkpoint after `step` steps (the first one of an `--overwrite` run then
+    /// replaces the old run's files).
+    fn save(&mut self, step: u64) -> Result<(), TrainError> {
         let spec = self.spec;
         let ckpt = Checkpoint {
             step,
@@ -378,7 +460,15 @@ impl Loop<'_> {
             layout: self.trainer.layout().clone(),
             state: self.trainer.state_to_host()?,
             tokenizer_sha256: self.tokenizer_sha256.clone(),
+            data: Some(self.data_id.clone()),
         };
-        ckpt.save(&spec.out)
+        ckpt.save(&self.files)?;
+        if self.staged {
+            self.folder.commit()?;
+            self.files = self.folder.dir().to_path_buf();
+            self.staged = false;
+        }
+        self.checkpoint_step = Some(step);
+        Ok(())
     }
 }
