@@ -9,6 +9,9 @@
 
 use std::fmt;
 
+mod layout;
+pub use layout::{IotaDevices, TileLayout};
+
 /// One named mesh axis.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct MeshAxis {
@@ -349,3 +352,4 @@ mod tests {
         assert!(matches!(err, ShardingError::Rank { .. }), "{err}");
     }
 }
+
