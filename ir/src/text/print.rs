@@ -39,7 +39,8 @@ impl Display for GraphText<'_> {
             writeln!(f, "  bound param {p} below {bound}")?;
         }
         if let Some(mesh) = &g.mesh {
-            writeln!(f, "  mesh {mesh}")?;
+            let sep = if mesh.axes.is_empty() { "" } else { " " };
+            writeln!(f, "  mesh{sep}{mesh}")?;
         }
         for (p, s) in &g.param_shardings {
             writeln!(f, "  shard param {p} {s}")?;
