@@ -46,21 +46,38 @@ fn gspmd_attributes_of_a_tiny_sharded_graph() {
 fn gspmd_lists_devices_so_that_each_holds_its_tile() {
     let mesh = Mesh::new([("data", 2), ("model", 2)]).unwrap();
     let cases = [
-        (Sharding::split(2, 0, "data"), "{devices=[2,1,2]<=[4] last_tile_dim_replicate}"),
-        (Sharding::split(2, 1, "model"), "{devices=[1,2,2]<=[2,2]T(1,0) last_tile_dim_replicate}"),
-        (Sharding::split(2, 0, "model"), "{devices=[2,1,2]<=[2,2]T(1,0) last_tile_dim_replicate}"),
         (
-            Sharding { dims: vec![vec!["model".into()], vec!["data".into()]] },
+            Sharding::split(2, 0, "data"),
+            "{devices=[2,1,2]<=[4] last_tile_dim_replicate}",
+        ),
+        (
+            Sharding::split(2, 1, "model"),
+            "{devices=[1,2,2]<=[2,2]T(1,0) last_tile_dim_replicate}",
+        ),
+        (
+            Sharding::split(2, 0, "model"),
+            "{devices=[2,1,2]<=[2,2]T(1,0) last_tile_dim_replicate}",
+        ),
+        (
+            Sharding {
+                dims: vec![vec!["model".into()], vec!["data".into()]],
+            },
             "{devices=[2,2]<=[2,2]T(1,0)}",
         ),
         (
-            Sharding { dims: vec![vec!["data".into()], vec!["model".into()]] },
+            Sharding {
+                dims: vec![vec!["data".into()], vec!["model".into()]],
+            },
             "{devices=[2,2]<=[4]}",
         ),
         (Sharding::replicated(2), "{replicated}"),
     ];
     for (s, want) in cases {
-        assert_eq!(flash::stablehlo::sharding::gspmd_sharding(&mesh, &s), want, "{s}");
+        assert_eq!(
+            flash::stablehlo::sharding::gspmd_sharding(&mesh, &s),
+            want,
+            "{s}"
+        );
     }
 }
 
@@ -71,7 +88,11 @@ fn one_device_programs_are_unchanged_and_a_mesh_sets_the_partitions() {
     g.set_mesh(Mesh::new([("data", 3), ("model", 2)]).unwrap());
     let e = emit(&g).unwrap_err();
     assert!(matches!(e, EmitError::Sharding { .. }), "{e}");
-    assert!(e.to_string().contains("parameter 0: dimension 0 of size 8 is split 3 ways"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("parameter 0: dimension 0 of size 8 is split 3 ways"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -91,7 +112,10 @@ fn a_sharding_without_a_mesh_is_an_error_naming_it() {
 
 #[test]
 fn sharding_formats_have_one_spelling_each() {
-    assert_eq!("gspmd".parse::<ShardingFormat>().unwrap(), ShardingFormat::Gspmd);
+    assert_eq!(
+        "gspmd".parse::<ShardingFormat>().unwrap(),
+        ShardingFormat::Gspmd
+    );
     assert_eq!(ShardingFormat::default().to_string(), "shardy");
     let e = "xla".parse::<ShardingFormat>().unwrap_err();
     assert!(e.to_string().contains("valid: shardy, gspmd"), "{e}");

@@ -73,8 +73,8 @@ pub enum IrError {
         /// What carries the sharding: `parameter 0 ("x")`, `output 1`,
         /// `node %5 (sharding_constraint) at src/lib.rs:3:9`.
         site: String,
-        /// What is wrong with it.
-        source: ShardingError,
+        /// What is wrong with it (boxed: the error types that wrap this one stay small).
+        source: Box<ShardingError>,
     },
     /// A sharding is given but the graph has no mesh.
     #[error("{site} is sharded as {sharding} but the graph has no mesh (add `mesh axis=N, ...`)")]

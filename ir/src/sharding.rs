@@ -226,7 +226,7 @@ impl Sharding {
                 seen.push(axis);
             }
             let parts = self.parts(mesh, dim);
-            if shape[dim] % parts != 0 {
+            if !shape[dim].is_multiple_of(parts) {
                 return Err(ShardingError::Indivisible {
                     dim,
                     size: shape[dim],
@@ -352,4 +352,3 @@ mod tests {
         assert!(matches!(err, ShardingError::Rank { .. }), "{err}");
     }
 }
-

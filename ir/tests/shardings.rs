@@ -25,7 +25,10 @@ fn annotations_round_trip_and_verify() {
     verify(&g).unwrap();
     assert_eq!(print_graph(&g), text);
     assert_eq!(g.mesh.as_ref().unwrap().device_count(), 6);
-    assert_eq!(g.param_sharding(0).unwrap().to_string(), "[{data}, {model}]");
+    assert_eq!(
+        g.param_sharding(0).unwrap().to_string(),
+        "[{data}, {model}]"
+    );
     assert_eq!(g.result_sharding(0).unwrap().to_string(), "[{}, {model}]");
     assert!(g.result_sharding(1).is_none());
 }
@@ -51,32 +54,58 @@ fn refused(text: &str, needle: &str) -> IrError {
 
 #[test]
 fn a_sharding_without_a_mesh_is_refused() {
-    let e = refused(&graph("[{data}, {}]", ""), "node %1 (sharding_constraint) at m.rs:4:2");
+    let e = refused(
+        &graph("[{data}, {}]", ""),
+        "node %1 (sharding_constraint) at m.rs:4:2",
+    );
     assert!(matches!(e, IrError::NoMesh { .. }));
-    let e = refused(&graph("[{}, {}]", "  shard param 0 [{data}, {}]\n"), "parameter 0 (\"x\")");
+    let e = refused(
+        &graph("[{}, {}]", "  shard param 0 [{data}, {}]\n"),
+        "parameter 0 (\"x\")",
+    );
     assert!(e.to_string().contains("has no mesh"), "{e}");
+}
+
+/// The sharding error inside an [`IrError::Sharding`].
+fn source_of(e: &IrError) -> &ShardingError {
+    match e {
+        IrError::Sharding { source, .. } => source,
+        other => panic!("expected a sharding error, got {other:?}"),
+    }
 }
 
 #[test]
 fn unknown_repeated_rank_and_indivisible_shardings_name_their_site() {
     let mesh = "  mesh data=2, model=4\n";
     let e = refused(&graph("[{expert}, {}]", mesh), "node %1");
-    assert!(matches!(e, IrError::Sharding { source: ShardingError::UnknownAxis { .. }, .. }));
+    assert!(matches!(source_of(&e), ShardingError::UnknownAxis { .. }));
     let e = refused(&graph("[{data}, {data}]", mesh), "uses axis `data` twice");
-    assert!(matches!(e, IrError::Sharding { source: ShardingError::RepeatedAxis { .. }, .. }));
+    assert!(matches!(source_of(&e), ShardingError::RepeatedAxis { .. }));
     let trailer = format!("{mesh}  shard result 0 [{{}}, {{model}}]\n");
-    let e = refused(&graph("[{}, {}]", &trailer), "output 0: dimension 1 of size 6 is split 4 ways");
-    assert!(matches!(e, IrError::Sharding { source: ShardingError::Indivisible { .. }, .. }));
+    let e = refused(
+        &graph("[{}, {}]", &trailer),
+        "output 0: dimension 1 of size 6 is split 4 ways",
+    );
+    assert!(matches!(source_of(&e), ShardingError::Indivisible { .. }));
     let trailer = format!("{mesh}  shard param 0 [{{}}]\n");
-    let e = refused(&graph("[{}, {}]", &trailer), "parameter 0 (\"x\"): sharding [{}] has 1 dimensions but the value has rank 2");
-    assert!(matches!(e, IrError::Sharding { source: ShardingError::Rank { .. }, .. }));
+    let e = refused(
+        &graph("[{}, {}]", &trailer),
+        "parameter 0 (\"x\"): sharding [{}] has 1 dimensions but the value has rank 2",
+    );
+    assert!(matches!(source_of(&e), ShardingError::Rank { .. }));
 }
 
 #[test]
 fn out_of_range_indices_are_refused() {
     let mesh = "  mesh data=2\n";
-    refused(&graph("[{}, {}]", &format!("{mesh}  shard param 1 [{{}}]\n")), "parameter 1 is sharded but the graph has only 1");
-    refused(&graph("[{}, {}]", &format!("{mesh}  shard result 3 [{{}}]\n")), "output 3 is sharded but the graph has only 1");
+    refused(
+        &graph("[{}, {}]", &format!("{mesh}  shard param 1 [{{}}]\n")),
+        "parameter 1 is sharded but the graph has only 1",
+    );
+    refused(
+        &graph("[{}, {}]", &format!("{mesh}  shard result 3 [{{}}]\n")),
+        "output 3 is sharded but the graph has only 1",
+    );
 }
 
 proptest! {

@@ -3,8 +3,8 @@
 
 use flash_ir::op::{ChunkAttention, LinearNorm, OpKind, ScoreFn};
 use flash_ir::{
-    parse_graph, print_graph, BinaryOp, CmpDir, DType, DotDims, Graph, Literal, Location, Op,
-    Mesh, ReduceKind, Sharding, TensorType, UnaryOp, ValueId,
+    parse_graph, print_graph, BinaryOp, CmpDir, DType, DotDims, Graph, Literal, Location, Mesh, Op,
+    ReduceKind, Sharding, TensorType, UnaryOp, ValueId,
 };
 use std::collections::BTreeSet;
 use std::sync::Arc;

@@ -79,12 +79,19 @@ fn the_pipeline_keeps_graph_shardings_and_every_distinct_constraint() {
     assert_eq!(after.result_shardings, before.result_shardings);
     let mut distinct = constraints(&before);
     distinct.dedup();
-    assert_eq!(constraints(&after), distinct, "only the repeated constraint merges");
+    assert_eq!(
+        constraints(&after),
+        distinct,
+        "only the repeated constraint merges"
+    );
     let ones_survive = after.nodes.iter().any(|n| {
         matches!(n.op, Op::Binary(flash_ir::BinaryOp::Mul))
             && matches!(after.node(n.operands[1]).op, Op::ShardingConstraint { .. })
     });
-    assert!(ones_survive, "x * constraint(1) is not simplified through the constraint");
+    assert!(
+        ones_survive,
+        "x * constraint(1) is not simplified through the constraint"
+    );
     assert_same_values(&before, &after, 1e-5);
 }
 
@@ -93,8 +100,14 @@ fn cse_merges_constraints_only_when_their_shardings_are_equal() {
     let g = parse(SHARDED);
     let after = Cse.run(g.clone(), &PassOptions::default()).unwrap();
     let add = after.node(after.outputs[1]);
-    assert_ne!(add.operands[0], add.operands[1], "different shardings stay apart");
-    let same = SHARDED.replace("{sharding = [{}, {}, {model}]}", "{sharding = [{data}, {}, {}]}");
+    assert_ne!(
+        add.operands[0], add.operands[1],
+        "different shardings stay apart"
+    );
+    let same = SHARDED.replace(
+        "{sharding = [{}, {}, {model}]}",
+        "{sharding = [{data}, {}, {}]}",
+    );
     let after = Cse.run(parse(&same), &PassOptions::default()).unwrap();
     let add = after.node(after.outputs[1]);
     assert_eq!(add.operands[0], add.operands[1], "equal constraints merge");
@@ -136,7 +149,11 @@ fn the_constraint_vjp_constrains_the_cotangent_and_matches_finite_differences() 
     let n_forward = g.nodes.len();
     let backward: Vec<_> = dg.nodes[n_forward..]
         .iter()
-        .filter(|n| n.op == Op::ShardingConstraint { sharding: s.clone() })
+        .filter(|n| {
+            n.op == Op::ShardingConstraint {
+                sharding: s.clone(),
+            }
+        })
         .collect();
     assert_eq!(backward.len(), 1, "one constraint on the cotangent");
     assert_eq!(dg.mesh, g.mesh);

@@ -17,7 +17,9 @@ impl Tensor {
     #[track_caller]
     pub fn with_sharding(&self, sharding: &Sharding) -> Tensor {
         let loc = Location::caller();
-        self.apply(&loc, "with_sharding", |b, v| Ok(b.with_sharding(v, sharding)?))
+        self.apply(&loc, "with_sharding", |b, v| {
+            Ok(b.with_sharding(v, sharding)?)
+        })
     }
 
     /// Row-major reshape to `shape`; at most one entry may be `-1`, inferred from the element

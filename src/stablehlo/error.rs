@@ -104,8 +104,8 @@ pub enum EmitError {
     Sharding {
         /// What carries the sharding.
         site: String,
-        /// What is wrong with it.
-        source: ShardingError,
+        /// What is wrong with it (boxed: the error types that wrap this one stay small).
+        source: Box<ShardingError>,
     },
     /// A parameter or output sharding names an index the graph does not have.
     #[error("{kind} {index} is sharded but the graph has {count} {kind}(s)")]

@@ -179,8 +179,10 @@ pub fn checked_mesh(g: &Graph) -> Result<Option<&Mesh>, EmitError> {
         source,
     })?;
     for (site, s, ty) in sites {
-        s.check(mesh, &ty.shape)
-            .map_err(|source| EmitError::Sharding { site, source })?;
+        s.check(mesh, &ty.shape).map_err(|e| EmitError::Sharding {
+            site,
+            source: Box::new(e),
+        })?;
     }
     Ok(Some(mesh))
 }

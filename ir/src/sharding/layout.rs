@@ -58,9 +58,7 @@ impl Sharding {
             .flatten()
             .filter_map(|a| mesh.axis(a).map(|(i, _)| i))
             .collect();
-        let unused: Vec<usize> = (0..mesh.axes.len())
-            .filter(|i| !used.contains(i))
-            .collect();
+        let unused: Vec<usize> = (0..mesh.axes.len()).filter(|i| !used.contains(i)).collect();
         let replicas = unused.iter().map(|&i| mesh.axes[i].size).product();
         let order: Vec<usize> = used.into_iter().chain(unused).collect();
         TileLayout {

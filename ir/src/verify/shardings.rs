@@ -31,7 +31,12 @@ pub(super) fn verify_shardings(g: &Graph) -> Result<(), IrError> {
             return Err(out_of_range("output", *o, g.outputs.len()));
         };
         once(&g.result_shardings[..k], *o, "output")?;
-        check(g.mesh.as_ref(), sharding, &g.ty(v).shape, format!("output {o}"))?;
+        check(
+            g.mesh.as_ref(),
+            sharding,
+            &g.ty(v).shape,
+            format!("output {o}"),
+        )?;
     }
     for (i, n) in g.nodes.iter().enumerate() {
         if let Op::ShardingConstraint { sharding } = &n.op {
@@ -55,9 +60,10 @@ fn check(
             sharding: sharding.clone(),
         });
     };
-    sharding
-        .check(mesh, shape)
-        .map_err(|source| IrError::Sharding { site, source })
+    sharding.check(mesh, shape).map_err(|e| IrError::Sharding {
+        site,
+        source: Box::new(e),
+    })
 }
 
 fn out_of_range(kind: &str, index: usize, count: usize) -> IrError {

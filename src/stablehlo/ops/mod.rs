@@ -68,7 +68,9 @@ pub fn emit_node(b: &mut Body<'_>, id: ValueId, node: &Node) -> Result<(), EmitE
         Op::DotGeneral(dims) => contract::dot_general(b, node, dims),
         Op::Gather => contract::gather(b, node),
         Op::ScatterAdd => contract::scatter_add(b, node),
-        Op::ShardingConstraint { sharding } => return shape::sharding_constraint(b, node, sharding),
+        Op::ShardingConstraint { sharding } => {
+            return shape::sharding_constraint(b, node, sharding)
+        }
         Op::Cumsum { .. } | Op::ChunkAttention(_) => {
             return Err(EmitError::Composite {
                 op: node.op.name(),
