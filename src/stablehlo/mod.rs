@@ -15,13 +15,13 @@
 //!
 //! Arguments come in parameter-index order and carry their IR name (`flash.name`), any
 //! input/output alias (`tf.aliasing_output`) and any sharding (`sharding.rs`: Shardy's
-//! `sdy.sharding` or GSPMD's `mhlo.sharding`, chosen by [`EmitOptions`]). Every op carries its node's call site and scope
-//! as a location ([`locations`]). The printing is deterministic: the same graph always gives
+//! `sdy.sharding` or GSPMD's `mhlo.sharding`, chosen by [`EmitOptions`]). Every op carries
+//! its node's call site and scope as a location ([`locations`]). The printing is deterministic: the same graph always gives
 //! the same text. Composite ops must be lowered first ([`EmitError::Composite`]).
 //!
 //! Files: `module.rs` (module, signature, return), `body.rs` (SSA names and lines), `ops/`
-//! (one printer per op family), `types.rs`, `literal.rs`, `locations.rs`, `syntax.rs`,
-//! `error.rs`.
+//! (one printer per op family), `sharding.rs`, `types.rs`, `literal.rs`, `locations.rs`,
+//! `syntax.rs`, `error.rs`.
 
 mod body;
 mod error;
