@@ -162,7 +162,8 @@ fn node_cost(i: usize, node: &Node, operands: &[&TensorType]) -> Result<Cost, Co
         | Op::DynamicUpdateSlice
         | Op::Concatenate { .. }
         | Op::Pad { .. }
-        | Op::Gather => Cost::default(),
+        | Op::Gather
+        | Op::ShardingConstraint { .. } => Cost::default(),
         Op::ScatterAdd => Cost {
             elementwise: operands.get(2).map_or(0, |t| t.num_elements() as u64),
             ..Cost::default()

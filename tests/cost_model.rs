@@ -199,3 +199,23 @@ fn a_whole_lm_matches_the_closed_form() {
         );
     }
 }
+
+#[test]
+fn a_sharding_constraint_costs_nothing() {
+    use flash::ir::{Mesh, Sharding};
+    let ctx = Ctx::new("constrained");
+    ctx.set_mesh(Mesh::new([("data", 2)]).unwrap());
+    let x = ctx.input("x", DType::F32, &[4, 8]);
+    let plain = ctx.finish(&[x.exp()]).unwrap();
+    let ctx = Ctx::new("constrained");
+    ctx.set_mesh(Mesh::new([("data", 2)]).unwrap());
+    let x = ctx.input("x", DType::F32, &[4, 8]);
+    let split = Sharding::split(2, 0, "data");
+    let y = x.with_sharding(&split).exp().with_sharding(&split);
+    let constrained = ctx.finish(&[y]).unwrap();
+    assert_eq!(
+        graph_cost(&constrained).unwrap(),
+        graph_cost(&plain).unwrap()
+    );
+    assert_eq!(graph_cost(&plain).unwrap().total(), 32);
+}

@@ -379,3 +379,31 @@ fn finish_with_an_output_of_another_context_fails() {
     let e = ctx.finish(&[&z]).unwrap_err();
     assert_eq!((e.op, e.constraint()), ("finish", "context"));
 }
+
+#[test]
+fn with_sharding_checks_the_rank_at_the_call_and_the_mesh_at_finish() {
+    use flash::ir::{Mesh, Sharding};
+    let ctx = Ctx::default();
+    let x = f32_input(&ctx, "x", &[4, 6]);
+    let y = x.with_sharding(&Sharding::split(1, 0, "data"));
+    let line = line!() - 1;
+    assert!(y.is_poisoned());
+    assert_err(&finish_err(ctx, &[&y]), line, "with_sharding", "C1");
+
+    let ctx = Ctx::default();
+    let x = f32_input(&ctx, "x", &[4, 6]);
+    let y = x.with_sharding(&Sharding::split(2, 0, "data"));
+    let e = finish_err(ctx, &[&y]);
+    assert!(e.to_string().contains("but the graph has no mesh"), "{e}");
+
+    let ctx = Ctx::default();
+    ctx.set_mesh(Mesh::new([("data", 4)]).unwrap());
+    let x = f32_input(&ctx, "x", &[6, 4]);
+    let y = x.with_sharding(&Sharding::split(2, 0, "data"));
+    let e = finish_err(ctx, &[&y]);
+    assert!(
+        e.to_string()
+            .contains("dimension 0 of size 6 is split 4 ways"),
+        "{e}"
+    );
+}

@@ -146,3 +146,16 @@ fn dynamic_slice_rules() {
         p[0].dynamic_update_slice(&p[1].exp(), &[&i, &j]) * &p[0]
     });
 }
+
+/// The cotangent of a constraint gets the same constraint: a one-device mesh, so XLA runs it.
+#[test]
+fn sharding_constraint_rule() {
+    use flash::ir::{Mesh, Sharding};
+    let ctx = Ctx::new("main");
+    ctx.set_mesh(Mesh::new([("data", 1)]).unwrap());
+    let x = ctx.param("x", DType::F64, M);
+    let weights = ctx.param("weights", DType::F64, M);
+    let y = x.sin().with_sharding(&Sharding::split(2, 1, "data"));
+    let g = ctx.finish(&[(&y * &y * weights).sum_all()]).unwrap();
+    check_gradients_on_xla("sharding_constraint", &g, 17);
+}

@@ -244,3 +244,29 @@ fn dynamic_slice_and_update_with_clamped_starts() {
         }
     }
 }
+
+/// A constraint on a one-device mesh, in both sharding formats, compiled and run by XLA
+/// (the partitioner has nothing to split) and compared with the interpreter.
+#[test]
+fn sharding_constraint_on_a_one_device_mesh() {
+    use flash::ir::{Mesh, Sharding};
+    use flash::stablehlo::{emit_with, EmitOptions, ShardingFormat};
+    for dtype in [DType::F32, DType::BF16] {
+        let ctx = Ctx::new("main");
+        ctx.set_mesh(Mesh::new([("data", 1)]).unwrap());
+        let x = ctx.param("x", dtype, M);
+        let y = x.exp().with_sharding(&Sharding::split(2, 0, "data"));
+        let g = ctx.finish(&[&y * &x]).unwrap();
+        let what = format!("sharding_constraint ({dtype})");
+        check_against_interp(&what, &g, 7, tolerance(dtype));
+        let program = flash::compiler::compile(g.clone(), &common::test_pipeline()).unwrap();
+        let inputs = common::random_inputs(&g, 7, 4);
+        let want = common::run_interp(&g, &inputs);
+        for sharding_format in [ShardingFormat::Shardy, ShardingFormat::Gspmd] {
+            let mlir = emit_with(&program.graph, &EmitOptions { sharding_format }).unwrap();
+            let got = flash::exec::run_mlir(&common::client(), &mlir, &inputs)
+                .unwrap_or_else(|e| panic!("{what} {sharding_format}: {e}\n{mlir}"));
+            common::assert_close(&what, &got, &want, tolerance(dtype));
+        }
+    }
+}

@@ -6,6 +6,7 @@ use crate::dtype::{DType, TensorType};
 use crate::error::IrError;
 use crate::graph::{Graph, Location, ValueId};
 use crate::op::{BinaryOp, CmpDir, DotDims, Literal, Op, ReduceKind, UnaryOp};
+use crate::sharding::Sharding;
 use std::sync::Arc;
 
 /// Result of a builder call.
@@ -165,6 +166,14 @@ impl<'g> Builder<'g> {
             return Ok(x);
         }
         self.op(Op::Convert { to }, vec![x])
+    }
+
+    /// `sharding_constraint(x)`: `x` laid out over the graph's mesh as `sharding` says.
+    pub fn with_sharding(&mut self, x: ValueId, sharding: &Sharding) -> BuildResult {
+        let op = Op::ShardingConstraint {
+            sharding: sharding.clone(),
+        };
+        self.op(op, vec![x])
     }
 
     /// Explicit broadcast: operand dim i goes to result dim `dims[i]`.

@@ -2,6 +2,7 @@
 //! node, op and call site.
 
 use crate::graph::Location;
+use crate::sharding::{Mesh, MeshError, Sharding, ShardingError};
 use thiserror::Error;
 
 /// A shape/dtype inference failure: which constraint of the op's doc failed, and why.
@@ -64,6 +65,32 @@ pub enum IrError {
         recorded: String,
         /// Type the op's rule infers.
         inferred: String,
+    },
+    /// A sharding (of a parameter, a result or a `sharding_constraint` node) does not fit
+    /// the graph's mesh or its value.
+    #[error("{site}: {source}")]
+    Sharding {
+        /// What carries the sharding: `parameter 0 ("x")`, `output 1`,
+        /// `node %5 (sharding_constraint) at src/lib.rs:3:9`.
+        site: String,
+        /// What is wrong with it (boxed: the error types that wrap this one stay small).
+        source: Box<ShardingError>,
+    },
+    /// A sharding is given but the graph has no mesh.
+    #[error("{site} is sharded as {sharding} but the graph has no mesh (add `mesh axis=N, ...`)")]
+    NoMesh {
+        /// What carries the sharding (as in [`IrError::Sharding`]).
+        site: String,
+        /// The sharding.
+        sharding: Sharding,
+    },
+    /// The graph's mesh is malformed.
+    #[error("graph mesh {mesh}: {source}")]
+    Mesh {
+        /// The mesh.
+        mesh: Mesh,
+        /// What is wrong with it.
+        source: MeshError,
     },
     /// A graph-level property does not hold (parameters, outputs, aliases).
     #[error("graph: {0}")]

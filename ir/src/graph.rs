@@ -5,6 +5,7 @@ use crate::dtype::TensorType;
 use crate::error::IrError;
 use crate::infer::infer;
 use crate::op::Op;
+use crate::sharding::{Mesh, Sharding};
 use std::fmt;
 use std::sync::Arc;
 
@@ -101,6 +102,15 @@ pub struct Graph {
     /// key/value cache). Runners check inputs against them; the emitter writes them as
     /// `flash.bound` argument attributes.
     pub bounds: Vec<(usize, u64)>,
+    /// The device mesh the program is partitioned over; `None` for a one-device program.
+    /// Every sharding of the graph (parameters, results, `sharding_constraint` nodes) names
+    /// axes of this mesh.
+    pub mesh: Option<Mesh>,
+    /// Shardings `(parameter index, sharding)` of the program's inputs; a parameter without
+    /// one is left to the partitioner (XLA propagates a sharding to it).
+    pub param_shardings: Vec<(usize, Sharding)>,
+    /// Shardings `(output index, sharding)` of the program's results.
+    pub result_shardings: Vec<(usize, Sharding)>,
 }
 
 impl Default for Graph {
@@ -118,7 +128,58 @@ impl Graph {
             outputs: Vec::new(),
             aliases: Vec::new(),
             bounds: Vec::new(),
+            mesh: None,
+            param_shardings: Vec::new(),
+            result_shardings: Vec::new(),
         }
+    }
+
+    /// Copies the signature-level annotations of `from` (aliases, bounds, mesh, parameter
+    /// and result shardings) onto `self`: what every pass that rebuilds a graph keeps, since
+    /// parameter indices and output positions never change.
+    pub fn copy_annotations(&mut self, from: &Graph) {
+        self.aliases = from.aliases.clone();
+        self.bounds = from.bounds.clone();
+        self.mesh = from.mesh.clone();
+        self.param_shardings = from.param_shardings.clone();
+        self.result_shardings = from.result_shardings.clone();
+    }
+
+    /// True if the graph carries any sharding annotation (a mesh, a parameter or result
+    /// sharding or a `sharding_constraint` node).
+    pub fn is_sharded(&self) -> bool {
+        self.mesh.is_some()
+            || !self.param_shardings.is_empty()
+            || !self.result_shardings.is_empty()
+            || self
+                .nodes
+                .iter()
+                .any(|n| matches!(n.op, Op::ShardingConstraint { .. }))
+    }
+
+    /// Sets the device mesh.
+    pub fn set_mesh(&mut self, mesh: Mesh) {
+        self.mesh = Some(mesh);
+    }
+
+    /// The sharding of parameter `index`, if it has one.
+    pub fn param_sharding(&self, index: usize) -> Option<&Sharding> {
+        lookup(&self.param_shardings, index)
+    }
+
+    /// The sharding of output `index`, if it has one.
+    pub fn result_sharding(&self, index: usize) -> Option<&Sharding> {
+        lookup(&self.result_shardings, index)
+    }
+
+    /// Shards parameter `index` (replacing an earlier sharding of it).
+    pub fn shard_param(&mut self, index: usize, sharding: Sharding) {
+        replace(&mut self.param_shardings, index, sharding);
+    }
+
+    /// Shards output `index` (replacing an earlier sharding of it).
+    pub fn shard_result(&mut self, index: usize, sharding: Sharding) {
+        replace(&mut self.result_shardings, index, sharding);
     }
 
     /// Appends a node after inferring its type; fails (naming the op, constraint and call
@@ -205,5 +266,19 @@ impl Graph {
             uses[o.index()] += 1;
         }
         uses
+    }
+}
+
+/// The sharding recorded for `index`.
+fn lookup(entries: &[(usize, Sharding)], index: usize) -> Option<&Sharding> {
+    entries.iter().find(|(i, _)| *i == index).map(|(_, s)| s)
+}
+
+/// Records `sharding` for `index`, replacing an earlier entry in place (so the order of
+/// first assignment is kept) or appending.
+fn replace(entries: &mut Vec<(usize, Sharding)>, index: usize, sharding: Sharding) {
+    match entries.iter_mut().find(|(i, _)| *i == index) {
+        Some(entry) => entry.1 = sharding,
+        None => entries.push((index, sharding)),
     }
 }

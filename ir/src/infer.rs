@@ -4,6 +4,7 @@
 use crate::dtype::{DType, TensorType};
 use crate::error::InferError;
 use crate::op::{BinaryOp, DotDims, Literal, Op, UnaryOp};
+use crate::sharding::Sharding;
 
 type InferResult = Result<TensorType, InferError>;
 
@@ -55,6 +56,7 @@ pub fn infer(op: &Op, operands: &[&TensorType]) -> InferResult {
         Op::DotGeneral(d) => infer_dot(operands[0], operands[1], d),
         Op::Gather => infer_gather(operands[0], operands[1]),
         Op::ScatterAdd => infer_scatter_add(operands[0], operands[1], operands[2]),
+        Op::ShardingConstraint { sharding } => infer_sharding_constraint(operands[0], sharding),
         Op::Cumsum { dim, .. } => {
             check_dim("C1", *dim, operands[0].rank())?;
             numeric("C2", operands[0])?;
@@ -111,6 +113,20 @@ fn infer_constant(value: &Literal, ty: &TensorType) -> InferResult {
         }
     }
     Ok(ty.clone())
+}
+
+fn infer_sharding_constraint(x: &TensorType, sharding: &Sharding) -> InferResult {
+    if sharding.dims.len() != x.rank() {
+        return err(
+            "C1",
+            format!(
+                "sharding {sharding} has {} dimension(s) but the operand {x} has rank {}",
+                sharding.dims.len(),
+                x.rank()
+            ),
+        );
+    }
+    Ok(x.clone())
 }
 
 fn infer_iota(dim: usize, ty: &TensorType) -> InferResult {

@@ -26,5 +26,5 @@ pub use op::{
     Arity, BinaryOp, ChunkAttention, CmpDir, DotDims, LinearNorm, Literal, Op, OpKind, OpSpec,
     ReduceKind, ScoreFn, Traits, UnaryOp,
 };
-pub use sharding::{Mesh, MeshAxis, MeshError, Sharding, ShardingError};
+pub use sharding::{IotaDevices, Mesh, MeshAxis, MeshError, Sharding, ShardingError, TileLayout};
 pub use text::{parse_graph, print_graph, ParseError};

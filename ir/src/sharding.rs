@@ -9,6 +9,9 @@
 
 use std::fmt;
 
+mod layout;
+pub use layout::{IotaDevices, TileLayout};
+
 /// One named mesh axis.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct MeshAxis {
@@ -223,7 +226,7 @@ impl Sharding {
                 seen.push(axis);
             }
             let parts = self.parts(mesh, dim);
-            if shape[dim] % parts != 0 {
+            if !shape[dim].is_multiple_of(parts) {
                 return Err(ShardingError::Indivisible {
                     dim,
                     size: shape[dim],

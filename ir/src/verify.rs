@@ -1,5 +1,8 @@
 //! The verifier: operands defined before use, every node's type equal to its op's inferred
-//! type, parameters numbered densely with unique names, outputs and aliases in range.
+//! type, parameters numbered densely with unique names, outputs and aliases in range, and
+//! every sharding fitting the mesh and its value (`verify/shardings.rs`).
+
+mod shardings;
 
 use crate::error::IrError;
 use crate::graph::Graph;
@@ -35,7 +38,8 @@ pub fn verify(g: &Graph) -> Result<(), IrError> {
         }
     }
     verify_params(g)?;
-    verify_outputs(g)
+    verify_outputs(g)?;
+    shardings::verify_shardings(g)
 }
 
 fn verify_params(g: &Graph) -> Result<(), IrError> {

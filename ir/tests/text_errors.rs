@@ -345,7 +345,7 @@ fn node_after_return() {
         &graph("return %x\n%y = neg(%x) : f32[2,3]"),
         4,
         1,
-        "expected `alias`, `bound` or `}`, found `%y`",
+        "expected `alias`, `bound`, `mesh`, `shard` or `}`, found `%y`",
     );
 }
 
@@ -389,4 +389,70 @@ fn dynamic_slice_constraints() {
         "{i}%y = dynamic_update_slice(%x, %x, %i) : f32[2,3]\nreturn %y"
     ));
     check(&text, 4, 6, "C2");
+}
+
+#[test]
+fn sharding_constraint_of_the_wrong_rank_cites_c1() {
+    let text = graph("%y = sharding_constraint(%x) {sharding = [{data}]} : f32[2,3]\nreturn %y");
+    check(
+        &text,
+        3,
+        6,
+        "C1: sharding [{data}] has 1 dimension(s) but the operand f32[2,3] has rank 2",
+    );
+}
+
+#[test]
+fn malformed_sharding_attribute() {
+    let text = graph("%y = sharding_constraint(%x) {sharding = [data, {}]} : f32[2,3]\nreturn %y");
+    check(
+        &text,
+        3,
+        43,
+        "expected the axes of one dimension `{axis, ...}`, found `data`",
+    );
+    let text = graph("%y = sharding_constraint(%x) {sharding = [{1}, {}]} : f32[2,3]\nreturn %y");
+    check(&text, 3, 44, "expected a mesh axis name, found `1`");
+}
+
+#[test]
+fn malformed_mesh_and_shard_lines() {
+    check(
+        &graph("return %x\nmesh data=0"),
+        4,
+        1,
+        "bad mesh: mesh axis `data` has size 0",
+    );
+    check(
+        &graph("return %x\nmesh data=2, data=2"),
+        4,
+        1,
+        "appears twice",
+    );
+    check(
+        &graph("return %x\nmesh data=two"),
+        4,
+        11,
+        "expected a mesh axis size",
+    );
+    check(
+        &graph("return %x\nshard input 0 [{}]"),
+        4,
+        7,
+        "expected `param` or `result`",
+    );
+    check(
+        &graph("return %x\nshard param 0 {data}"),
+        4,
+        15,
+        "expected a sharding",
+    );
+    let twice = "return %x\nmesh a=2\nshard param 0 [{a}, {}]\nshard param 0 [{}, {}]";
+    check(&graph(twice), 6, 7, "parameter 0 is sharded twice");
+    check(
+        &graph("return %x\nshard param 0 [{}, {}]\nmesh a=2"),
+        5,
+        1,
+        "`shard` or `}`",
+    );
 }

@@ -23,8 +23,12 @@ const VALID: &str = r#"graph @main {
   %14 = broadcast_in_dim(%3) {shape = [2, 3], dims = [1]} : i32[2,3]
   %15 = reshape(%0) {shape = [3, 2]} : f32[3,2]
   %16 = convert(%14) {to = bf16} : bf16[2,3]
+  %17 = sharding_constraint(%0) {sharding = [{data}, {}]} : f32[2,3]
   return %10, %11, %13
   alias param 0 -> output 0
+  mesh data=2, model=3
+  shard param 0 [{data}, {model}]
+  shard result 1 [{}, {data}]
 }
 "#;
 
@@ -40,7 +44,9 @@ fn check(text: &str) {
 #[test]
 fn the_fuzz_seed_parses() {
     let g = parse_graph(VALID).unwrap();
-    assert_eq!(g.nodes.len(), 17);
+    assert_eq!(g.nodes.len(), 18);
+    assert_eq!(g.param_shardings.len(), 1);
+    assert_eq!(g.result_shardings.len(), 1);
     check(VALID);
 }
 

@@ -3,8 +3,8 @@
 
 use flash_ir::op::{ChunkAttention, LinearNorm, OpKind, ScoreFn};
 use flash_ir::{
-    parse_graph, print_graph, BinaryOp, CmpDir, DType, DotDims, Graph, Literal, Location, Op,
-    ReduceKind, TensorType, UnaryOp, ValueId,
+    parse_graph, print_graph, BinaryOp, CmpDir, DType, DotDims, Graph, Literal, Location, Mesh, Op,
+    ReduceKind, Sharding, TensorType, UnaryOp, ValueId,
 };
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -179,6 +179,15 @@ fn composites(b: &mut G) -> ValueId {
     b.add(Op::Gather, &[table, idx]);
     let updates = b.param("updates", DType::F32, &[2, 3, 4]);
     b.add(Op::ScatterAdd, &[table, idx, updates]);
+    let split_rows = Sharding {
+        dims: vec![vec!["data".into(), "model".into()], vec![]],
+    };
+    b.add(
+        Op::ShardingConstraint {
+            sharding: split_rows,
+        },
+        &[table],
+    );
     b.add(
         Op::Cumsum {
             dim: 1,
@@ -219,6 +228,9 @@ fn every_op_graph() -> Graph {
     let attn = composites(&mut b);
     b.g.outputs = vec![x, dot, attn];
     b.g.aliases = vec![(0, 0), (1, 0)];
+    b.g.set_mesh(Mesh::new([("data", 2), ("model", 1)]).unwrap());
+    b.g.shard_param(0, Sharding::split(2, 0, "data"));
+    b.g.shard_result(1, Sharding::replicated(2));
     b.g
 }
 
@@ -238,6 +250,11 @@ fn every_op_round_trips() {
         assert!(names.contains(op.name()));
     }
     assert!(text.contains("alias param 1 -> output 0"));
+    assert!(text.contains("sharding_constraint(%"));
+    assert!(text.contains("{sharding = [{data, model}, {}]}"));
+    assert!(text.contains("  mesh data=2, model=1\n  shard param 0 [{data}, {}]\n"));
+    assert!(text.contains("  shard result 1 [{}, {}]\n"));
+    flash_ir::verify::verify(&g).unwrap();
     assert!(text.contains("{chunk = 4, causal = true, linear_norm = mean, score = relu2}"));
     assert!(text.contains("{dim = 1, exclusive = true, reverse = false}"));
 }

@@ -4,7 +4,8 @@
 //! a map from old values to new ones, hands the callback each node together with its already
 //! remapped operands and a [`Builder`] stamped with the node's location and scope (so whatever
 //! the callback builds inherits them), and then applies the callback's [`Action`]. Outputs are
-//! remapped; aliases are kept (parameters and output positions never change). Every
+//! remapped; aliases, bounds, the mesh and the parameter and result shardings are kept
+//! ([`Graph::copy_annotations`]: parameters and output positions never change). Every
 //! replacement is checked to have the type of the value it replaces.
 
 use crate::error::PassError;
@@ -45,8 +46,7 @@ where
     }
     let outputs = remap_outputs(&map, &g.outputs)?;
     out.outputs = outputs;
-    out.aliases = g.aliases.clone();
-    out.bounds = g.bounds.clone();
+    out.copy_annotations(g);
     Ok(out)
 }
 

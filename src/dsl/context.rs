@@ -8,7 +8,7 @@
 
 use super::error::{DslError, ErrorKind};
 use super::tensor::{DimArg, Tensor};
-use flash_ir::{Builder, DType, Graph, Location, Op, TensorType, ValueId};
+use flash_ir::{Builder, DType, Graph, Location, Mesh, Op, TensorType, ValueId};
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -139,6 +139,12 @@ impl Ctx {
     #[track_caller]
     pub fn error(&self) -> Option<DslError> {
         self.state.borrow().error.clone()
+    }
+
+    /// Sets the device mesh the graph is partitioned over (what [`Tensor::with_sharding`]
+    /// and the graph's parameter and result shardings name axes of).
+    pub fn set_mesh(&self, mesh: Mesh) {
+        self.state.borrow_mut().graph.set_mesh(mesh);
     }
 
     /// Number of nodes in the graph so far.

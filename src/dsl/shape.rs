@@ -1,15 +1,27 @@
 //! Shape ops on [`Tensor`]: reshape (one `-1` inferred), permutations, broadcasting,
 //! inserting and removing unit axes, slicing (static and dynamic), splitting, concatenation and
-//! padding.
+//! padding, and sharding constraints.
 //! Axes may be negative (counted from the end, as in NumPy).
 
 use super::context::Ctx;
 use super::error::ErrorKind;
 use super::tensor::{check_broadcast_to, DimArg, Tensor};
-use flash_ir::{Location, Op, TensorType};
+use flash_ir::{Location, Op, Sharding, TensorType};
 use std::borrow::Borrow;
 
 impl Tensor {
+    /// `self` constrained to lie over the graph's mesh as `sharding` says (a
+    /// `sharding_constraint` node, JAX's `with_sharding_constraint`): the value is unchanged,
+    /// XLA's partitioner places it so. `sharding` lists one entry per axis of `self`; its
+    /// axes must be those of the mesh set with [`Ctx::set_mesh`] (checked by `finish`).
+    #[track_caller]
+    pub fn with_sharding(&self, sharding: &Sharding) -> Tensor {
+        let loc = Location::caller();
+        self.apply(&loc, "with_sharding", |b, v| {
+            Ok(b.with_sharding(v, sharding)?)
+        })
+    }
+
     /// Row-major reshape to `shape`; at most one entry may be `-1`, inferred from the element
     /// count.
     #[track_caller]

@@ -5,9 +5,10 @@
 //! text form. Helper values an op needs (such as a reduction's init constant) are named
 //! `%initN` after the node they serve.
 
-use flash_ir::{Graph, Node, Op, TensorType, ValueId};
+use flash_ir::{Graph, Mesh, Node, Op, TensorType, ValueId};
 
 use super::locations::LocTable;
+use super::sharding::ShardingFormat;
 
 /// Indentation of the ops inside `func.func`.
 pub const INDENT: &str = "    ";
@@ -23,18 +24,27 @@ pub struct Body<'g> {
     id: ValueId,
     /// Its location reference (`loc(#locN)`).
     loc: String,
+    /// The sharding spelling and the (checked) mesh, for a graph partitioned over one.
+    sharding: Option<(ShardingFormat, &'g Mesh)>,
 }
 
 impl<'g> Body<'g> {
-    /// An empty body for `graph`.
-    pub fn new(graph: &'g Graph) -> Self {
+    /// An empty body for `graph`, whose shardings (if any) are spelled in `format` over
+    /// `mesh`.
+    pub fn new(graph: &'g Graph, sharding: Option<(ShardingFormat, &'g Mesh)>) -> Self {
         Body {
             graph,
             locs: LocTable::new(),
             out: String::new(),
             id: ValueId(0),
             loc: "loc(unknown)".into(),
+            sharding,
         }
+    }
+
+    /// The sharding spelling and mesh (`None` for a one-device program).
+    pub fn sharding(&self) -> Option<(ShardingFormat, &'g Mesh)> {
+        self.sharding
     }
 
     /// Starts printing node `id`: later lines carry its location.

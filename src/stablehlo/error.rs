@@ -1,6 +1,6 @@
 //! The emitter's error type: what about a graph keeps it from being printed as StableHLO.
 
-use flash_ir::{DType, Location};
+use flash_ir::{DType, Location, MeshError, ShardingError};
 use thiserror::Error;
 
 /// Why a graph could not be emitted. Each variant names the node (as `%N`, its index in the
@@ -84,5 +84,37 @@ pub enum EmitError {
         output: usize,
         /// What is wrong with it.
         reason: &'static str,
+    },
+    /// A sharding is given but the graph has no mesh.
+    #[error("{site} is sharded but the graph has no mesh; set one (`Graph::set_mesh`)")]
+    NoMesh {
+        /// What carries the sharding (`parameter 0`, `output 1`, `node %5 at ...`).
+        site: String,
+    },
+    /// The graph's mesh is malformed.
+    #[error("mesh {mesh}: {source}")]
+    Mesh {
+        /// The mesh, as written in the text form.
+        mesh: String,
+        /// What is wrong with it.
+        source: MeshError,
+    },
+    /// A sharding does not fit the mesh or its value.
+    #[error("{site}: {source}")]
+    Sharding {
+        /// What carries the sharding.
+        site: String,
+        /// What is wrong with it (boxed: the error types that wrap this one stay small).
+        source: Box<ShardingError>,
+    },
+    /// A parameter or output sharding names an index the graph does not have.
+    #[error("{kind} {index} is sharded but the graph has {count} {kind}(s)")]
+    ShardedIndex {
+        /// `parameter` or `output`.
+        kind: &'static str,
+        /// The index given.
+        index: usize,
+        /// How many there are.
+        count: usize,
     },
 }

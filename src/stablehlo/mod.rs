@@ -13,14 +13,15 @@
 //! #loc1 = loc("src/nn/mlp.rs":12:5)
 //! ```
 //!
-//! Arguments come in parameter-index order and carry their IR name (`flash.name`) and any
-//! input/output alias (`tf.aliasing_output`). Every op carries its node's call site and scope
-//! as a location ([`locations`]). The printing is deterministic: the same graph always gives
+//! Arguments come in parameter-index order and carry their IR name (`flash.name`), any
+//! input/output alias (`tf.aliasing_output`) and any sharding (`sharding.rs`: Shardy's
+//! `sdy.sharding` or GSPMD's `mhlo.sharding`, chosen by [`EmitOptions`]). Every op carries
+//! its node's call site and scope as a location ([`locations`]). The printing is deterministic: the same graph always gives
 //! the same text. Composite ops must be lowered first ([`EmitError::Composite`]).
 //!
 //! Files: `module.rs` (module, signature, return), `body.rs` (SSA names and lines), `ops/`
-//! (one printer per op family), `types.rs`, `literal.rs`, `locations.rs`, `syntax.rs`,
-//! `error.rs`.
+//! (one printer per op family), `sharding.rs`, `types.rs`, `literal.rs`, `locations.rs`,
+//! `syntax.rs`, `error.rs`.
 
 mod body;
 mod error;
@@ -28,16 +29,26 @@ mod literal;
 pub mod locations;
 mod module;
 mod ops;
+pub mod sharding;
 mod syntax;
 pub mod types;
 
 pub use error::EmitError;
+pub use sharding::{EmitOptions, ShardingFormat, DEFAULT_SHARDING_FORMAT};
 
 use flash_ir::Graph;
 
-/// Prints `g` as a StableHLO module. Fails on composite ops, on malformed graphs (operands
-/// used before definition, bad parameter indices, outputs or aliases) and on constants whose
-/// values their dtype cannot hold; it never panics.
+/// Prints `g` as a StableHLO module with the default [`EmitOptions`]. Fails on composite
+/// ops, on malformed graphs (operands used before definition, bad parameter indices, outputs
+/// or aliases, shardings that do not fit the mesh) and on constants whose values their dtype
+/// cannot hold; it never panics.
 pub fn emit(g: &Graph) -> Result<String, EmitError> {
-    module::emit_module(g)
+    emit_with(g, &EmitOptions::default())
+}
+
+/// Prints `g` as a StableHLO module, with shardings spelled as `opts` says. A graph with a
+/// mesh gets `mhlo.num_partitions` = the mesh's device count and its shardings as argument,
+/// result and constraint attributes; a graph without one prints as a one-device program.
+pub fn emit_with(g: &Graph, opts: &EmitOptions) -> Result<String, EmitError> {
+    module::emit_module(g, opts)
 }

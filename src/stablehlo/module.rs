@@ -1,23 +1,29 @@
-//! The module around the body: the `module` header, `func.func public @main` with its
-//! argument attributes, the `return`, and the location aliases after the module.
+//! The module around the body: the `module` header (with `mhlo.num_partitions` and, for
+//! Shardy, the `sdy.mesh`), `func.func public @main` with its argument and result attributes,
+//! the `return`, and the location aliases after the module.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use flash_ir::{Graph, Op, ValueId};
+use flash_ir::{Graph, Mesh, Op, Sharding, ValueId};
 
 use super::body::{Body, INDENT};
 use super::error::EmitError;
 use super::ops::emit_node;
+use super::sharding::{
+    checked_mesh, mesh_declaration, value_attribute, EmitOptions, ShardingFormat,
+};
 use super::syntax::{quote, symbol};
 use super::types::tensor_type;
 
 /// Prints the whole module for `g`.
-pub fn emit_module(g: &Graph) -> Result<String, EmitError> {
+pub fn emit_module(g: &Graph, opts: &EmitOptions) -> Result<String, EmitError> {
     let params = checked_params(g)?;
     check_outputs(g)?;
     let aliases = checked_aliases(g, params.len())?;
-    let mut body = Body::new(g);
+    let mesh = checked_mesh(g)?;
+    let sharding = mesh.map(|m| (opts.sharding_format, m));
+    let mut body = Body::new(g, sharding);
     for (i, node) in g.nodes.iter().enumerate() {
         emit_node(&mut body, ValueId(i as u32), node)?;
     }
@@ -26,14 +32,18 @@ pub fn emit_module(g: &Graph) -> Result<String, EmitError> {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "module {} attributes {{mhlo.num_partitions = 1 : i32, mhlo.num_replicas = 1 : i32}} {{",
-        module_symbol(&g.name)
+        "module {} attributes {{mhlo.num_partitions = {} : i32, mhlo.num_replicas = 1 : i32}} {{",
+        module_symbol(&g.name),
+        mesh.map_or(1, Mesh::device_count)
     );
+    if let Some(decl) = sharding.and_then(|(f, m)| mesh_declaration(f, m)) {
+        let _ = writeln!(out, "  {decl}");
+    }
     let _ = writeln!(
         out,
         "  func.func public @main({}) -> ({}) {{",
-        arguments(g, &params, &aliases),
-        results(g)
+        arguments(g, &params, &aliases, sharding),
+        result_signature(g, sharding)
     );
     out.push_str(&ops);
     let _ = writeln!(out, "{INDENT}{ret}");
@@ -41,6 +51,9 @@ pub fn emit_module(g: &Graph) -> Result<String, EmitError> {
     out.push_str(&locs.definitions());
     Ok(out)
 }
+
+/// The sharding spelling and mesh of a partitioned program.
+type Sharded<'g> = Option<(ShardingFormat, &'g Mesh)>;
 
 /// The module's symbol: the graph name, or `@main` for an unnamed graph (XLA refuses a
 /// module without a name).
@@ -107,8 +120,21 @@ fn checked_aliases(g: &Graph, n_params: usize) -> Result<BTreeMap<usize, usize>,
     Ok(map)
 }
 
+/// The sharding of a value as an attribute list entry (`, sdy.sharding = ...`), or nothing.
+fn sharding_entry(sharding: Sharded<'_>, s: Option<&Sharding>) -> String {
+    match (sharding, s) {
+        (Some((format, mesh)), Some(s)) => format!(", {}", value_attribute(format, mesh, s)),
+        _ => String::new(),
+    }
+}
+
 /// `%arg0: tensor<..> {flash.name = "x", tf.aliasing_output = 0 : i32} loc("x"), ...`.
-fn arguments(g: &Graph, params: &[ValueId], aliases: &BTreeMap<usize, usize>) -> String {
+fn arguments(
+    g: &Graph,
+    params: &[ValueId],
+    aliases: &BTreeMap<usize, usize>,
+    sharding: Sharded<'_>,
+) -> String {
     let args: Vec<String> = params
         .iter()
         .enumerate()
@@ -124,14 +150,32 @@ fn arguments(g: &Graph, params: &[ValueId], aliases: &BTreeMap<usize, usize>) ->
                 .find(|(p, _)| *p == i)
                 .map(|(_, b)| format!(", flash.bound = {b} : i64"))
                 .unwrap_or_default();
+            let shard = sharding_entry(sharding, g.param_sharding(i));
             let q = quote(name);
             format!(
-                "%arg{i}: {} {{flash.name = {q}{alias}{bound}}} loc({q})",
+                "%arg{i}: {} {{flash.name = {q}{alias}{bound}{shard}}} loc({q})",
                 tensor_type(g.ty(v))
             )
         })
         .collect();
     args.join(", ")
+}
+
+/// The result types with their sharding attributes (`tensor<..> {sdy.sharding = ...}`).
+fn result_signature(g: &Graph, sharding: Sharded<'_>) -> String {
+    let tys: Vec<String> = g
+        .outputs
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| {
+            let ty = tensor_type(g.ty(v));
+            match sharding_entry(sharding, g.result_sharding(i)).strip_prefix(", ") {
+                Some(attr) => format!("{ty} {{{attr}}}"),
+                None => ty,
+            }
+        })
+        .collect();
+    tys.join(", ")
 }
 
 /// The result types, comma separated.

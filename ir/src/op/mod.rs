@@ -18,6 +18,7 @@ pub use attrs::{
 pub use spec::{Arity, OpSpec, Traits};
 
 use crate::dtype::{DType, TensorType};
+use crate::sharding::Sharding;
 use crate::text::attr::{AttrInput, AttrPrinter, AttrValue};
 use crate::text::ParseError;
 use declare::declare_ops;
@@ -199,6 +200,17 @@ declare_ops! {
     /// C1: indices are i32 or i64. C2: operand has rank >= 1. C3: updates have the
     /// operand's dtype and shape `indices.shape ++ operand.shape[1..]`.
     ScatterAdd => "scatter_add", Arity::Fixed(3), PURE;
+
+    /// `sharding_constraint(x)`: `x` itself, with the promise to XLA's SPMD partitioner that
+    /// the value is laid out over the graph's mesh as `sharding` says (JAX's
+    /// `with_sharding_constraint`). Result type = operand type. It computes nothing, but no
+    /// pass removes it as an identity (ARCHITECTURE.md, "Shardings").
+    /// C1: the sharding lists one entry per dimension of x. Its axes are checked against the
+    /// graph's mesh by the verifier.
+    ShardingConstraint {
+        /// How the value is split over the mesh.
+        sharding: Sharding,
+    } => "sharding_constraint", Arity::Fixed(1), PURE;
 
     /// *Composite.* Cumulative sum along `dim`; `exclusive` shifts by one (element 0 gets
     /// zero), `reverse` sums from the end. Result type = operand type.

@@ -9,6 +9,7 @@ use crate::dtype::{DType, TensorType};
 use crate::op::{
     BinaryOp, ChunkAttention, CmpDir, DotDims, LinearNorm, Literal, ReduceKind, ScoreFn, UnaryOp,
 };
+use crate::sharding::Sharding;
 use std::fmt::Display;
 
 type Result<T> = std::result::Result<T, ParseError>;
@@ -162,6 +163,17 @@ impl AttrValue for Literal {
 
     fn parse(key: &'static str, input: &mut AttrInput<'_>) -> Result<Self> {
         input.attrs.literal(key)
+    }
+}
+
+/// `[{data}, {}]`, the spelling of [`Sharding`]'s `Display`.
+impl AttrValue for Sharding {
+    fn print(&self, key: &'static str, out: &mut AttrPrinter) {
+        out.push(key, self.to_string());
+    }
+
+    fn parse(key: &'static str, input: &mut AttrInput<'_>) -> Result<Self> {
+        input.attrs.sharding(key)
     }
 }
 

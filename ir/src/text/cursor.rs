@@ -58,6 +58,14 @@ impl Cursor {
         &self.current().tok
     }
 
+    /// True if the token after the next one is the punctuation `c` (one token of lookahead
+    /// beyond [`Cursor::peek`]).
+    pub fn peek_second_is_punct(&self, c: char) -> bool {
+        self.toks
+            .get(self.i + 1)
+            .is_some_and(|t| t.tok == Tok::Punct(c))
+    }
+
     /// Where the next token starts.
     pub fn pos(&self) -> Pos {
         self.current().pos

@@ -7,19 +7,28 @@
 //!   %2 = add(%0, %1) : f32[2,3] loc("src/lib.rs":4:9) scope("layers.0.attn")
 //!   return %2
 //!   alias param 0 -> output 0
+//!   mesh data=2, model=2
+//!   shard param 0 [{data}, {}]
+//!   shard result 0 [{data}, {}]
 //! }
 //! ```
 //!
 //! Grammar (whitespace and newlines are insignificant; `//` starts a line comment):
 //!
 //! ```text
-//! graph     := "graph" "@" (ident | string) "{" node* return alias* "}"
+//! graph     := "graph" "@" (ident | string) "{" node* return alias* bound* mesh? shard* "}"
 //! node      := %name "=" op ("(" [%name ("," %name)*] ")")? ("{" [attr ("," attr)*] "}")?
 //!              ":" type ("loc" "(" string ":" int ":" int ")")? ("scope" "(" string ")")?
 //! return    := "return" [%name ("," %name)*]
 //! alias     := "alias" "param" int "->" "output" int
+//! bound     := "bound" "param" int "below" int
+//! mesh      := "mesh" [ident "=" int ("," ident "=" int)*]
+//! shard     := "shard" ("param" | "result") int sharding
+//! sharding  := "[" [axes ("," axes)*] "]"          (one `axes` per dimension)
+//! axes      := "{" [ident ("," ident)*] "}"        (mesh axes splitting it, major to minor)
 //! attr      := ident "=" value
 //! value     := number | string | ident | ident "(" values ")" | "[" values "]" | "(" values ")"
+//!            | "{" values "}"
 //! type      := dtype "[" [int ("," int)*] "]"
 //! ```
 //!

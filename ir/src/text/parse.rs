@@ -9,6 +9,7 @@ use super::ParseError;
 use crate::dtype::TensorType;
 use crate::graph::{Graph, Location, ValueId};
 use crate::op::{Op, OpKind};
+use crate::sharding::{Mesh, MeshAxis};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -72,8 +73,16 @@ impl Parser {
         while self.cur.is_keyword("bound") {
             self.bound()?;
         }
+        if self.cur.is_keyword("mesh") {
+            self.mesh()?;
+        }
+        while self.cur.is_keyword("shard") {
+            self.shard()?;
+        }
         if !self.cur.is_punct('}') {
-            return Err(self.cur.unexpected("`alias`, `bound` or `}`"));
+            return Err(self
+                .cur
+                .unexpected("`alias`, `bound`, `mesh`, `shard` or `}`"));
         }
         self.cur.next();
         self.cur.end()
@@ -123,6 +132,61 @@ impl Parser {
         self.cur.keyword("below")?;
         let bound = self.cur.usize("a bound")?;
         self.graph.bounds.push((param, bound as u64));
+        Ok(())
+    }
+
+    /// `mesh data=2, model=2` (no axes: a one-device mesh), checked as [`Mesh::check`] does.
+    fn mesh(&mut self) -> Result<()> {
+        let pos = self.cur.pos();
+        self.cur.keyword("mesh")?;
+        let mut axes = Vec::new();
+        if matches!(self.cur.peek(), Tok::Ident(_)) && self.cur.peek_second_is_punct('=') {
+            loop {
+                let (name, _) = self.cur.ident("a mesh axis name")?;
+                self.cur.punct('=')?;
+                let size = self.cur.usize("a mesh axis size")?;
+                axes.push(MeshAxis { name, size });
+                if !self.cur.eat_punct(',') {
+                    break;
+                }
+            }
+        }
+        let mesh = Mesh { axes };
+        mesh.check()
+            .map_err(|e| pos.error(format!("bad mesh: {e}")))?;
+        self.graph.mesh = Some(mesh);
+        Ok(())
+    }
+
+    /// `shard param P [{axis, ...}, ...]` or `shard result R [...]`.
+    fn shard(&mut self) -> Result<()> {
+        self.cur.keyword("shard")?;
+        let pos = self.cur.pos();
+        let (what, _) = self.cur.ident("`param` or `result`")?;
+        let is_param = match what.as_str() {
+            "param" => true,
+            "result" => false,
+            _ => return Err(pos.error(format!("expected `param` or `result`, found `{what}`"))),
+        };
+        let index = self.cur.usize(if is_param {
+            "a parameter index"
+        } else {
+            "an output index"
+        })?;
+        let sharding = self.cur.sharding()?;
+        let (entries, kind) = if is_param {
+            (&self.graph.param_shardings, "parameter")
+        } else {
+            (&self.graph.result_shardings, "output")
+        };
+        if entries.iter().any(|(i, _)| *i == index) {
+            return Err(pos.error(format!("{kind} {index} is sharded twice")));
+        }
+        if is_param {
+            self.graph.shard_param(index, sharding);
+        } else {
+            self.graph.shard_result(index, sharding);
+        }
         Ok(())
     }
 

@@ -38,6 +38,16 @@ impl Display for GraphText<'_> {
         for (p, bound) in &g.bounds {
             writeln!(f, "  bound param {p} below {bound}")?;
         }
+        if let Some(mesh) = &g.mesh {
+            let sep = if mesh.axes.is_empty() { "" } else { " " };
+            writeln!(f, "  mesh{sep}{mesh}")?;
+        }
+        for (p, s) in &g.param_shardings {
+            writeln!(f, "  shard param {p} {s}")?;
+        }
+        for (o, s) in &g.result_shardings {
+            writeln!(f, "  shard result {o} {s}")?;
+        }
         writeln!(f, "}}")
     }
 }

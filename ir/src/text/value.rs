@@ -7,6 +7,7 @@ use super::lex::{Pos, Tok};
 use super::ParseError;
 use crate::dtype::DType;
 use crate::op::Literal;
+use crate::sharding::Sharding;
 
 type Result<T> = std::result::Result<T, ParseError>;
 
@@ -29,6 +30,8 @@ enum Value {
     Tuple(Vec<Spanned>),
     /// `name(a, ...)`, e.g. `splat(1.5)`.
     Call(String, Vec<Spanned>),
+    /// `{a, b, ...}`: the mesh axes of one dimension of a sharding.
+    Set(Vec<Spanned>),
 }
 
 /// A value and where it starts.
@@ -71,6 +74,11 @@ impl Cursor {
         }
     }
 
+    /// A sharding `[{axis, ...}, ...]` outside an attribute list (the `shard` trailer lines).
+    pub fn sharding(&mut self) -> Result<Sharding> {
+        self.value(0)?.sharding()
+    }
+
     fn value(&mut self, depth: usize) -> Result<Spanned> {
         let pos = self.pos();
         if depth > MAX_DEPTH {
@@ -83,6 +91,7 @@ impl Cursor {
             Tok::Ident(w) => Value::Word(w),
             Tok::Punct('[') => Value::List(self.items(']', depth)?),
             Tok::Punct('(') => Value::Tuple(self.items(')', depth)?),
+            Tok::Punct('{') => Value::Set(self.items('}', depth)?),
             t => {
                 return Err(pos.error(format!(
                     "expected an attribute value, found {}",
@@ -116,6 +125,7 @@ impl Spanned {
             Value::Str(s) => format!("string {s:?}"),
             Value::List(_) => "a list".into(),
             Value::Tuple(_) => "a tuple".into(),
+            Value::Set(_) => "a set `{...}`".into(),
             Value::Call(name, _) => format!("`{name}(...)`"),
         }
     }
@@ -176,6 +186,31 @@ impl Spanned {
                 .map(Literal::Dense),
             _ => Err(self.expected("`splat(x)` or `dense([x, ...])`")),
         }
+    }
+
+    /// `[{data}, {}]`: per dimension, a set of axis names.
+    fn sharding(&self) -> Result<Sharding> {
+        let dims = self
+            .list()
+            .map_err(|_| self.expected("a sharding `[{axis, ...}, ...]`"))?
+            .iter()
+            .map(Spanned::axes)
+            .collect::<Result<_>>()?;
+        Ok(Sharding { dims })
+    }
+
+    /// `{data, model}`: axis names.
+    fn axes(&self) -> Result<Vec<String>> {
+        let Value::Set(items) = &self.value else {
+            return Err(self.expected("the axes of one dimension `{axis, ...}`"));
+        };
+        items
+            .iter()
+            .map(|item| match &item.value {
+                Value::Word(w) => Ok(w.clone()),
+                _ => Err(item.expected("a mesh axis name")),
+            })
+            .collect()
     }
 
     fn choice<T: Copy>(&self, all: &[T], name: fn(T) -> &'static str) -> Result<T> {
@@ -271,6 +306,11 @@ impl Attrs {
         name: fn(T) -> &'static str,
     ) -> Result<T> {
         self.take(key)?.choice(all, name)
+    }
+
+    /// A sharding `[{axis, ...}, ...]`.
+    pub fn sharding(&mut self, key: &str) -> Result<Sharding> {
+        self.take(key)?.sharding()
     }
 
     /// A constant's `splat(x)` or `dense([...])`.

@@ -3,7 +3,9 @@
 //! Needs: a graph that verifies, whose output 0 is a float scalar (the loss). Guarantees: the
 //! result is the input graph with every node unchanged (same [`ValueId`]s), followed by the
 //! reverse pass; its outputs are the input's outputs followed by `d(output 0) / d(param i)`
-//! for each `i` in `wrt`, each of its parameter's type. It verifies, so the pipeline and the
+//! for each `i` in `wrt`, each of its parameter's type (and its parameter's sharding as a
+//! result sharding, when the parameter has one; the mesh and the input's parameter and result
+//! shardings are kept). It verifies, so the pipeline and the
 //! emitter treat it like any other graph.
 //!
 //! How (DESIGN.md, point 9):
@@ -94,11 +96,14 @@ pub fn grad_checkpointed(
             backprop(&mut out, g, &active, &mut adjoints, ValueId(i as u32))?;
         }
     }
-    for p in params {
+    for (&index, p) in wrt.iter().zip(params) {
         let gp = match adjoints.get(p) {
             Some(v) => v,
             None => zeros_for(&mut out, g, p)?,
         };
+        if let Some(s) = g.param_sharding(index) {
+            out.shard_result(out.outputs.len(), s.clone());
+        }
         out.outputs.push(gp);
     }
     Ok(out)

@@ -10,6 +10,7 @@
 //! | dot_general | `contract.rs` | pretty |
 //! | gather | `contract.rs` | generic |
 //! | scatter_add | `contract.rs` | generic `stablehlo.scatter`, with an add region |
+//! | sharding_constraint | `shape.rs` | `sdy.sharding_constraint` or `custom_call @Sharding` |
 //!
 //! Parameters print nothing here (they are block arguments); composites are refused.
 
@@ -67,6 +68,9 @@ pub fn emit_node(b: &mut Body<'_>, id: ValueId, node: &Node) -> Result<(), EmitE
         Op::DotGeneral(dims) => contract::dot_general(b, node, dims),
         Op::Gather => contract::gather(b, node),
         Op::ScatterAdd => contract::scatter_add(b, node),
+        Op::ShardingConstraint { sharding } => {
+            return shape::sharding_constraint(b, node, sharding)
+        }
         Op::Cumsum { .. } | Op::ChunkAttention(_) => {
             return Err(EmitError::Composite {
                 op: node.op.name(),

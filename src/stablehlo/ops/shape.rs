@@ -1,8 +1,11 @@
-//! Data-movement ops: broadcast_in_dim, reshape, transpose, slice, concatenate and pad.
+//! Data-movement ops: broadcast_in_dim, reshape, transpose, slice, concatenate and pad, and
+//! sharding_constraint (which moves nothing itself: it tells XLA's partitioner where data is).
 
-use flash_ir::Node;
+use flash_ir::{Node, Sharding};
 
 use crate::stablehlo::body::Body;
+use crate::stablehlo::error::EmitError;
+use crate::stablehlo::sharding::constraint_op;
 use crate::stablehlo::syntax::{join, list};
 use crate::stablehlo::types::function_type;
 
@@ -19,6 +22,23 @@ pub fn broadcast_in_dim(b: &mut Body<'_>, node: &Node, dims: &[usize]) {
         "stablehlo.broadcast_in_dim {x}, dims = {} : {ty}",
         list(dims)
     ));
+}
+
+/// `%N = sdy.sharding_constraint %x <@mesh, [{"data"}, {}]> : ...` (Shardy) or
+/// `%N = stablehlo.custom_call @Sharding(%x) {mhlo.sharding = "..."} : ...` (GSPMD).
+pub fn sharding_constraint(
+    b: &mut Body<'_>,
+    node: &Node,
+    sharding: &Sharding,
+) -> Result<(), EmitError> {
+    let Some((format, mesh)) = b.sharding() else {
+        return Err(EmitError::NoMesh {
+            site: format!("node %{} at {}", b.node_id(), node.loc),
+        });
+    };
+    let x = b.operand(node, 0);
+    b.def_result(&constraint_op(format, mesh, sharding, &x, &node.ty));
+    Ok(())
 }
 
 /// `%N = stablehlo.reshape %x : (...) -> ...`.

@@ -105,6 +105,7 @@ pub(crate) fn vjp(c: &mut Ctx<'_, '_>) -> RuleResult {
         Op::DotGeneral(dims) => dot::dot_general(c, dims),
         Op::Gather => gather::gather(c),
         Op::ScatterAdd => gather::scatter_add(c),
+        Op::ShardingConstraint { sharding } => shape::sharding_constraint(c, sharding),
         Op::Cumsum {
             dim,
             exclusive,

@@ -1,9 +1,10 @@
 //! VJP rules of the data-movement ops: `broadcast_in_dim`, `reshape`, `transpose`, `slice`,
-//! `dynamic_slice`, `dynamic_update_slice`, `concatenate` and `pad`. Each moves the cotangent back to where the operand's elements
-//! came from; elements the forward op dropped get zeros, duplicated ones are summed.
+//! `dynamic_slice`, `dynamic_update_slice`, `concatenate` and `pad`. Each moves the cotangent
+//! back to where the operand's elements came from; elements the forward op dropped get zeros,
+//! duplicated ones are summed. Also `sharding_constraint`, which moves nothing.
 
 use super::{pad_zeros, sum_all, Ctx, RuleResult};
-use flash_ir::{Op, ValueId};
+use flash_ir::{Op, Sharding, ValueId};
 
 /// Sums the cotangent over the dims the broadcast created (new dims, and size-1 operand dims
 /// that were expanded), then reshapes to the operand's shape (restoring the size-1 dims).
@@ -29,6 +30,13 @@ pub(super) fn broadcast_in_dim(c: &mut Ctx<'_, '_>, dims: &[usize]) -> RuleResul
 pub(super) fn reshape(c: &mut Ctx<'_, '_>) -> RuleResult {
     let xs = c.b.shape(c.x(0));
     Ok(vec![Some(c.b.reshape(c.ct, &xs)?)])
+}
+
+/// The cotangent under the same constraint as the forward value (as JAX does), so the
+/// backward pass is partitioned like the forward one.
+pub(super) fn sharding_constraint(c: &mut Ctx<'_, '_>, sharding: &Sharding) -> RuleResult {
+    let ct = c.ct;
+    Ok(vec![c.when(0, |b| b.with_sharding(ct, sharding))?])
 }
 
 /// Transposes the cotangent by the inverse permutation.
