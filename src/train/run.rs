@@ -10,10 +10,11 @@ use super::error::{checkpoint_error, TrainError};
 use super::layout::StepLayout;
 use super::metrics::{MetricsWriter, Record, METRICS_FILE};
 use super::options::TrainOptions;
-use super::session::Trainer;
+use super::session::{StepSpec, Trainer};
 use crate::config::ModelConfig;
 use crate::data::tokenizer::TOKENIZER_FILE;
 use crate::data::{Dataset, Tokenizer};
+use crate::parallel::Parallelism;
 use crate::passes::PipelineOptions;
 use crate::target::{Target, TargetOf};
 use serde::{Deserialize, Serialize};
@@ -63,6 +64,8 @@ pub struct RunSpec {
     pub pipeline: PipelineOptions,
     /// Stop (with a final evaluation and checkpoint) once training has taken this long.
     pub time_limit: Option<Duration>,
+    /// Spread the run over a device mesh (`None`: one device).
+    pub parallel: Option<Parallelism>,
 }
 
 /// One step, as reported to an [`Observer`].
@@ -199,7 +202,13 @@ pub fn run_training(spec: &RunSpec, obs: &mut dyn Observer) -> Result<RunSummary
         ..spec.pipeline.clone()
     };
     let (cfg, layout) = (&spec.config, &layout);
-    let mut trainer = Trainer::new(client, cfg, layout, t, &state, start, &pipeline)?;
+    let step_spec = StepSpec {
+        cfg,
+        layout,
+        opts: t,
+        parallel: spec.parallel.as_ref(),
+    };
+    let mut trainer = Trainer::new(client, step_spec, &state, start, &pipeline)?;
     let val = validation_batches(
         &data,
         &data.val,
