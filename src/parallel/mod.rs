@@ -5,9 +5,11 @@
 
 pub mod error;
 pub mod mesh_flag;
+pub mod placement;
 pub mod strategy;
 pub mod tiles;
 
 pub use error::ParallelError;
 pub use mesh_flag::{check_devices, parse_mesh, AXES, DATA, MODEL};
+pub use placement::Placement;
 pub use strategy::Parallelism;

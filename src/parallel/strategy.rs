@@ -14,7 +14,7 @@
 
 use super::error::ParallelError;
 use super::mesh_flag::{DATA, MODEL};
-use crate::ir::{Mesh, Sharding, TensorType};
+use crate::ir::{Graph, Mesh, Sharding, TensorType};
 use crate::models::ParamSpec;
 use crate::train::StepLayout;
 
@@ -90,6 +90,36 @@ impl Parallelism {
         all.extend(moments.iter().cloned());
         all.extend(moments);
         Ok(all)
+    }
+
+    /// Annotates a train step built for `layout` (inputs: state, `step`, tokens; outputs:
+    /// new state, loss, gradient norm) with this strategy's mesh and shardings.
+    pub fn annotate_step(&self, g: &mut Graph, layout: &StepLayout) -> Result<(), ParallelError> {
+        let state = self.state_shardings(layout)?;
+        let tokens = self.tokens_sharding(g.ty(g.params()[layout.tokens_index()]))?;
+        let mut inputs = state.clone();
+        inputs.extend([Sharding::replicated(0), tokens]);
+        let mut outputs = state;
+        outputs.extend([Sharding::replicated(0), Sharding::replicated(0)]);
+        self.annotate(g, inputs, outputs);
+        Ok(())
+    }
+
+    /// Annotates an evaluation program (inputs: the parameters, then tokens; output: the
+    /// loss).
+    pub fn annotate_eval(&self, g: &mut Graph, layout: &StepLayout) -> Result<(), ParallelError> {
+        let params = layout.params.iter().map(|p| self.param_sharding(p));
+        let mut inputs: Vec<Sharding> = params.collect::<Result<_, _>>()?;
+        inputs.push(self.tokens_sharding(g.ty(g.params()[layout.n()]))?);
+        self.annotate(g, inputs, vec![Sharding::replicated(0)]);
+        Ok(())
+    }
+
+    /// Sets the mesh and the shardings of every input and output of `g`.
+    fn annotate(&self, g: &mut Graph, inputs: Vec<Sharding>, outputs: Vec<Sharding>) {
+        g.mesh = Some(self.mesh.clone());
+        g.param_shardings = inputs.into_iter().enumerate().collect();
+        g.result_shardings = outputs.into_iter().enumerate().collect();
     }
 
     /// Splits dimension `dim` of `s` (for a value of type `ty` called `what`) over `axis`

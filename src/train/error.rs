@@ -18,6 +18,9 @@ pub enum TrainError {
     /// The model configuration or its graph.
     #[error(transparent)]
     Model(#[from] ModelError),
+    /// The mesh or sharding strategy.
+    #[error(transparent)]
+    Parallel(#[from] crate::parallel::ParallelError),
     /// A training option is out of range.
     #[error("--{option}: {message}")]
     Option {

@@ -13,11 +13,12 @@ use super::folder::RunFolder;
 use super::layout::StepLayout;
 use super::metrics::{MetricsWriter, Record, METRICS_FILE};
 use super::options::TrainOptions;
-use super::session::Trainer;
+use super::session::{StepSpec, Trainer};
 use super::stop::StopRequest;
 use crate::config::ModelConfig;
 use crate::data::tokenizer::TOKENIZER_FILE;
 use crate::data::{Dataset, Tokenizer};
+use crate::parallel::Parallelism;
 use crate::passes::PipelineOptions;
 use crate::target::{Target, TargetOf};
 use serde::{Deserialize, Serialize};
@@ -71,6 +72,8 @@ pub struct RunSpec {
     pub stop: StopRequest,
     /// On resuming, accept data other than the checkpoint's (refused otherwise).
     pub new_data: bool,
+    /// Spread the run over a device mesh (`None`: one device).
+    pub parallel: Option<Parallelism>,
 }
 
 /// One step, as reported to an [`Observer`].
@@ -249,7 +252,13 @@ pub fn run_training(spec: &RunSpec, obs: &mut dyn Observer) -> Result<RunSummary
         ..spec.pipeline.clone()
     };
     let (cfg, layout) = (&spec.config, &layout);
-    let mut trainer = Trainer::new(client, cfg, layout, t, &state, start, &pipeline)?;
+    let step_spec = StepSpec {
+        cfg,
+        layout,
+        opts: t,
+        parallel: spec.parallel.as_ref(),
+    };
+    let mut trainer = Trainer::new(client, step_spec, &state, start, &pipeline)?;
     let val = validation_batches(
         &data,
         &data.val,
