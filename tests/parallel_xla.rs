@@ -81,10 +81,25 @@ fn check_meshes(preset: &str) {
         };
         let got = one_step(&cfg, Some(&par));
         let what = format!("{preset} on {mesh} (zero: {zero})");
-        assert!((got.loss - base.loss).abs() < 1e-4, "{what}: loss {} vs {}", got.loss, base.loss);
+        assert!(
+            (got.loss - base.loss).abs() < 1e-4,
+            "{what}: loss {} vs {}",
+            got.loss,
+            base.loss
+        );
         let gn = (got.grad_norm - base.grad_norm).abs() / base.grad_norm;
-        assert!(gn < 1e-3, "{what}: grad norm {} vs {}", got.grad_norm, base.grad_norm);
-        assert!((got.eval - base.eval).abs() < 1e-4, "{what}: eval {} vs {}", got.eval, base.eval);
+        assert!(
+            gn < 1e-3,
+            "{what}: grad norm {} vs {}",
+            got.grad_norm,
+            base.grad_norm
+        );
+        assert!(
+            (got.eval - base.eval).abs() < 1e-4,
+            "{what}: eval {} vs {}",
+            got.eval,
+            base.eval
+        );
         assert_eq!(got.state.len(), base.state.len());
         let d = max_rel_diff(&got.state, &base.state);
         assert!(d < 1e-3, "{what}: updated state differs by {d:e}");

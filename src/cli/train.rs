@@ -183,6 +183,7 @@ fn run_spec(a: &TrainArgs) -> anyhow::Result<RunSpec> {
         time_limit: a.time_limit.map(|m| Duration::from_secs_f64(m * 60.0)),
         stop: StopRequest::new(),
         new_data: a.new_data,
+        parallel: None,
     })
 }
 

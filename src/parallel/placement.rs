@@ -8,9 +8,9 @@ use super::mesh_flag::check_devices;
 use super::tiles;
 use crate::exec::{from_host_data, to_host_data};
 use crate::ir::{Mesh, Sharding, TensorType};
-use crate::runtime::{Buffer, Client, CompileOptions, RuntimeError};
 #[cfg(doc)]
 use crate::runtime::LoadedExecutable;
+use crate::runtime::{Buffer, Client, CompileOptions, RuntimeError};
 use crate::tensor::HostTensor;
 use std::sync::Arc;
 
@@ -60,9 +60,9 @@ impl Placement {
     }
 
     /// XLA's compile options: SPMD-partitioned over the mesh's devices, or the default.
-    pub fn compile_options(&self) -> CompileOptions {
+    pub fn compile_options(&self) -> Result<CompileOptions, RuntimeError> {
         if self.mesh().is_none() {
-            return CompileOptions::default();
+            return Ok(CompileOptions::default());
         }
         let ids = self.client.devices()[..self.device_count()]
             .iter()

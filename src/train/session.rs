@@ -9,10 +9,10 @@ use super::options::TrainOptions;
 use super::step::build_train_step_for;
 use crate::compiler::compile;
 use crate::config::ModelConfig;
-use crate::exec::{from_host_data, to_host_data};
+use crate::exec::to_host_data;
 use crate::ir::{DType, Graph, Sharding, TensorType};
-use crate::parallel::{Parallelism, Placement};
 use crate::models::{build_lm, BuildOptions, Mode};
+use crate::parallel::{Parallelism, Placement};
 use crate::passes::PipelineOptions;
 use crate::runtime::{Buffer, Client, LoadedExecutable};
 use crate::tensor::HostTensor;
@@ -236,7 +236,7 @@ fn compile_on(
 ) -> Result<(Arc<LoadedExecutable>, Duration), TrainError> {
     let start = Instant::now();
     let program = compile(g, opts)?;
-    let options = placement.compile_options();
+    let options = placement.compile_options()?;
     let exe = placement.client().compile_with(&program.mlir, &options)?;
     Ok((exe, start.elapsed()))
 }
