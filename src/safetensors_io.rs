@@ -1,6 +1,6 @@
 //! Reading and writing named tensors as safetensors files, with errors that name the file and
-//! the tensor, and atomic writes (a temporary file renamed into place, so a failed write never
-//! leaves a half-written file).
+//! the tensor, written through [`crate::atomic_write`] (a failed write never leaves a
+//! half-written file, and a device, FIFO or symbolic link target is not replaced).
 
 use crate::ir::{DType, TensorType};
 use crate::tensor::HostTensor;
@@ -142,19 +142,9 @@ pub fn write_tensors(
     write_atomically(path, &bytes).map_err(io)
 }
 
-/// Writes `bytes` to a temporary sibling of `path`, then renames it over `path`.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{file_name}.tmp{}", std::process::id()));
-    let result = std::fs::write(&tmp, bytes).and_then(|_| std::fs::rename(&tmp, path));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
-}
+/// The one output-file writer, re-exported where it was first defined (see
+/// [`crate::atomic_write`]).
+pub use crate::atomic_write::write_atomically;
 
 /// Picks the tensor for a program argument: by any of `names` (tried in order), checking its
 /// type against `expected`.

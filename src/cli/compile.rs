@@ -1,6 +1,8 @@
 //! `flash compile`: IR text (a `.fir` file) to StableHLO, with the pipeline's IR dumps and
 //! per-pass timings on request.
 
+use super::output::note;
+use super::paths::check_output_file;
 use super::model_args::{choice, ModelArgs, OptimizerArgs};
 use crate::chunk_choice::ChunkChoice;
 use crate::compiler::{compile, Program};
@@ -60,11 +62,11 @@ impl PipelineFlags {
     /// Prints what was asked for: IR dumps and timings, to stderr.
     pub fn report(&self, program: &Program) {
         for (pass, text) in &program.report.dumps {
-            eprintln!("// ----- IR after {pass} -----\n{text}");
+            note!("// ----- IR after {pass} -----\n{text}");
         }
         if self.timings {
-            eprint!("{}", program.report);
-            eprintln!(
+            note!("{}", program.report.to_string().trim_end());
+            note!(
                 "emit StableHLO  {:>10.3}",
                 program.emit_time.as_secs_f64() * 1e3
             );
@@ -142,6 +144,7 @@ fn target_parser() -> impl TypedValueParser<Value = Target> {
 
 /// Runs `flash compile`.
 pub fn run(args: CompileArgs) -> anyhow::Result<()> {
+    check_output_file("-o", &args.output)?;
     let start = std::time::Instant::now();
     let (graph, what) = match &args.graph {
         Some(path) => (read_graph(path)?, path.display().to_string()),
@@ -153,8 +156,8 @@ pub fn run(args: CompileArgs) -> anyhow::Result<()> {
     args.pipeline.report(&program);
     if args.pipeline.timings {
         let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
-        eprintln!("build graph     {:>10.3}", ms(build_time));
-        eprintln!(
+        note!("build graph     {:>10.3}", ms(build_time));
+        note!(
             "our side total  {:>10.3}",
             ms(build_time + program.our_compile_time())
         );

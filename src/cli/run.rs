@@ -2,6 +2,8 @@
 //! file (keys `arg0`, `arg1`, ... or the arguments' names) or seeded random values, writes
 //! outputs `out0`, `out1`, ... and optionally benchmarks it.
 
+use super::output::{outln, OutputError};
+use super::paths::check_output_file;
 use crate::exec;
 use crate::mlir_signature::{parse_signature, Argument, Signature};
 use crate::safetensors_io::{read_tensors, take_input, write_tensors};
@@ -38,6 +40,9 @@ pub struct RunArgs {
 
 /// Runs `flash run`.
 pub fn run(args: RunArgs) -> anyhow::Result<()> {
+    if let Some(path) = &args.output {
+        check_output_file("--output", path)?;
+    }
     let text = std::fs::read_to_string(&args.program)
         .with_context(|| format!("cannot read program {}", args.program.display()))?;
     let sig = parse_signature(&text)
@@ -57,11 +62,11 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
                 exec::execute(&client, &compiled.executable, &inputs).map(|_| start.elapsed())
             })
             .collect::<Result<Vec<_>, _>>()?;
-        println!("{}", bench_line(compiled.compile_time, times));
+        outln!("{}", bench_line(compiled.compile_time, times));
     }
     match &args.output {
         Some(path) => write_outputs(path, outputs)?,
-        None => print_summary(&outputs),
+        None => print_summary(&outputs)?,
     }
     Ok(())
 }
@@ -131,13 +136,14 @@ fn write_outputs(path: &Path, outputs: Vec<HostTensor>) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn print_summary(outputs: &[HostTensor]) {
+fn print_summary(outputs: &[HostTensor]) -> Result<(), OutputError> {
     for (i, t) in outputs.iter().enumerate() {
         let values = t.to_f64();
         let shown: Vec<String> = values.iter().take(8).map(|v| format!("{v}")).collect();
         let more = if values.len() > 8 { ", ..." } else { "" };
-        println!("out{i}: {} [{}{more}]", t.ty, shown.join(", "));
+        outln!("out{i}: {} [{}{more}]", t.ty, shown.join(", "));
     }
+    Ok(())
 }
 
 /// The one-line benchmark report: `run: min 1.93 ms, median 1.97 ms over 5 (XLA compile 0.41 s)`.

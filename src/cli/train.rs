@@ -3,6 +3,7 @@
 //! progress bar, validation bits per byte, checkpoints, `metrics.jsonl` and `loss.png` in the
 //! run folder; `--resume DIR` continues a run with the settings stored in its checkpoint.
 
+use super::output::{outln, note};
 use super::model_args::{ModelArgs, OptimizerArgs};
 use crate::chunk_choice::ChunkChoice;
 use crate::config::ModelConfig;
@@ -232,7 +233,7 @@ impl Bar {
 
 impl Observer for Bar {
     fn started(&mut self, first: u64, total: u64, compile: Duration) {
-        eprintln!(
+        note!(
             "compiled the train and eval programs in {:.1} s",
             compile.as_secs_f64()
         );
@@ -261,6 +262,7 @@ impl Observer for Bar {
 /// Runs `flash train`.
 pub fn run(args: TrainArgs) -> anyhow::Result<()> {
     let spec = run_spec(&args)?;
+    super::paths::check_output_dir("--out", &spec.out)?;
     let style = ProgressStyle::with_template(
         "{bar:30} {pos}/{len} [{elapsed_precise} < {eta_precise}] {msg}",
     )
@@ -282,7 +284,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
         .val_bpb
         .map(|v| format!(", validation {v:.4} bits per byte"))
         .unwrap_or_default();
-    println!(
+    outln!(
         "step {}: train loss {:.4} (first {:.4}){val}; {ms:.1} ms/step ({tok_s:.0} tokens/s), compile {:.1} s; run folder {}",
         summary.step,
         summary.last_loss,

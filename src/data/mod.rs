@@ -8,6 +8,7 @@ pub mod dataset;
 mod error;
 pub mod meta;
 pub mod prepare;
+pub mod byte_level;
 pub mod tokenizer;
 
 pub use dataset::{vocab_of, Dataset, Tokens};

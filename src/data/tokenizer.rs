@@ -3,6 +3,7 @@
 //! reads), and [`Tokenizer::train_bpe`], a byte-level BPE trained offline on text files
 //! (no normalizer, no prefix space: decoding the ids gives the text back byte for byte).
 
+use super::byte_level::token_bytes as byte_level_bytes;
 use super::error::DataError;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -121,7 +122,8 @@ impl Tokenizer {
     /// Writes the tokenizer's JSON to `path` (nothing for bytes).
     pub fn save(&self, path: &Path) -> Result<(), DataError> {
         if let Tokenizer::Json { text, .. } = self {
-            std::fs::write(path, text).map_err(|e| DataError::new(path, e.to_string()))?;
+            crate::atomic_write::write_atomically(path, text.as_bytes())
+                .map_err(|e| DataError::new(path, e.to_string()))?;
         }
         Ok(())
     }
@@ -178,6 +180,20 @@ impl Tokenizer {
                 .map(String::into_bytes)
                 .map_err(|e| DataError::new(path, format!("decoding: {e}"))),
         }
+    }
+
+    /// The raw bytes of the token `id`: a byte-level BPE token's own bytes (a part of a
+    /// UTF-8 character stays that part, so tokens written one after another give the text
+    /// byte for byte); other tokenizers' tokens decoded one at a time.
+    pub fn token_bytes(&self, id: u32) -> Result<Vec<u8>, DataError> {
+        if let Tokenizer::Json { inner, .. } = self {
+            let byte_level = matches!(inner.get_decoder(), Some(DecoderWrapper::ByteLevel(_)));
+            let raw = inner.id_to_token(id).and_then(|t| byte_level_bytes(&t));
+            if let Some(bytes) = raw.filter(|_| byte_level) {
+                return Ok(bytes);
+            }
+        }
+        self.decode(&[id])
     }
 
     /// How many bytes of text each id stands for (for bits per byte): a byte-level token's
