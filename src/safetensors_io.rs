@@ -5,6 +5,7 @@
 use crate::ir::{DType, TensorType};
 use crate::tensor::HostTensor;
 use safetensors::tensor::{Dtype, TensorView};
+use safetensors::SafeTensorError;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 
@@ -61,6 +62,73 @@ pub enum TensorFileError {
     },
 }
 
+/// What a safetensors error means, in words (the library prints its variant names).
+pub fn describe_safetensors_error(e: &SafeTensorError) -> String {
+    use SafeTensorError as E;
+    match e {
+        E::InvalidHeader => "the header is not UTF-8 text".into(),
+        E::InvalidHeaderStart => "the header does not start with `{`".into(),
+        E::InvalidHeaderDeserialization => "the header is not valid JSON".into(),
+        E::JsonError(e) => format!("the header is not valid JSON: {e}"),
+        E::HeaderTooLarge => "the header is larger than 100 MB".into(),
+        E::HeaderTooSmall => "the file is shorter than the 8-byte header length".into(),
+        E::InvalidHeaderLength => "the header length is larger than the file".into(),
+        E::TensorNotFound(name) => format!("no tensor named {name:?}"),
+        E::TensorInvalidInfo => "a tensor's shape, dtype and offsets disagree".into(),
+        E::InvalidOffset(name) => format!("tensor {name:?} has invalid data offsets"),
+        E::IoError(e) => e.to_string(),
+        E::InvalidTensorView(dtype, shape, len) => {
+            format!("{len} bytes do not hold a {dtype:?} tensor of shape {shape:?}")
+        }
+        E::MetadataIncompleteBuffer => {
+            "the tensors' data offsets do not cover the data (truncated or padded file)".into()
+        }
+        E::ValidationOverflow => "a tensor's shape or size overflows".into(),
+    }
+}
+
+/// The tensor names of a safetensors header in file order (duplicates kept), if the header
+/// parses as a JSON object (`__metadata__` left out).
+fn header_keys(bytes: &[u8]) -> Option<Vec<String>> {
+    struct Keys(Vec<String>);
+    impl<'de> serde::Deserialize<'de> for Keys {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Keys, D::Error> {
+            struct Visit;
+            impl<'de> serde::de::Visitor<'de> for Visit {
+                type Value = Keys;
+                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str("a JSON object")
+                }
+                fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<Keys, A::Error> {
+                    let mut keys = Vec::new();
+                    while let Some((k, _)) = m.next_entry::<String, serde::de::IgnoredAny>()? {
+                        keys.push(k);
+                    }
+                    Ok(Keys(keys))
+                }
+            }
+            d.deserialize_map(Visit)
+        }
+    }
+    let len = usize::try_from(u64::from_le_bytes(bytes.get(..8)?.try_into().ok()?)).ok()?;
+    let header = bytes.get(8..8usize.checked_add(len)?)?;
+    let Keys(keys) = serde_json::from_slice(header).ok()?;
+    Some(keys.into_iter().filter(|k| k != "__metadata__").collect())
+}
+
+/// Fails if the header of `bytes` names a tensor twice (the library keeps the last).
+fn check_unique_keys(path: &Path, bytes: &[u8]) -> Result<(), TensorFileError> {
+    let mut keys = header_keys(bytes).unwrap_or_default();
+    keys.sort();
+    match keys.windows(2).find(|w| w[0] == w[1]) {
+        Some(w) => Err(TensorFileError::Format {
+            path: path.into(),
+            message: format!("the header names tensor {:?} twice", w[0]),
+        }),
+        None => Ok(()),
+    }
+}
+
 /// Named tensors in file order.
 pub type NamedTensors = Vec<(String, HostTensor)>;
 
@@ -91,8 +159,9 @@ pub fn read_tensors(path: &Path) -> Result<NamedTensors, TensorFileError> {
     let st =
         safetensors::SafeTensors::deserialize(&bytes).map_err(|e| TensorFileError::Format {
             path: path.into(),
-            message: e.to_string(),
+            message: describe_safetensors_error(&e),
         })?;
+    check_unique_keys(path, &bytes)?;
     let mut out = Vec::new();
     for (name, view) in st.tensors() {
         let dtype =
@@ -131,13 +200,13 @@ pub fn write_tensors(
                 .map(|v| (n.clone(), v))
                 .map_err(|e| TensorFileError::Format {
                     path: path.into(),
-                    message: e.to_string(),
+                    message: describe_safetensors_error(&e),
                 })
         })
         .collect::<Result<Vec<_>, _>>()?;
     let bytes = safetensors::serialize(views, &metadata).map_err(|e| TensorFileError::Format {
         path: path.into(),
-        message: e.to_string(),
+        message: describe_safetensors_error(&e),
     })?;
     write_atomically(path, &bytes).map_err(io)
 }

@@ -4,7 +4,7 @@
 use super::output::note;
 use super::paths::check_output_file;
 use super::model_args::{choice, ModelArgs, OptimizerArgs};
-use crate::chunk_choice::ChunkChoice;
+use crate::chunk_choice::{chunk_note, ChunkChoice};
 use crate::compiler::{compile, Program};
 use crate::config::ModelConfig;
 use crate::decode::{build_decode_step, build_prefill, DecodeOptions};
@@ -183,7 +183,16 @@ fn model_graph(args: &CompileArgs) -> anyhow::Result<Graph> {
             .apply(&cfg, args.seq_len, args.target)
             .map_err(anyhow::Error::msg)?;
     }
+    if let Some(note) = chunk_note(&cfg, args.seq_len) {
+        note!("note: {note}");
+    }
     if args.train {
+        if args.steps == 0 {
+            anyhow::bail!(
+                "--steps 0: the train step's schedule is laid out for a run of --steps steps; \
+                 give at least 1"
+            );
+        }
         if args.mode != Mode::Lm {
             anyhow::bail!("--train builds the causal LM train step; drop --mode mlm");
         }

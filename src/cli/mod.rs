@@ -69,6 +69,14 @@ pub enum Command {
 
 /// Parses the process's arguments, runs the command and gives the exit status.
 pub fn main() -> ExitCode {
+    if let Err(value) = crate::runtime::keep_host_memory_setting() {
+        note!(
+            "error: {}={value:?}: give 0 (glibc's defaults) or 1 (keep freed host memory, \
+             the default), or unset it",
+            crate::runtime::KEEP_HOST_MEMORY_ENV
+        );
+        return ExitCode::FAILURE;
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return clap_exit(&e),

@@ -6,7 +6,7 @@ use super::output::{outln, OutputError};
 use super::paths::check_output_file;
 use crate::exec;
 use crate::mlir_signature::{parse_signature, Argument, Signature};
-use crate::safetensors_io::{read_tensors, take_input, write_tensors};
+use crate::safetensors_io::{read_tensors, take_input, write_tensors, NamedTensors};
 use crate::tensor::HostTensor;
 use anyhow::{bail, Context};
 use clap::Args;
@@ -115,15 +115,46 @@ fn read_or_draw_inputs(args: &RunArgs, sig: &Signature) -> anyhow::Result<Vec<Ho
         );
     };
     let tensors = read_tensors(path)?;
+    let names: Vec<Vec<String>> = sig.args.iter().enumerate().map(argument_names).collect();
+    refuse_unused(path, &tensors, &names)?;
     sig.args
         .iter()
-        .enumerate()
-        .map(|(i, a)| {
-            let mut names = vec![format!("arg{i}")];
-            names.extend(a.name.clone());
-            Ok(take_input(path, &tensors, &names, &a.ty)?)
-        })
+        .zip(&names)
+        .map(|(a, names)| Ok(take_input(path, &tensors, names, &a.ty)?))
         .collect()
+}
+
+/// The keys that may hold argument `i`: `arg{i}`, then its name.
+fn argument_names((i, a): (usize, &Argument)) -> Vec<String> {
+    let mut names = vec![format!("arg{i}")];
+    names.extend(a.name.clone());
+    names
+}
+
+/// Fails if a tensor of the inputs file would not be used: its key names no argument, or
+/// a second tensor names the same argument (`arg0` and its name).
+fn refuse_unused(path: &Path, tensors: &NamedTensors, names: &[Vec<String>]) -> anyhow::Result<()> {
+    let used: Vec<&str> = names
+        .iter()
+        .filter_map(|keys| keys.iter().find(|k| tensors.iter().any(|(t, _)| t == *k)))
+        .map(String::as_str)
+        .collect();
+    let unused: Vec<String> = tensors
+        .iter()
+        .map(|(k, _)| k)
+        .filter(|k| !used.contains(&k.as_str()))
+        .map(|k| format!("{k:?}"))
+        .collect();
+    if unused.is_empty() {
+        return Ok(());
+    }
+    let valid: Vec<String> = names.iter().map(|keys| keys.join(" or ")).collect();
+    bail!(
+        "{}: tensor {} matches no argument of @main, or repeats one (the keys are: {})",
+        path.display(),
+        unused.join(", "),
+        valid.join(", ")
+    )
 }
 
 fn write_outputs(path: &Path, outputs: Vec<HostTensor>) -> anyhow::Result<()> {

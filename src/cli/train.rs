@@ -263,6 +263,10 @@ impl Observer for Bar {
 pub fn run(args: TrainArgs) -> anyhow::Result<()> {
     let spec = run_spec(&args)?;
     super::paths::check_output_dir("--out", &spec.out)?;
+    let seq_len = spec.settings.train.seq_len;
+    if let Some(n) = crate::chunk_choice::chunk_note(&spec.config, seq_len) {
+        note!("note: {n}");
+    }
     let style = ProgressStyle::with_template(
         "{bar:30} {pos}/{len} [{elapsed_precise} < {eta_precise}] {msg}",
     )
