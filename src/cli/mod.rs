@@ -14,6 +14,7 @@ mod message;
 mod model_args;
 pub mod output;
 mod paths;
+mod progress;
 mod params;
 mod run;
 mod setup;

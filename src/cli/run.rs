@@ -7,6 +7,7 @@ use super::paths::check_output_file;
 use crate::exec;
 use crate::mlir_signature::{parse_signature, Argument, Signature};
 use crate::safetensors_io::{read_tensors, take_input, write_tensors, NamedTensors};
+use crate::runtime::RuntimeError;
 use crate::tensor::HostTensor;
 use anyhow::{bail, Context};
 use clap::Args;
@@ -53,6 +54,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     }
     let client = crate::runtime::shared_client(args.plugin.as_deref())?;
     let compiled = exec::compile(&client, &text)
+        .map_err(|e| name_diagnostics(e, &args.program))
         .with_context(|| format!("XLA rejected {}", args.program.display()))?;
     let outputs = exec::execute(&client, &compiled.executable, &inputs)?;
     if let Some(n) = args.bench {
@@ -69,6 +71,29 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         None => print_summary(&outputs)?,
     }
     Ok(())
+}
+
+/// XLA's MLIR diagnostics with the program's file named: its buffer's `-:LINE:COL:` and
+/// the location-less `<unknown>:0:` become `FILE:LINE:COL:` and `FILE:`.
+fn name_diagnostics(e: RuntimeError, file: &Path) -> RuntimeError {
+    let RuntimeError::Xla { call, message } = e else {
+        return e;
+    };
+    let name = file.display();
+    let message = message
+        .lines()
+        .map(|l| {
+            if let Some(rest) = l.strip_prefix("-:") {
+                format!("{name}:{rest}")
+            } else if let Some(rest) = l.strip_prefix("<unknown>:0:") {
+                format!("{name}:{rest}")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    RuntimeError::Xla { call, message }
 }
 
 fn gather_inputs(args: &RunArgs, sig: &Signature) -> anyhow::Result<Vec<HostTensor>> {

@@ -5,6 +5,7 @@
 
 use super::output::{outln, note};
 use super::model_args::{ModelArgs, OptimizerArgs};
+use super::progress::PlainProgress;
 use crate::chunk_choice::ChunkChoice;
 use crate::config::ModelConfig;
 use crate::target::{Target, TargetOf};
@@ -212,6 +213,7 @@ struct Bar {
     bar: Option<ProgressBar>,
     last: Option<StepReport>,
     val: Option<f64>,
+    plain: PlainProgress,
 }
 
 impl Bar {
@@ -241,15 +243,18 @@ impl Observer for Bar {
         bar.set_position(first);
         bar.reset_eta();
         self.bar = Some(bar);
+        self.plain.started(total);
     }
 
     fn stepped(&mut self, r: &StepReport) {
         self.last = Some(r.clone());
+        self.plain.stepped(r);
         self.refresh();
     }
 
     fn evaluated(&mut self, step: u64, val_bpb: f64) {
         self.val = Some(val_bpb);
+        self.plain.evaluated(step, val_bpb);
         if let Some(bar) = &self.bar {
             bar.println(format!(
                 "step {step}: validation {val_bpb:.4} bits per byte"
@@ -276,6 +281,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
         bar: None,
         last: None,
         val: None,
+        plain: PlainProgress::for_stderr(),
     };
     let summary = run_training(&spec, &mut bar)?;
     if let Some(b) = &bar.bar {
