@@ -157,7 +157,10 @@ mod tests {
         let link = dir.join("link.txt");
         std::os::unix::fs::symlink("real.txt", &link).unwrap();
         write_atomically(&link, b"new").unwrap();
-        assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert!(fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
         assert_eq!(fs::read(&target).unwrap(), b"new");
     }
 
@@ -212,6 +215,9 @@ mod tests {
     fn the_temp_sibling_keeps_the_suffix() {
         let t = temp_sibling(Path::new("/r/loss.png"), ".png");
         let name = t.file_name().unwrap().to_string_lossy().into_owned();
-        assert!(name.starts_with(".loss.tmp") && name.ends_with(".png"), "{name}");
+        assert!(
+            name.starts_with(".loss.tmp") && name.ends_with(".png"),
+            "{name}"
+        );
     }
 }

@@ -99,7 +99,10 @@ fn header_keys(bytes: &[u8]) -> Option<Vec<String>> {
                 fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                     f.write_str("a JSON object")
                 }
-                fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<Keys, A::Error> {
+                fn visit_map<A: serde::de::MapAccess<'de>>(
+                    self,
+                    mut m: A,
+                ) -> Result<Keys, A::Error> {
                     let mut keys = Vec::new();
                     while let Some((k, _)) = m.next_entry::<String, serde::de::IgnoredAny>()? {
                         keys.push(k);

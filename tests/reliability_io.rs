@@ -62,8 +62,15 @@ fn compile_output_through_a_symlink_keeps_the_link() {
     let link = dir.join("link.mlir");
     std::os::unix::fs::symlink("real.mlir", &link).unwrap();
     let out = compile_model(&model, &link, &[]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
     let text = fs::read_to_string(dir.join("real.mlir")).unwrap();
     assert!(text.contains("func.func public @main"), "{text}");
 }
@@ -79,11 +86,19 @@ fn compile_output_into_a_fifo_writes_into_the_pipe() {
         std::thread::spawn(move || fs::read(fifo).unwrap())
     };
     let out = compile_model(&model, &fifo, &[]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let bytes = reader.join().unwrap();
     assert!(String::from_utf8_lossy(&bytes).contains("stablehlo."));
     assert!(fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
-    assert_eq!(fs::read_dir(&dir).unwrap().count(), 2, "no temporary file is left");
+    assert_eq!(
+        fs::read_dir(&dir).unwrap().count(),
+        2,
+        "no temporary file is left"
+    );
 }
 
 #[test]
@@ -91,7 +106,10 @@ fn init_output_to_dev_null_leaves_the_device() {
     let (_dir, model) = with_model("rel-null");
     ok(&["init", "--config", &model, "-o", "/dev/null"]);
     let m = fs::symlink_metadata("/dev/null").unwrap();
-    assert!(m.file_type().is_char_device(), "/dev/null is still a device");
+    assert!(
+        m.file_type().is_char_device(),
+        "/dev/null is still a device"
+    );
 }
 
 // ----- class 4: closed and full standard output -----
@@ -114,7 +132,10 @@ fn a_closed_stdout_ends_the_command_quietly() {
 #[test]
 fn a_full_stdout_is_an_error() {
     for args in [&["params", "--preset", "flash-tiny"][..], &["--help"][..]] {
-        let full = fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+        let full = fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
         let out = Command::new(env!("CARGO_BIN_EXE_flash"))
             .args(args)
             .stdout(full)
@@ -160,7 +181,15 @@ fn train_refuses_an_out_folder_under_a_file_before_compiling() {
     fs::write(&data, "abcdefghij\n".repeat(100)).unwrap();
     let out = s(&data.join("run"));
     let e = fails(&[
-        "train", "--config", &model, "--data", &s(&data), "--steps", "1", "--out", &out,
+        "train",
+        "--config",
+        &model,
+        "--data",
+        &s(&data),
+        "--steps",
+        "1",
+        "--out",
+        &out,
     ]);
     assert!(e.contains("--out") && e.contains("not a folder"), "{e}");
     assert!(!e.contains("compiled"), "{e}");
@@ -187,7 +216,10 @@ fn safetensors_errors_are_words_not_variant_names() {
     let program = "tests/data/handwritten.mlir";
     let cases: [(&[u8], &str); 3] = [
         (b"abc", "shorter than the 8-byte header"),
-        (b"\x40\x00\x00\x00\x00\x00\x00\x00{}", "header length is larger than the file"),
+        (
+            b"\x40\x00\x00\x00\x00\x00\x00\x00{}",
+            "header length is larger than the file",
+        ),
         (b"\x02\x00\x00\x00\x00\x00\x00\x00[]", "not valid JSON"),
     ];
     for (bytes, expected) in cases {
@@ -221,11 +253,16 @@ fn mlir_type_errors_quote_the_whole_type() {
     let dir = temp_dir("rel-types");
     for (ty, expected) in [
         ("tensor<4x<f32>>", "`tensor<4x<f32>>`: element type `<f32>`"),
-        ("tensor<4xf32, #enc>", "`tensor<4xf32, #enc>`: tensor encodings"),
+        (
+            "tensor<4xf32, #enc>",
+            "`tensor<4xf32, #enc>`: tensor encodings",
+        ),
         ("tensor<4xf3>", "valid: f32"),
     ] {
         let file = dir.join("t.mlir");
-        let text = format!("func.func @main(%a: {ty}) -> tensor<4xf32> {{\n  return %a : tensor<4xf32>\n}}\n");
+        let text = format!(
+            "func.func @main(%a: {ty}) -> tensor<4xf32> {{\n  return %a : tensor<4xf32>\n}}\n"
+        );
         fs::write(&file, text).unwrap();
         let e = fails(&["run", &s(&file), "--random"]);
         assert!(e.contains(expected), "{e}");
@@ -253,7 +290,10 @@ fn environment_settings_with_no_meaning_are_refused() {
         .unwrap();
     let e = String::from_utf8_lossy(&banana.stderr);
     assert_eq!(banana.status.code(), Some(1), "{e}");
-    assert!(e.contains("FLASH_KEEP_HOST_MEMORY") && e.contains("give 0"), "{e}");
+    assert!(
+        e.contains("FLASH_KEEP_HOST_MEMORY") && e.contains("give 0"),
+        "{e}"
+    );
     let empty = Command::new(env!("CARGO_BIN_EXE_flash"))
         .arg("info")
         .env("FLASH_PJRT_PLUGIN", "")
@@ -261,7 +301,10 @@ fn environment_settings_with_no_meaning_are_refused() {
         .unwrap();
     let e = String::from_utf8_lossy(&empty.stderr);
     assert_eq!(empty.status.code(), Some(1), "{e}");
-    assert!(e.contains("FLASH_PJRT_PLUGIN is set but empty") && e.contains("cpu"), "{e}");
+    assert!(
+        e.contains("FLASH_PJRT_PLUGIN is set but empty") && e.contains("cpu"),
+        "{e}"
+    );
     let flag = fails(&["info", "--plugin", ""]);
     assert!(flag.contains("empty PJRT plugin spec"), "{flag}");
 }
@@ -305,11 +348,17 @@ fn run_refuses_input_tensors_that_match_no_argument_or_repeat_one() {
 fn a_chunk_that_does_not_divide_the_sequence_gets_a_note() {
     let (dir, model) = with_model("rel-chunk");
     let o = dir.join("o.mlir");
-    for (seq_len, expected) in [("24", "padded with zero tokens to 32"), ("8", "larger than")] {
+    for (seq_len, expected) in [
+        ("24", "padded with zero tokens to 32"),
+        ("8", "larger than"),
+    ] {
         let out = compile_model(&model, &o, &["--seq-len", seq_len]);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "{stderr}");
-        assert!(stderr.contains("note: ") && stderr.contains(expected), "{stderr}");
+        assert!(
+            stderr.contains("note: ") && stderr.contains(expected),
+            "{stderr}"
+        );
     }
     let out = compile_model(&model, &o, &[]);
     assert!(out.stderr.is_empty(), "no note when C divides T");
@@ -319,7 +368,9 @@ fn a_chunk_that_does_not_divide_the_sequence_gets_a_note() {
 fn compile_train_refuses_zero_steps() {
     let (dir, model) = with_model("rel-steps");
     let o = s(&dir.join("o.mlir"));
-    let e = fails(&["compile", "--config", &model, "--train", "--steps", "0", "-o", &o]);
+    let e = fails(&[
+        "compile", "--config", &model, "--train", "--steps", "0", "-o", &o,
+    ]);
     assert!(e.contains("--steps 0") && e.contains("at least 1"), "{e}");
 }
 
@@ -332,9 +383,25 @@ fn train_without_a_terminal_prints_progress_and_stamps_metrics() {
     fs::write(&data, "abcdefghij\n".repeat(200)).unwrap();
     let run = dir.join("run");
     let out = flash(&[
-        "train", "--config", &model, "--data", &s(&data), "--steps", "4", "--seq-len", "32",
-        "--batch", "2", "--eval-every", "2", "--log-every", "1", "--eval-batches", "1",
-        "--out", &s(&run),
+        "train",
+        "--config",
+        &model,
+        "--data",
+        &s(&data),
+        "--steps",
+        "4",
+        "--seq-len",
+        "32",
+        "--batch",
+        "2",
+        "--eval-every",
+        "2",
+        "--log-every",
+        "1",
+        "--eval-batches",
+        "1",
+        "--out",
+        &s(&run),
     ]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
@@ -344,8 +411,15 @@ fn train_without_a_terminal_prints_progress_and_stamps_metrics() {
     let metrics = fs::read_to_string(run.join("metrics.jsonl")).unwrap();
     let elapsed: Vec<f64> = metrics
         .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["elapsed_s"].as_f64().unwrap())
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["elapsed_s"]
+                .as_f64()
+                .unwrap()
+        })
         .collect();
     assert_eq!(elapsed.len(), 4, "{metrics}");
-    assert!(elapsed.windows(2).all(|w| w[0] <= w[1]) && elapsed[0] >= 0.0, "{elapsed:?}");
+    assert!(
+        elapsed.windows(2).all(|w| w[0] <= w[1]) && elapsed[0] >= 0.0,
+        "{elapsed:?}"
+    );
 }

@@ -42,9 +42,7 @@ pub fn keep_host_memory_setting() -> Result<bool, String> {
 /// whether the policy is in force.
 pub fn keep_freed_host_memory() -> bool {
     static APPLIED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *APPLIED.get_or_init(|| {
-        keep_host_memory_setting().unwrap_or(true) && apply()
-    })
+    *APPLIED.get_or_init(|| keep_host_memory_setting().unwrap_or(true) && apply())
 }
 
 /// Returns the free pages of the heap to the operating system (glibc's `malloc_trim`), for a

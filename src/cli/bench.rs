@@ -3,10 +3,10 @@
 //! matmul peak. Prints a table; `--json` writes one record per (model, length), `--plot` a
 //! PNG of latency against length.
 
+use super::model_args::choice;
+use super::output;
 use super::output::outln;
 use super::paths::check_output_file;
-use super::output;
-use super::model_args::choice;
 use crate::bench::plot::plot_latency;
 use crate::bench::record::{table, Record};
 use crate::bench::{parse_model, run_bench, BenchOptions, Progress, Stage, Workload};

@@ -2,9 +2,9 @@
 //! state, prefill time and state size per model (the inference twin of the paper's Figure
 //! 5(a)); a table, `--json` records and a `--plot` PNG.
 
-use super::output::note;
-use super::output;
 use super::bench::{write_json, BenchArgs};
+use super::output;
+use super::output::note;
 use crate::bench::plot::plot_curves;
 use crate::bench::{decode_table, parse_model, run_decode_bench, DecodeBenchOptions};
 

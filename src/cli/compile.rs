@@ -1,9 +1,9 @@
 //! `flash compile`: IR text (a `.fir` file) to StableHLO, with the pipeline's IR dumps and
 //! per-pass timings on request.
 
+use super::model_args::{choice, ModelArgs, OptimizerArgs};
 use super::output::note;
 use super::paths::check_output_file;
-use super::model_args::{choice, ModelArgs, OptimizerArgs};
 use crate::chunk_choice::{chunk_note, ChunkChoice};
 use crate::compiler::{compile, Program};
 use crate::config::ModelConfig;

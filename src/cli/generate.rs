@@ -3,13 +3,13 @@
 //! token's bytes to stdout as it is drawn (raw bytes, not UTF-8-repaired). The prompt is
 //! encoded, and the tokens decoded, with the run's tokenizer (bytes by default).
 
+use super::output::{write_bytes, OutputError};
 use crate::decode::{DecodeError, DecodeOptions, Decoder, Sampling};
 use crate::passes::PipelineOptions;
 use crate::target::{Target, TargetOf};
 use crate::train::Checkpoint;
 use anyhow::{bail, Context};
 use clap::Args;
-use super::output::{write_bytes, OutputError};
 use std::path::{Path, PathBuf};
 
 /// Arguments of `flash generate`.

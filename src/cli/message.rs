@@ -47,7 +47,9 @@ mod tests {
 
     #[test]
     fn distinct_causes_are_all_kept() {
-        let e = anyhow::anyhow!("root cause").context("middle").context("top");
+        let e = anyhow::anyhow!("root cause")
+            .context("middle")
+            .context("top");
         assert_eq!(render(&e), "top: middle: root cause");
     }
 }

@@ -1,9 +1,9 @@
 //! `flash params` (every parameter's name, shape and dtype, and the total) and `flash init`
 //! (initial parameters as safetensors, keyed by parameter name).
 
-use super::output::{outln, note};
-use super::paths::check_output_file;
 use super::model_args::ModelArgs;
+use super::output::{note, outln};
+use super::paths::check_output_file;
 use crate::models::{count_params, init_params, param_specs};
 use crate::safetensors_io::write_tensors;
 use anyhow::Context;

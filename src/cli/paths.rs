@@ -54,7 +54,11 @@ pub fn check_output_dir(flag: &'static str, dir: &Path) -> Result<(), OutputPath
         existing = parent_folder(&existing);
     }
     if !existing.is_dir() {
-        let what = if existing == dir { "it" } else { "its ancestor" };
+        let what = if existing == dir {
+            "it"
+        } else {
+            "its ancestor"
+        };
         return Err(fail(format!(
             "{what} {} is not a folder; give a folder path",
             existing.display()

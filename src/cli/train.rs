@@ -3,8 +3,8 @@
 //! progress bar, validation bits per byte, checkpoints, `metrics.jsonl` and `loss.png` in the
 //! run folder; `--resume DIR` continues a run with the settings stored in its checkpoint.
 
-use super::output::{outln, note};
 use super::model_args::{ModelArgs, OptimizerArgs};
+use super::output::{note, outln};
 use super::progress::PlainProgress;
 use crate::chunk_choice::ChunkChoice;
 use crate::config::ModelConfig;

@@ -4,11 +4,11 @@
 //! windows from ([`Dataset`], memory-mapped from a prepared folder or built in memory from
 //! text files).
 
+pub mod byte_level;
 pub mod dataset;
 mod error;
 pub mod meta;
 pub mod prepare;
-pub mod byte_level;
 pub mod tokenizer;
 
 pub use dataset::{vocab_of, Dataset, Tokens};

@@ -223,3 +223,32 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .map(|b| format!("{b:02x}"))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_bytes_of_a_byte_level_bpe_give_the_text_back_without_replacement_characters() {
+        let dir = std::env::temp_dir().join(format!("flash-token-bytes-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let text = "café naïve 日本 café\n".repeat(20);
+        let file = dir.join("text.txt");
+        std::fs::write(&file, &text).unwrap();
+        // 256 tokens: the byte alphabet only, so every multi-byte character is split.
+        let tk = Tokenizer::train_bpe(&[file.clone()], 256, &dir.join("t.json")).unwrap();
+        let ids = tk.encode(text.as_bytes(), &file).unwrap();
+        let mut joined = Vec::new();
+        for &id in &ids {
+            let one = tk.token_bytes(id).unwrap();
+            assert!(!String::from_utf8_lossy(&one).contains('\u{FFFD}') || one.len() == 1);
+            joined.extend(one);
+        }
+        assert_eq!(joined, text.as_bytes());
+        let lone = ids
+            .iter()
+            .find(|&&id| std::str::from_utf8(&tk.token_bytes(id).unwrap()).is_err());
+        let lone = lone.expect("a token holding part of a character");
+        assert!(tk.decode(&[*lone]).unwrap() != tk.token_bytes(*lone).unwrap());
+    }
+}

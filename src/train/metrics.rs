@@ -132,3 +132,45 @@ fn line(path: &Path, r: &impl Serialize) -> Result<String, TrainError> {
     })?;
     Ok(json + "\n")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(step: u64) -> Record {
+        Record {
+            step,
+            train_loss: 1.0,
+            val_bpb: None,
+            tokens_per_s: 1.0,
+            lr: 0.1,
+            grad_norm: None,
+        }
+    }
+
+    fn elapsed(path: &Path) -> Vec<f64> {
+        read_stamped(path)
+            .unwrap()
+            .iter()
+            .map(|s| s.elapsed_s.unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn elapsed_s_is_written_and_counts_on_after_a_resume() {
+        let dir = std::env::temp_dir().join(format!("flash-metrics-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(METRICS_FILE);
+        // An earlier invocation that had run 100 s by step 2.
+        let old = "{\"step\":1,\"train_loss\":1.0,\"tokens_per_s\":1.0,\"lr\":0.1,\"elapsed_s\":50.0}\n\
+                   {\"step\":2,\"train_loss\":1.0,\"tokens_per_s\":1.0,\"lr\":0.1,\"elapsed_s\":100.0}\n\
+                   {\"step\":3,\"train_loss\":1.0,\"tokens_per_s\":1.0,\"lr\":0.1,\"elapsed_s\":150.0}\n";
+        std::fs::write(&path, old).unwrap();
+        let mut w = MetricsWriter::open(&path, Some(2)).unwrap();
+        w.append(&record(3)).unwrap();
+        let e = elapsed(&path);
+        assert_eq!(&e[..2], &[50.0, 100.0]);
+        assert!(e[2] >= 100.0 && e[2] < 150.0, "{e:?}");
+        assert_eq!(read_metrics(&path).unwrap()[2], record(3));
+    }
+}

@@ -84,8 +84,18 @@ impl TrainOptions {
             ("beta1", a.beta1, (0.0..1.0).contains(&a.beta1), FRACTION),
             ("beta2", a.beta2, (0.0..1.0).contains(&a.beta2), FRACTION),
             ("adam-eps", a.eps, a.eps > 0.0, POSITIVE),
-            ("weight-decay", a.weight_decay, a.weight_decay >= 0.0, NOT_NEGATIVE),
-            ("clip", a.clip_norm, a.clip_norm >= 0.0, "0 (off) or a finite number above 0"),
+            (
+                "weight-decay",
+                a.weight_decay,
+                a.weight_decay >= 0.0,
+                NOT_NEGATIVE,
+            ),
+            (
+                "clip",
+                a.clip_norm,
+                a.clip_norm >= 0.0,
+                "0 (off) or a finite number above 0",
+            ),
         ];
         for (option, value, ok, valid) in checks {
             if !ok || !value.is_finite() {

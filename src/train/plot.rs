@@ -7,9 +7,9 @@ pub mod text;
 
 use super::error::TrainError;
 use super::metrics::Record;
-use plotters::prelude::*;
 use crate::atomic_write::{write_through_temp, WriteError};
 use plotters::drawing::DrawingAreaErrorKind;
+use plotters::prelude::*;
 use plotters_backend::DrawingErrorKind;
 use plotters_bitmap::BitMapBackendError;
 use std::path::Path;
