@@ -85,13 +85,13 @@ pub fn chunk_note(cfg: &ModelConfig, seq_len: usize) -> Option<String> {
     if cfg.kind != ModelKind::Flash || c == 0 || seq_len == 0 {
         return None;
     }
-    if c >= seq_len && c != seq_len {
+    if c > seq_len {
         return Some(format!(
             "chunk size C = {c} is larger than the sequence length T = {seq_len}: one chunk \
              of {seq_len} tokens is used (the score scale stays 1/{c})"
         ));
     }
-    if seq_len % c != 0 {
+    if !seq_len.is_multiple_of(c) {
         let chunks = seq_len.div_ceil(c);
         return Some(format!(
             "T = {seq_len} is not a multiple of the chunk size C = {c}: T is padded with zero \

@@ -146,9 +146,12 @@ fn target_parser() -> impl TypedValueParser<Value = Target> {
 pub fn run(args: CompileArgs) -> anyhow::Result<()> {
     check_output_file("-o", &args.output)?;
     let start = std::time::Instant::now();
-    let (graph, what) = match &args.graph {
-        Some(path) => (read_graph(path)?, path.display().to_string()),
-        None => (model_graph(&args)?, "the model".to_string()),
+    let (graph, what, note) = match &args.graph {
+        Some(path) => (read_graph(path)?, path.display().to_string(), None),
+        None => {
+            let (graph, note) = model_graph(&args)?;
+            (graph, "the model".to_string(), note)
+        }
     };
     let build_time = start.elapsed();
     let program = compile(graph, &args.pipeline.options(args.target))
@@ -162,6 +165,9 @@ pub fn run(args: CompileArgs) -> anyhow::Result<()> {
             ms(build_time + program.our_compile_time())
         );
     }
+    if let Some(note) = note {
+        note!("note: {note}");
+    }
     write_atomically(&args.output, program.mlir.as_bytes())
         .with_context(|| format!("cannot write {}", args.output.display()))?;
     Ok(())
@@ -173,7 +179,13 @@ fn read_graph(path: &Path) -> anyhow::Result<Graph> {
     parse_graph(&text).map_err(|e| anyhow::anyhow!("{}:{e}", path.display()))
 }
 
-fn model_graph(args: &CompileArgs) -> anyhow::Result<Graph> {
+/// The model program the flags ask for, with the note on its chunk size if it needs one.
+fn model_graph(args: &CompileArgs) -> anyhow::Result<(Graph, Option<String>)> {
+    let (graph, cfg) = model_graph_of(args)?;
+    Ok((graph, chunk_note(&cfg, args.seq_len)))
+}
+
+fn model_graph_of(args: &CompileArgs) -> anyhow::Result<(Graph, ModelConfig)> {
     let mut cfg = args.model.load()?;
     if args.seq_len == 0 || args.batch == Some(0) {
         anyhow::bail!("--seq-len and --batch must be at least 1");
@@ -182,9 +194,6 @@ fn model_graph(args: &CompileArgs) -> anyhow::Result<Graph> {
         cfg = choice
             .apply(&cfg, args.seq_len, args.target)
             .map_err(anyhow::Error::msg)?;
-    }
-    if let Some(note) = chunk_note(&cfg, args.seq_len) {
-        note!("note: {note}");
     }
     if args.train {
         if args.steps == 0 {
@@ -196,10 +205,10 @@ fn model_graph(args: &CompileArgs) -> anyhow::Result<Graph> {
         if args.mode != Mode::Lm {
             anyhow::bail!("--train builds the causal LM train step; drop --mode mlm");
         }
-        return Ok(build_train_step(&cfg, &args.train_options(&cfg))?);
+        return Ok((build_train_step(&cfg, &args.train_options(&cfg))?, cfg));
     }
     if args.decode || args.prefill {
-        return generation_graph(args, &cfg);
+        return Ok((generation_graph(args, &cfg)?, cfg));
     }
     if args.max_len.is_some() {
         anyhow::bail!("--max-len sizes the key/value cache of --decode and --prefill programs");
@@ -213,7 +222,7 @@ fn model_graph(args: &CompileArgs) -> anyhow::Result<Graph> {
         mode: args.mode,
         forward: args.forward,
     };
-    Ok(build_lm(&cfg, &opts)?)
+    Ok((build_lm(&cfg, &opts)?, cfg))
 }
 
 /// The `--decode` or `--prefill` program of `cfg`'s causal LM.

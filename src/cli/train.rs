@@ -214,6 +214,8 @@ struct Bar {
     last: Option<StepReport>,
     val: Option<f64>,
     plain: PlainProgress,
+    /// What the chunk size does at this sequence length, said once training starts.
+    chunk_note: Option<String>,
 }
 
 impl Bar {
@@ -239,6 +241,9 @@ impl Observer for Bar {
             "compiled the train and eval programs in {:.1} s",
             compile.as_secs_f64()
         );
+        if let Some(n) = self.chunk_note.take() {
+            note!("note: {n}");
+        }
         let bar = ProgressBar::new(total).with_style(self.style.clone());
         bar.set_position(first);
         bar.reset_eta();
@@ -268,10 +273,6 @@ impl Observer for Bar {
 pub fn run(args: TrainArgs) -> anyhow::Result<()> {
     let spec = run_spec(&args)?;
     super::paths::check_output_dir("--out", &spec.out)?;
-    let seq_len = spec.settings.train.seq_len;
-    if let Some(n) = crate::chunk_choice::chunk_note(&spec.config, seq_len) {
-        note!("note: {n}");
-    }
     let style = ProgressStyle::with_template(
         "{bar:30} {pos}/{len} [{elapsed_precise} < {eta_precise}] {msg}",
     )
@@ -282,6 +283,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
         last: None,
         val: None,
         plain: PlainProgress::for_stderr(),
+        chunk_note: crate::chunk_choice::chunk_note(&spec.config, spec.settings.train.seq_len),
     };
     let summary = run_training(&spec, &mut bar)?;
     if let Some(b) = &bar.bar {

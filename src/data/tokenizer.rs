@@ -236,7 +236,8 @@ mod tests {
         let file = dir.join("text.txt");
         std::fs::write(&file, &text).unwrap();
         // 256 tokens: the byte alphabet only, so every multi-byte character is split.
-        let tk = Tokenizer::train_bpe(&[file.clone()], 256, &dir.join("t.json")).unwrap();
+        let tk =
+            Tokenizer::train_bpe(std::slice::from_ref(&file), 256, &dir.join("t.json")).unwrap();
         let ids = tk.encode(text.as_bytes(), &file).unwrap();
         let mut joined = Vec::new();
         for &id in &ids {
