@@ -77,6 +77,31 @@ impl ChunkChoice {
     }
 }
 
+/// What a FLASH model's chunk size does at sequence length `seq_len` when that is not
+/// plain (C >= T: one chunk of T tokens; T not a multiple of C: padding), for a note to the
+/// user; `None` for other kinds and for C dividing T.
+pub fn chunk_note(cfg: &ModelConfig, seq_len: usize) -> Option<String> {
+    let c = cfg.chunk;
+    if cfg.kind != ModelKind::Flash || c == 0 || seq_len == 0 {
+        return None;
+    }
+    if c > seq_len {
+        return Some(format!(
+            "chunk size C = {c} is larger than the sequence length T = {seq_len}: one chunk \
+             of {seq_len} tokens is used (the score scale stays 1/{c})"
+        ));
+    }
+    if !seq_len.is_multiple_of(c) {
+        let chunks = seq_len.div_ceil(c);
+        return Some(format!(
+            "T = {seq_len} is not a multiple of the chunk size C = {c}: T is padded with zero \
+             tokens to {} ({chunks} chunks) and the output cropped back",
+            chunks * c
+        ));
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

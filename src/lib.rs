@@ -10,6 +10,7 @@
 //! its metrics and checkpoints but no `loss.png`.
 #![deny(missing_docs)]
 
+pub mod atomic_write;
 pub mod bench;
 pub mod chunk_choice;
 #[cfg(feature = "cli")]

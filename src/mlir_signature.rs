@@ -87,6 +87,18 @@ fn matching_paren(text: &str, open: usize) -> Option<usize> {
     None
 }
 
+/// The type at the start of `s`: up to the `>` matching `tensor<` (nested brackets
+/// included, so an error can quote the whole type), else up to the first space or comma.
+fn type_text(s: &str) -> &str {
+    let end = match s.find('<') {
+        Some(open) if s[..open].chars().all(|c| c.is_ascii_alphanumeric()) => {
+            matching_paren(s, open).map_or(s.len(), |close| close + 1)
+        }
+        _ => s.find([' ', ',', ')']).unwrap_or(s.len()),
+    };
+    &s[..end]
+}
+
 fn split_top_level(s: &str, sep: char) -> Vec<&str> {
     let (mut parts, mut depth, mut last, mut in_string) = (Vec::new(), 0i32, 0, false);
     for (i, c) in s.char_indices() {
@@ -110,8 +122,7 @@ fn parse_argument(arg: &str) -> Result<Argument, String> {
         .find(':')
         .ok_or_else(|| format!("argument `{}` has no type", arg.trim()))?;
     let rest = arg[colon + 1..].trim_start();
-    let ty_end = rest.find('>').map(|i| i + 1).unwrap_or(rest.len());
-    let ty = parse_tensor_type(&rest[..ty_end])?;
+    let ty = parse_tensor_type(type_text(rest))?;
     let name = quoted_after(rest, "flash.name = ").or_else(|| quoted_after(rest, "loc("));
     let bound = rest
         .find("flash.bound = ")
@@ -137,15 +148,12 @@ fn parse_results(after: &str) -> Result<Vec<TensorType>, String> {
         let close = matching_paren(rest, 0).ok_or("unbalanced result list")?;
         &inner[..close - 1]
     } else {
-        &rest[..rest.find('>').map(|i| i + 1).unwrap_or(rest.len())]
+        type_text(rest)
     };
     split_top_level(list, ',')
         .into_iter()
         .filter(|r| !r.trim().is_empty())
-        .map(|r| {
-            let r = r.trim();
-            parse_tensor_type(&r[..r.find('>').map(|i| i + 1).unwrap_or(r.len())])
-        })
+        .map(|r| parse_tensor_type(type_text(r.trim())))
         .collect()
 }
 
@@ -156,12 +164,19 @@ pub fn parse_tensor_type(s: &str) -> Result<TensorType, String> {
         .strip_prefix("tensor<")
         .and_then(|r| r.strip_suffix('>'))
         .ok_or_else(|| format!("`{}` is not a ranked tensor type", s.trim()))?;
+    if split_top_level(inner, ',').len() > 1 {
+        return Err(format!(
+            "`{}`: tensor encodings are not supported (give `tensor<DIMSxTYPE>`)",
+            s.trim()
+        ));
+    }
     let mut parts: Vec<&str> = inner.split('x').collect();
     let elem = parts.pop().unwrap_or_default();
     let dtype = DType::from_mlir_name(elem).ok_or_else(|| {
         let supported: Vec<&str> = DType::ALL.iter().map(|d| d.mlir_name()).collect();
         format!(
-            "element type `{elem}` is not supported ({})",
+            "`{}`: element type `{elem}` is not supported (valid: {})",
+            s.trim(),
             supported.join(", ")
         )
     })?;

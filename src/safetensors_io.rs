@@ -1,10 +1,11 @@
 //! Reading and writing named tensors as safetensors files, with errors that name the file and
-//! the tensor, and atomic writes (a temporary file renamed into place, so a failed write never
-//! leaves a half-written file).
+//! the tensor, written through [`crate::atomic_write`] (a failed write never leaves a
+//! half-written file, and a device, FIFO or symbolic link target is not replaced).
 
 use crate::ir::{DType, TensorType};
 use crate::tensor::HostTensor;
 use safetensors::tensor::{Dtype, TensorView};
+use safetensors::SafeTensorError;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 
@@ -61,6 +62,76 @@ pub enum TensorFileError {
     },
 }
 
+/// What a safetensors error means, in words (the library prints its variant names).
+pub fn describe_safetensors_error(e: &SafeTensorError) -> String {
+    use SafeTensorError as E;
+    match e {
+        E::InvalidHeader => "the header is not UTF-8 text".into(),
+        E::InvalidHeaderStart => "the header does not start with `{`".into(),
+        E::InvalidHeaderDeserialization => "the header is not valid JSON".into(),
+        E::JsonError(e) => format!("the header is not valid JSON: {e}"),
+        E::HeaderTooLarge => "the header is larger than 100 MB".into(),
+        E::HeaderTooSmall => "the file is shorter than the 8-byte header length".into(),
+        E::InvalidHeaderLength => "the header length is larger than the file".into(),
+        E::TensorNotFound(name) => format!("no tensor named {name:?}"),
+        E::TensorInvalidInfo => "a tensor's shape, dtype and offsets disagree".into(),
+        E::InvalidOffset(name) => format!("tensor {name:?} has invalid data offsets"),
+        E::IoError(e) => e.to_string(),
+        E::InvalidTensorView(dtype, shape, len) => {
+            format!("{len} bytes do not hold a {dtype:?} tensor of shape {shape:?}")
+        }
+        E::MetadataIncompleteBuffer => {
+            "the tensors' data offsets do not cover the data (truncated or padded file)".into()
+        }
+        E::ValidationOverflow => "a tensor's shape or size overflows".into(),
+    }
+}
+
+/// The tensor names of a safetensors header in file order (duplicates kept), if the header
+/// parses as a JSON object (`__metadata__` left out).
+fn header_keys(bytes: &[u8]) -> Option<Vec<String>> {
+    struct Keys(Vec<String>);
+    impl<'de> serde::Deserialize<'de> for Keys {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Keys, D::Error> {
+            struct Visit;
+            impl<'de> serde::de::Visitor<'de> for Visit {
+                type Value = Keys;
+                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str("a JSON object")
+                }
+                fn visit_map<A: serde::de::MapAccess<'de>>(
+                    self,
+                    mut m: A,
+                ) -> Result<Keys, A::Error> {
+                    let mut keys = Vec::new();
+                    while let Some((k, _)) = m.next_entry::<String, serde::de::IgnoredAny>()? {
+                        keys.push(k);
+                    }
+                    Ok(Keys(keys))
+                }
+            }
+            d.deserialize_map(Visit)
+        }
+    }
+    let len = usize::try_from(u64::from_le_bytes(bytes.get(..8)?.try_into().ok()?)).ok()?;
+    let header = bytes.get(8..8usize.checked_add(len)?)?;
+    let Keys(keys) = serde_json::from_slice(header).ok()?;
+    Some(keys.into_iter().filter(|k| k != "__metadata__").collect())
+}
+
+/// Fails if the header of `bytes` names a tensor twice (the library keeps the last).
+fn check_unique_keys(path: &Path, bytes: &[u8]) -> Result<(), TensorFileError> {
+    let mut keys = header_keys(bytes).unwrap_or_default();
+    keys.sort();
+    match keys.windows(2).find(|w| w[0] == w[1]) {
+        Some(w) => Err(TensorFileError::Format {
+            path: path.into(),
+            message: format!("the header names tensor {:?} twice", w[0]),
+        }),
+        None => Ok(()),
+    }
+}
+
 /// Named tensors in file order.
 pub type NamedTensors = Vec<(String, HostTensor)>;
 
@@ -91,8 +162,9 @@ pub fn read_tensors(path: &Path) -> Result<NamedTensors, TensorFileError> {
     let st =
         safetensors::SafeTensors::deserialize(&bytes).map_err(|e| TensorFileError::Format {
             path: path.into(),
-            message: e.to_string(),
+            message: describe_safetensors_error(&e),
         })?;
+    check_unique_keys(path, &bytes)?;
     let mut out = Vec::new();
     for (name, view) in st.tensors() {
         let dtype =
@@ -131,12 +203,12 @@ pub fn write_tensors(
                 .map(|v| (n.clone(), v))
                 .map_err(|e| TensorFileError::Format {
                     path: path.into(),
-                    message: e.to_string(),
+                    message: describe_safetensors_error(&e),
                 })
         })
         .collect::<Result<Vec<_>, _>>()?;
     let bytes = safetensors::serialize(views, &metadata)
-        .map_err(|e| e.to_string())
+        .map_err(|e| describe_safetensors_error(&e))
         .and_then(sorted_header)
         .map_err(|message| TensorFileError::Format {
             path: path.into(),
@@ -183,19 +255,9 @@ fn sorted_header(file: Vec<u8>) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
-/// Writes `bytes` to a temporary sibling of `path`, then renames it over `path`.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{file_name}.tmp{}", std::process::id()));
-    let result = std::fs::write(&tmp, bytes).and_then(|_| std::fs::rename(&tmp, path));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
-}
+/// The one output-file writer, re-exported where it was first defined (see
+/// [`crate::atomic_write`]).
+pub use crate::atomic_write::write_atomically;
 
 /// Picks the tensor for a program argument: by any of `names` (tried in order), checking its
 /// type against `expected`.

@@ -57,13 +57,19 @@ fn one_step(cfg: &ModelConfig, parallel: Option<&Parallelism>) -> StepResult {
     }
 }
 
-/// The largest difference between two state lists, relative to the largest magnitude.
-fn max_rel_diff(a: &[HostTensor], b: &[HostTensor]) -> f64 {
-    a.iter()
-        .zip(b)
-        .flat_map(|(x, y)| x.to_f64().into_iter().zip(y.to_f64()))
-        .map(|(x, y)| (x - y).abs() / (1e-3 + x.abs().max(y.abs())))
-        .fold(0.0, f64::max)
+/// The largest difference between two state lists, relative to the largest magnitude,
+/// with the index of the tensor where it is and the two values.
+fn max_rel_diff(a: &[HostTensor], b: &[HostTensor]) -> (f64, usize, f64, f64) {
+    let mut worst = (0.0, 0, 0.0, 0.0);
+    for (i, (x, y)) in a.iter().zip(b).enumerate() {
+        for (x, y) in x.to_f64().into_iter().zip(y.to_f64()) {
+            let d = (x - y).abs() / (1e-3 + x.abs().max(y.abs()));
+            if d > worst.0 {
+                worst = (d, i, x, y);
+            }
+        }
+    }
+    worst
 }
 
 fn check_meshes(preset: &str) {
@@ -101,8 +107,8 @@ fn check_meshes(preset: &str) {
             base.eval
         );
         assert_eq!(got.state.len(), base.state.len());
-        let d = max_rel_diff(&got.state, &base.state);
-        assert!(d < 1e-3, "{what}: updated state differs by {d:e}");
+        let (d, i, x, y) = max_rel_diff(&got.state, &base.state);
+        assert!(d < 1e-3, "{what}: state {i} differs by {d:e} ({x} vs {y})");
     }
 }
 

@@ -237,6 +237,12 @@ pub enum RuntimeError {
     /// The text of a plugin spec is empty.
     #[error("empty PJRT plugin spec: use cpu, cuda, tpu or a path to a plugin .so")]
     EmptySpec,
+    /// `FLASH_PJRT_PLUGIN` is set but empty (refused as `--plugin ""` is).
+    #[error(
+        "FLASH_PJRT_PLUGIN is set but empty: set it to cpu, cuda, tpu or a path to a plugin \
+         .so, or unset it"
+    )]
+    EmptyEnvSpec,
     /// A platform plugin was not found in any searched place.
     #[error(
         "the {platform} PJRT plugin is missing; looked in:\n{}\n{hint}",

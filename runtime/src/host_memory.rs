@@ -17,8 +17,22 @@
 //! [`release_freed_host_memory`] in between. `FLASH_KEEP_HOST_MEMORY=0` keeps glibc's
 //! defaults. Elsewhere than Linux with glibc both functions do nothing.
 
-/// The environment variable that turns the policy off (value `0`).
+/// The environment variable that turns the policy off (value `0`; `1` or unset: on).
 pub const KEEP_HOST_MEMORY_ENV: &str = "FLASH_KEEP_HOST_MEMORY";
+
+/// What `FLASH_KEEP_HOST_MEMORY` asks for: `Ok(true)` to keep freed memory (unset, empty
+/// or `1`), `Ok(false)` for glibc's defaults (`0`), or the value when it is neither, for an
+/// error that names the valid values (the policy then stays on).
+pub fn keep_host_memory_setting() -> Result<bool, String> {
+    match std::env::var(KEEP_HOST_MEMORY_ENV) {
+        Err(_) => Ok(true),
+        Ok(v) => match v.trim() {
+            "" | "1" => Ok(true),
+            "0" => Ok(false),
+            _ => Err(v),
+        },
+    }
+}
 
 /// Tells the C allocator to keep freed memory for reuse instead of returning it to the
 /// operating system (glibc: no `mmap` for large blocks, no trimming of the heap, one arena
@@ -28,10 +42,7 @@ pub const KEEP_HOST_MEMORY_ENV: &str = "FLASH_KEEP_HOST_MEMORY";
 /// whether the policy is in force.
 pub fn keep_freed_host_memory() -> bool {
     static APPLIED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *APPLIED.get_or_init(|| {
-        let disabled = std::env::var(KEEP_HOST_MEMORY_ENV).is_ok_and(|v| v.trim() == "0");
-        !disabled && apply()
-    })
+    *APPLIED.get_or_init(|| keep_host_memory_setting().unwrap_or(true) && apply())
 }
 
 /// Returns the free pages of the heap to the operating system (glibc's `malloc_trim`), for a

@@ -65,7 +65,10 @@ pub use error::{Result, RuntimeError};
 pub use executable::{LoadedExecutable, MemoryStats};
 pub use execute::ExecuteOptions;
 pub use host::HostData;
-pub use host_memory::{keep_freed_host_memory, release_freed_host_memory, KEEP_HOST_MEMORY_ENV};
+pub use host_memory::{
+    keep_freed_host_memory, keep_host_memory_setting, release_freed_host_memory,
+    KEEP_HOST_MEMORY_ENV,
+};
 pub use locate::PluginSpec;
 pub use plugin::{check_api_version, ApiVersion, Plugin, BINDINGS_API_VERSION};
 

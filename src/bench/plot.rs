@@ -7,7 +7,9 @@
 use super::decode::DecodeRecord;
 use super::error::BenchError;
 use super::record::Record;
+use crate::atomic_write::WriteError;
 use crate::train::plot::text::TextBackend;
+use crate::train::plot::{describe, write_png};
 use plotters::prelude::*;
 use std::path::Path;
 
@@ -90,7 +92,13 @@ pub fn plot_curves<R: OnCurve>(
     if points.is_empty() {
         return Err(BenchError::Plot("no records to plot".into()));
     }
-    draw(&points, title, what, path).map_err(BenchError::Plot)
+    write_png(path, |tmp| draw(&points, title, what, tmp)).map_err(|e| match e {
+        WriteError::Fill(message) => BenchError::Plot(format!("{}: {message}", path.display())),
+        WriteError::Io(source) => BenchError::Write {
+            path: path.into(),
+            source,
+        },
+    })
 }
 
 /// The time unit of the y axis: seconds when the slowest median is at least one, else
@@ -136,7 +144,7 @@ fn draw(points: &[Point<'_>], title: &str, what: &str, file: &Path) -> Result<()
         inner: BitMapBackend::new(file, (900, 560)),
     }
     .into_drawing_area();
-    let e = |e: DrawingAreaErrorKind<_>| e.to_string();
+    let e = describe;
     root.fill(&WHITE).map_err(e)?;
     let mut chart = ChartBuilder::on(&root)
         .caption(title, ("sans-serif", 20))

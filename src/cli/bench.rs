@@ -4,6 +4,9 @@
 //! PNG of latency against length.
 
 use super::model_args::choice;
+use super::output;
+use super::output::outln;
+use super::paths::check_output_file;
 use crate::bench::plot::plot_latency;
 use crate::bench::record::{table, Record};
 use crate::bench::{parse_model, run_bench, BenchOptions, Progress, Stage, Workload};
@@ -131,6 +134,11 @@ impl BenchArgs {
 
 /// Runs `flash bench`.
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
+    for (flag, path) in [("--json", &args.json), ("--plot", &args.plot)] {
+        if let Some(path) = path {
+            check_output_file(flag, path)?;
+        }
+    }
     if args.decode {
         return super::bench_decode::run(&args);
     }
@@ -152,13 +160,13 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     let report = report?;
     if let Some(peak) = &report.peak {
         let gflops = peak.flops_per_s() / 1e9;
-        println!(
+        outln!(
             "peak: {gflops:.1} GFLOP/s ({n}^3 f32 matmul on {})",
             client.platform_name(),
             n = peak.size
         );
     }
-    print!("{}", table(&report.records));
+    output::text(&table(&report.records))?;
     if let Some(path) = &args.json {
         write_json(path, &report.records)?;
     }
@@ -171,7 +179,8 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
 /// Writes `records` as pretty JSON to `path`.
 pub(super) fn write_json<T: serde::Serialize>(path: &Path, records: &[T]) -> anyhow::Result<()> {
     let text = serde_json::to_string_pretty(records)?;
-    std::fs::write(path, text + "\n").with_context(|| format!("cannot write {}", path.display()))
+    crate::atomic_write::write_atomically(path, (text + "\n").as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// `--from-json`: the table and plot of saved records.
@@ -180,7 +189,7 @@ fn replot(path: &Path, args: &BenchArgs) -> anyhow::Result<()> {
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let records: Vec<Record> = serde_json::from_str(&text)
         .with_context(|| format!("{}: not a list of bench records", path.display()))?;
-    print!("{}", table(&records));
+    output::text(&table(&records))?;
     if let Some(out) = &args.plot {
         plot_latency(&records, out)?;
     }

@@ -3,6 +3,8 @@
 //! 5(a)); a table, `--json` records and a `--plot` PNG.
 
 use super::bench::{write_json, BenchArgs};
+use super::output;
+use super::output::note;
 use crate::bench::plot::plot_curves;
 use crate::bench::{decode_table, parse_model, run_decode_bench, DecodeBenchOptions};
 
@@ -32,9 +34,9 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     };
     let client = crate::runtime::shared_client(args.plugin.as_deref())?;
     let records = run_decode_bench(&client, &opts, &mut |done, total| {
-        eprintln!("decode bench: {done}/{total} cases");
+        note!("decode bench: {done}/{total} cases");
     })?;
-    print!("{}", decode_table(&records));
+    output::text(&decode_table(&records))?;
     if let Some(path) = &args.json {
         write_json(path, &records)?;
     }

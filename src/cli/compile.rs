@@ -2,7 +2,9 @@
 //! per-pass timings on request.
 
 use super::model_args::{choice, ModelArgs, OptimizerArgs};
-use crate::chunk_choice::ChunkChoice;
+use super::output::note;
+use super::paths::check_output_file;
+use crate::chunk_choice::{chunk_note, ChunkChoice};
 use crate::compiler::{compile, Program};
 use crate::config::ModelConfig;
 use crate::decode::{build_decode_step, build_prefill, DecodeOptions};
@@ -60,11 +62,11 @@ impl PipelineFlags {
     /// Prints what was asked for: IR dumps and timings, to stderr.
     pub fn report(&self, program: &Program) {
         for (pass, text) in &program.report.dumps {
-            eprintln!("// ----- IR after {pass} -----\n{text}");
+            note!("// ----- IR after {pass} -----\n{text}");
         }
         if self.timings {
-            eprint!("{}", program.report);
-            eprintln!(
+            note!("{}", program.report.to_string().trim_end());
+            note!(
                 "emit StableHLO  {:>10.3}",
                 program.emit_time.as_secs_f64() * 1e3
             );
@@ -142,10 +144,14 @@ fn target_parser() -> impl TypedValueParser<Value = Target> {
 
 /// Runs `flash compile`.
 pub fn run(args: CompileArgs) -> anyhow::Result<()> {
+    check_output_file("-o", &args.output)?;
     let start = std::time::Instant::now();
-    let (graph, what) = match &args.graph {
-        Some(path) => (read_graph(path)?, path.display().to_string()),
-        None => (model_graph(&args)?, "the model".to_string()),
+    let (graph, what, note) = match &args.graph {
+        Some(path) => (read_graph(path)?, path.display().to_string(), None),
+        None => {
+            let (graph, note) = model_graph(&args)?;
+            (graph, "the model".to_string(), note)
+        }
     };
     let build_time = start.elapsed();
     let program = compile(graph, &args.pipeline.options(args.target))
@@ -153,11 +159,14 @@ pub fn run(args: CompileArgs) -> anyhow::Result<()> {
     args.pipeline.report(&program);
     if args.pipeline.timings {
         let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
-        eprintln!("build graph     {:>10.3}", ms(build_time));
-        eprintln!(
+        note!("build graph     {:>10.3}", ms(build_time));
+        note!(
             "our side total  {:>10.3}",
             ms(build_time + program.our_compile_time())
         );
+    }
+    if let Some(note) = note {
+        note!("note: {note}");
     }
     write_atomically(&args.output, program.mlir.as_bytes())
         .with_context(|| format!("cannot write {}", args.output.display()))?;
@@ -170,7 +179,13 @@ fn read_graph(path: &Path) -> anyhow::Result<Graph> {
     parse_graph(&text).map_err(|e| anyhow::anyhow!("{}:{e}", path.display()))
 }
 
-fn model_graph(args: &CompileArgs) -> anyhow::Result<Graph> {
+/// The model program the flags ask for, with the note on its chunk size if it needs one.
+fn model_graph(args: &CompileArgs) -> anyhow::Result<(Graph, Option<String>)> {
+    let (graph, cfg) = model_graph_of(args)?;
+    Ok((graph, chunk_note(&cfg, args.seq_len)))
+}
+
+fn model_graph_of(args: &CompileArgs) -> anyhow::Result<(Graph, ModelConfig)> {
     let mut cfg = args.model.load()?;
     if args.seq_len == 0 || args.batch == Some(0) {
         anyhow::bail!("--seq-len and --batch must be at least 1");
@@ -181,13 +196,19 @@ fn model_graph(args: &CompileArgs) -> anyhow::Result<Graph> {
             .map_err(anyhow::Error::msg)?;
     }
     if args.train {
+        if args.steps == 0 {
+            anyhow::bail!(
+                "--steps 0: the train step's schedule is laid out for a run of --steps steps; \
+                 give at least 1"
+            );
+        }
         if args.mode != Mode::Lm {
             anyhow::bail!("--train builds the causal LM train step; drop --mode mlm");
         }
-        return Ok(build_train_step(&cfg, &args.train_options(&cfg))?);
+        return Ok((build_train_step(&cfg, &args.train_options(&cfg))?, cfg));
     }
     if args.decode || args.prefill {
-        return generation_graph(args, &cfg);
+        return Ok((generation_graph(args, &cfg)?, cfg));
     }
     if args.max_len.is_some() {
         anyhow::bail!("--max-len sizes the key/value cache of --decode and --prefill programs");
@@ -201,7 +222,7 @@ fn model_graph(args: &CompileArgs) -> anyhow::Result<Graph> {
         mode: args.mode,
         forward: args.forward,
     };
-    Ok(build_lm(&cfg, &opts)?)
+    Ok((build_lm(&cfg, &opts)?, cfg))
 }
 
 /// The `--decode` or `--prefill` program of `cfg`'s causal LM.

@@ -1,6 +1,8 @@
 //! `flash tokenizer train` (a byte-level BPE from text files) and `flash data prepare` (text
 //! files to a memory-mappable token dataset folder, with a progress bar).
 
+use super::output::outln;
+use super::paths::{check_output_dir, check_output_file};
 use crate::data::{prepare, PrepareOptions, Tokenizer};
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -54,9 +56,10 @@ pub struct PrepareArgs {
 /// Runs `flash tokenizer ...`.
 pub fn run_tokenizer(cmd: TokenizerCommand) -> anyhow::Result<()> {
     let TokenizerCommand::Train(a) = cmd;
+    check_output_file("--out", &a.out)?;
     let tk = Tokenizer::train_bpe(&a.data, a.vocab, &a.out)?;
     tk.save(&a.out)?;
-    println!(
+    outln!(
         "wrote {} (byte-level BPE, {} tokens)",
         a.out.display(),
         tk.vocab_size()
@@ -67,6 +70,7 @@ pub fn run_tokenizer(cmd: TokenizerCommand) -> anyhow::Result<()> {
 /// Runs `flash data ...`.
 pub fn run_data(cmd: DataCommand) -> anyhow::Result<()> {
     let DataCommand::Prepare(a) = cmd;
+    check_output_dir("--out", &a.out)?;
     let opts = PrepareOptions {
         files: a.data,
         tokenizer: Tokenizer::from_option(a.tokenizer.as_deref())?,
@@ -83,7 +87,7 @@ pub fn run_data(cmd: DataCommand) -> anyhow::Result<()> {
         bar.set_position(done);
     })?;
     bar.finish_and_clear();
-    println!(
+    outln!(
         "wrote {}: {} training and {} validation tokens ({}, vocabulary {}, {} bytes of text)",
         opts.out.display(),
         meta.train_tokens,

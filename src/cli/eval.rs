@@ -1,6 +1,7 @@
 //! `flash eval`: a checkpoint's loss per token, perplexity and bits per byte on a text file or
 //! a prepared dataset (see [`crate::train::eval`]); `--json` prints the report as JSON.
 
+use super::output::outln;
 use crate::train::eval::{evaluate, EvalSpec};
 use clap::Args;
 use std::path::PathBuf;
@@ -38,9 +39,9 @@ pub fn run(a: EvalArgs) -> anyhow::Result<()> {
         plugin: a.plugin,
     })?;
     if a.json {
-        println!("{}", serde_json::to_string(&report)?);
+        outln!("{}", serde_json::to_string(&report)?);
     } else {
-        println!(
+        outln!(
             "loss {:.4} nats/token | perplexity {:.3} | {:.4} bits per byte ({} tokens, {} bytes)",
             report.loss_per_token,
             report.perplexity,

@@ -3,13 +3,13 @@
 //! token's bytes to stdout as it is drawn (raw bytes, not UTF-8-repaired). The prompt is
 //! encoded, and the tokens decoded, with the run's tokenizer (bytes by default).
 
+use super::output::{write_bytes, OutputError};
 use crate::decode::{DecodeError, DecodeOptions, Decoder, Sampling};
 use crate::passes::PipelineOptions;
 use crate::target::{Target, TargetOf};
 use crate::train::Checkpoint;
 use anyhow::{bail, Context};
 use clap::Args;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Arguments of `flash generate`.
@@ -85,30 +85,30 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
     let client = crate::runtime::shared_client(args.plugin.as_deref())?;
     let pipeline = PipelineOptions::for_target(Target::of(&client));
     let mut decoder = Decoder::new(client, &ckpt.config, ckpt.params()?, opts, &pipeline)?;
-    let mut out = std::io::stdout().lock();
     let mut samples: Vec<Vec<u8>> = vec![Vec::new(); args.batch];
     let streaming = args.batch == 1;
     if streaming {
-        out.write_all(&prompt)?;
-        out.flush()?;
+        write_bytes(&prompt)?;
     }
-    decoder.generate(&tokens, start, args.tokens, &sampling, |row, t| {
-        let bytes = tokenizer.decode(&[t]).map_err(DecodeError::from)?;
-        if streaming {
-            out.write_all(&bytes).and_then(|()| out.flush())?;
-        } else {
-            samples[row].extend(bytes);
-        }
-        Ok(())
-    })?;
+    decoder
+        .generate(&tokens, start, args.tokens, &sampling, |row, t| {
+            let bytes = tokenizer.token_bytes(t).map_err(DecodeError::from)?;
+            if streaming {
+                write_bytes(&bytes).map_err(|e| DecodeError::Write(e.into()))?;
+            } else {
+                samples[row].extend(bytes);
+            }
+            Ok(())
+        })
+        .map_err(|e| match e {
+            DecodeError::Write(io) => anyhow::Error::from(OutputError::from(io)),
+            other => other.into(),
+        })?;
     for (i, sample) in samples.iter().enumerate().filter(|_| !streaming) {
-        if i > 0 {
-            out.write_all(b"\n")?;
-        }
-        out.write_all(&prompt)?;
-        out.write_all(sample)?;
+        let separator: &[u8] = if i > 0 { b"\n" } else { b"" };
+        write_bytes(&[separator, &prompt, sample].concat())?;
     }
-    out.write_all(b"\n")?;
+    write_bytes(b"\n")?;
     Ok(())
 }
 

@@ -1,6 +1,7 @@
 //! `flash info`: which PJRT plugin would be used, its platform, API version, attributes,
 //! devices, and the persistent executable cache (location and size).
 
+use super::output::outln;
 use crate::runtime::{shared_client, AttrValue, DiskCache};
 use clap::Args;
 
@@ -17,20 +18,20 @@ pub fn run(args: InfoArgs) -> anyhow::Result<()> {
     let client = shared_client(args.plugin.as_deref())?;
     let plugin = client.plugin();
     let v = plugin.api_version();
-    println!("plugin:      {}", plugin.path().display());
-    println!(
+    outln!("plugin:      {}", plugin.path().display());
+    outln!(
         "platform:    {} ({})",
         client.platform_name(),
         client.platform_version()
     );
-    println!("PJRT API:    {}.{}", v.major, v.minor);
+    outln!("PJRT API:    {}.{}", v.major, v.minor);
     for (name, value) in plugin.attributes()? {
-        println!("attribute:   {name} = {}", show(&value));
+        outln!("attribute:   {name} = {}", show(&value));
     }
     for d in client.devices() {
-        println!("device {}:    {} ({})", d.id(), d.kind(), d.description());
+        outln!("device {}:    {} ({})", d.id(), d.kind(), d.description());
     }
-    println!("exe cache:   {}", cache_line(client.disk_cache()));
+    outln!("exe cache:   {}", cache_line(client.disk_cache()));
     Ok(())
 }
 

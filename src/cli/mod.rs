@@ -1,6 +1,7 @@
 //! The `flash` command line: argument definitions (clap) and dispatch to one module per
-//! subcommand. Each subcommand returns `anyhow::Result`; `main` prints one message and exits
-//! non-zero on error.
+//! subcommand. Each subcommand returns `anyhow::Result`; [`main`] prints one message (see
+//! [`message::render`]) and exits non-zero on error, or quietly with 0 when standard output
+//! was closed by its reader ([`output`]).
 
 mod bench;
 mod bench_decode;
@@ -9,13 +10,19 @@ mod data;
 mod eval;
 mod generate;
 mod info;
+mod message;
 mod model_args;
+pub mod output;
 mod params;
+mod paths;
+mod progress;
 mod run;
 mod setup;
 mod train;
 
 use clap::{Parser, Subcommand};
+use output::note;
+use std::process::ExitCode;
 
 /// A compiler for linear-time transformers: builds FLASH models, lowers them to StableHLO and
 /// runs them on XLA through a PJRT plugin.
@@ -59,6 +66,47 @@ pub enum Command {
     Data(data::DataCommand),
     /// Sample bytes from a trained checkpoint.
     Generate(generate::GenerateArgs),
+}
+
+/// Parses the process's arguments, runs the command and gives the exit status.
+pub fn main() -> ExitCode {
+    if let Err(value) = crate::runtime::keep_host_memory_setting() {
+        note!(
+            "error: {}={value:?}: give 0 (glibc's defaults) or 1 (keep freed host memory, \
+             the default), or unset it",
+            crate::runtime::KEEP_HOST_MEMORY_ENV
+        );
+        return ExitCode::FAILURE;
+    }
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return clap_exit(&e),
+    };
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if output::is_closed_output(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            note!("error: {}", message::render(&e));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Prints clap's help, version or usage error (help and version through [`output`], so a
+/// full standard output is reported) and gives clap's exit status.
+fn clap_exit(e: &clap::Error) -> ExitCode {
+    let code = ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+    if e.use_stderr() {
+        note!("{}", e.to_string().trim_end());
+        return code;
+    }
+    match output::text(&e.to_string()) {
+        Ok(()) | Err(output::OutputError::Closed) => code,
+        Err(write) => {
+            note!("error: {write}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// Runs one parsed command line.

@@ -2,6 +2,8 @@
 //! (initial parameters as safetensors, keyed by parameter name).
 
 use super::model_args::ModelArgs;
+use super::output::{note, outln};
+use super::paths::check_output_file;
 use crate::models::{count_params, init_params, param_specs};
 use crate::safetensors_io::write_tensors;
 use anyhow::Context;
@@ -22,10 +24,10 @@ pub fn run_params(args: ParamsArgs) -> anyhow::Result<()> {
     let specs = param_specs(&cfg)?;
     let width = specs.iter().map(|s| s.name.len()).max().unwrap_or(0);
     for s in &specs {
-        println!("{:<width$}  {}", s.name, s.ty);
+        outln!("{:<width$}  {}", s.name, s.ty);
     }
     let total = count_params(&specs);
-    println!(
+    outln!(
         "total: {total} parameters ({:.2} M) in {} tensors",
         total as f64 / 1e6,
         specs.len()
@@ -49,6 +51,7 @@ pub struct InitArgs {
 
 /// Runs `flash init`.
 pub fn run_init(args: InitArgs) -> anyhow::Result<()> {
+    check_output_file("-o", &args.output)?;
     let cfg = args.model.load()?;
     let specs = param_specs(&cfg)?;
     let tensors = init_params(&specs, args.seed);
@@ -56,7 +59,7 @@ pub fn run_init(args: InitArgs) -> anyhow::Result<()> {
     meta.insert("config".to_string(), serde_json::to_string(&cfg)?);
     write_tensors(&args.output, &tensors, Some(meta))
         .with_context(|| format!("cannot write {}", args.output.display()))?;
-    eprintln!(
+    note!(
         "wrote {} parameters to {}",
         count_params(&specs),
         args.output.display()

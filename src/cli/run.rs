@@ -2,9 +2,12 @@
 //! file (keys `arg0`, `arg1`, ... or the arguments' names) or seeded random values, writes
 //! outputs `out0`, `out1`, ... and optionally benchmarks it.
 
+use super::output::{outln, OutputError};
+use super::paths::check_output_file;
 use crate::exec;
 use crate::mlir_signature::{parse_signature, Argument, Signature};
-use crate::safetensors_io::{read_tensors, take_input, write_tensors};
+use crate::runtime::RuntimeError;
+use crate::safetensors_io::{read_tensors, take_input, write_tensors, NamedTensors};
 use crate::tensor::HostTensor;
 use anyhow::{bail, Context};
 use clap::Args;
@@ -38,6 +41,9 @@ pub struct RunArgs {
 
 /// Runs `flash run`.
 pub fn run(args: RunArgs) -> anyhow::Result<()> {
+    if let Some(path) = &args.output {
+        check_output_file("--output", path)?;
+    }
     let text = std::fs::read_to_string(&args.program)
         .with_context(|| format!("cannot read program {}", args.program.display()))?;
     let sig = parse_signature(&text)
@@ -48,6 +54,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     }
     let client = crate::runtime::shared_client(args.plugin.as_deref())?;
     let compiled = exec::compile(&client, &text)
+        .map_err(|e| name_diagnostics(e, &args.program))
         .with_context(|| format!("XLA rejected {}", args.program.display()))?;
     let outputs = exec::execute(&client, &compiled.executable, &inputs)?;
     if let Some(n) = args.bench {
@@ -57,13 +64,36 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
                 exec::execute(&client, &compiled.executable, &inputs).map(|_| start.elapsed())
             })
             .collect::<Result<Vec<_>, _>>()?;
-        println!("{}", bench_line(compiled.compile_time, times));
+        outln!("{}", bench_line(compiled.compile_time, times));
     }
     match &args.output {
         Some(path) => write_outputs(path, outputs)?,
-        None => print_summary(&outputs),
+        None => print_summary(&outputs)?,
     }
     Ok(())
+}
+
+/// XLA's MLIR diagnostics with the program's file named: its buffer's `-:LINE:COL:` and
+/// the location-less `<unknown>:0:` become `FILE:LINE:COL:` and `FILE:`.
+fn name_diagnostics(e: RuntimeError, file: &Path) -> RuntimeError {
+    let RuntimeError::Xla { call, message } = e else {
+        return e;
+    };
+    let name = file.display();
+    let message = message
+        .lines()
+        .map(|l| {
+            if let Some(rest) = l.strip_prefix("-:") {
+                format!("{name}:{rest}")
+            } else if let Some(rest) = l.strip_prefix("<unknown>:0:") {
+                format!("{name}:{rest}")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    RuntimeError::Xla { call, message }
 }
 
 fn gather_inputs(args: &RunArgs, sig: &Signature) -> anyhow::Result<Vec<HostTensor>> {
@@ -110,15 +140,46 @@ fn read_or_draw_inputs(args: &RunArgs, sig: &Signature) -> anyhow::Result<Vec<Ho
         );
     };
     let tensors = read_tensors(path)?;
+    let names: Vec<Vec<String>> = sig.args.iter().enumerate().map(argument_names).collect();
+    refuse_unused(path, &tensors, &names)?;
     sig.args
         .iter()
-        .enumerate()
-        .map(|(i, a)| {
-            let mut names = vec![format!("arg{i}")];
-            names.extend(a.name.clone());
-            Ok(take_input(path, &tensors, &names, &a.ty)?)
-        })
+        .zip(&names)
+        .map(|(a, names)| Ok(take_input(path, &tensors, names, &a.ty)?))
         .collect()
+}
+
+/// The keys that may hold argument `i`: `arg{i}`, then its name.
+fn argument_names((i, a): (usize, &Argument)) -> Vec<String> {
+    let mut names = vec![format!("arg{i}")];
+    names.extend(a.name.clone());
+    names
+}
+
+/// Fails if a tensor of the inputs file would not be used: its key names no argument, or
+/// a second tensor names the same argument (`arg0` and its name).
+fn refuse_unused(path: &Path, tensors: &NamedTensors, names: &[Vec<String>]) -> anyhow::Result<()> {
+    let used: Vec<&str> = names
+        .iter()
+        .filter_map(|keys| keys.iter().find(|k| tensors.iter().any(|(t, _)| t == *k)))
+        .map(String::as_str)
+        .collect();
+    let unused: Vec<String> = tensors
+        .iter()
+        .map(|(k, _)| k)
+        .filter(|k| !used.contains(&k.as_str()))
+        .map(|k| format!("{k:?}"))
+        .collect();
+    if unused.is_empty() {
+        return Ok(());
+    }
+    let valid: Vec<String> = names.iter().map(|keys| keys.join(" or ")).collect();
+    bail!(
+        "{}: tensor {} matches no argument of @main, or repeats one (the keys are: {})",
+        path.display(),
+        unused.join(", "),
+        valid.join(", ")
+    )
 }
 
 fn write_outputs(path: &Path, outputs: Vec<HostTensor>) -> anyhow::Result<()> {
@@ -131,13 +192,14 @@ fn write_outputs(path: &Path, outputs: Vec<HostTensor>) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn print_summary(outputs: &[HostTensor]) {
+fn print_summary(outputs: &[HostTensor]) -> Result<(), OutputError> {
     for (i, t) in outputs.iter().enumerate() {
         let values = t.to_f64();
         let shown: Vec<String> = values.iter().take(8).map(|v| format!("{v}")).collect();
         let more = if values.len() > 8 { ", ..." } else { "" };
-        println!("out{i}: {} [{}{more}]", t.ty, shown.join(", "));
+        outln!("out{i}: {} [{}{more}]", t.ty, shown.join(", "));
     }
+    Ok(())
 }
 
 /// The one-line benchmark report: `run: min 1.93 ms, median 1.97 ms over 5 (XLA compile 0.41 s)`.

@@ -6,6 +6,8 @@
 //! signal's number, with a line saying how to resume); a second one exits at once.
 
 use super::model_args::{ModelArgs, OptimizerArgs};
+use super::output::{note, outln};
+use super::progress::PlainProgress;
 use crate::chunk_choice::ChunkChoice;
 use crate::config::ModelConfig;
 use crate::target::{Target, TargetOf};
@@ -223,6 +225,9 @@ struct Bar {
     bar: Option<ProgressBar>,
     last: Option<StepReport>,
     val: Option<f64>,
+    plain: PlainProgress,
+    /// What the chunk size does at this sequence length, said once training starts.
+    chunk_note: Option<String>,
 }
 
 impl Bar {
@@ -244,23 +249,29 @@ impl Bar {
 
 impl Observer for Bar {
     fn started(&mut self, first: u64, total: u64, compile: Duration) {
-        eprintln!(
+        note!(
             "compiled the train and eval programs in {:.1} s",
             compile.as_secs_f64()
         );
+        if let Some(n) = self.chunk_note.take() {
+            note!("note: {n}");
+        }
         let bar = ProgressBar::new(total).with_style(self.style.clone());
         bar.set_position(first);
         bar.reset_eta();
         self.bar = Some(bar);
+        self.plain.started(total);
     }
 
     fn stepped(&mut self, r: &StepReport) {
         self.last = Some(r.clone());
+        self.plain.stepped(r);
         self.refresh();
     }
 
     fn evaluated(&mut self, step: u64, val_bpb: f64) {
         self.val = Some(val_bpb);
+        self.plain.evaluated(step, val_bpb);
         if let Some(bar) = &self.bar {
             bar.println(format!(
                 "step {step}: validation {val_bpb:.4} bits per byte"
@@ -337,6 +348,7 @@ fn exit_stopped(args: &TrainArgs, spec: &RunSpec, summary: &RunSummary, signal: 
 /// Runs `flash train`.
 pub fn run(args: TrainArgs) -> anyhow::Result<()> {
     let spec = run_spec(&args)?;
+    super::paths::check_output_dir("--out", &spec.out)?;
     stop_on_signals(&spec.stop)?;
     let style = ProgressStyle::with_template(
         "{bar:30} {pos}/{len} [{elapsed_precise} < {eta_precise}] {msg}",
@@ -347,6 +359,8 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
         bar: None,
         last: None,
         val: None,
+        plain: PlainProgress::for_stderr(),
+        chunk_note: crate::chunk_choice::chunk_note(&spec.config, spec.settings.train.seq_len),
     };
     let summary = run_training(&spec, &mut bar)?;
     if let Some(b) = &bar.bar {
@@ -362,7 +376,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
         .val_bpb
         .map(|v| format!(", validation {v:.4} bits per byte"))
         .unwrap_or_default();
-    println!(
+    outln!(
         "step {}: train loss {:.4} (first {:.4}){val}; {ms:.1} ms/step ({tok_s:.0} tokens/s), compile {:.1} s; run folder {}",
         summary.step,
         summary.last_loss,

@@ -108,6 +108,7 @@ impl Meta {
         let path = dir.join(META_FILE);
         let text =
             serde_json::to_string_pretty(self).map_err(|e| DataError::new(&path, e.to_string()))?;
-        std::fs::write(&path, text + "\n").map_err(|e| DataError::new(&path, e.to_string()))
+        crate::atomic_write::write_atomically(&path, (text + "\n").as_bytes())
+            .map_err(|e| DataError::new(&path, e.to_string()))
     }
 }

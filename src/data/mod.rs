@@ -4,6 +4,7 @@
 //! windows from ([`Dataset`], memory-mapped from a prepared folder or built in memory from
 //! text files).
 
+pub mod byte_level;
 pub mod dataset;
 mod error;
 pub mod meta;

@@ -3,6 +3,7 @@
 //! reads), and [`Tokenizer::train_bpe`], a byte-level BPE trained offline on text files
 //! (no normalizer, no prefix space: decoding the ids gives the text back byte for byte).
 
+use super::byte_level::token_bytes as byte_level_bytes;
 use super::error::DataError;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -121,7 +122,8 @@ impl Tokenizer {
     /// Writes the tokenizer's JSON to `path` (nothing for bytes).
     pub fn save(&self, path: &Path) -> Result<(), DataError> {
         if let Tokenizer::Json { text, .. } = self {
-            std::fs::write(path, text).map_err(|e| DataError::new(path, e.to_string()))?;
+            crate::atomic_write::write_atomically(path, text.as_bytes())
+                .map_err(|e| DataError::new(path, e.to_string()))?;
         }
         Ok(())
     }
@@ -180,6 +182,20 @@ impl Tokenizer {
         }
     }
 
+    /// The raw bytes of the token `id`: a byte-level BPE token's own bytes (a part of a
+    /// UTF-8 character stays that part, so tokens written one after another give the text
+    /// byte for byte); other tokenizers' tokens decoded one at a time.
+    pub fn token_bytes(&self, id: u32) -> Result<Vec<u8>, DataError> {
+        if let Tokenizer::Json { inner, .. } = self {
+            let byte_level = matches!(inner.get_decoder(), Some(DecoderWrapper::ByteLevel(_)));
+            let raw = inner.id_to_token(id).and_then(|t| byte_level_bytes(&t));
+            if let Some(bytes) = raw.filter(|_| byte_level) {
+                return Ok(bytes);
+            }
+        }
+        self.decode(&[id])
+    }
+
     /// How many bytes of text each id stands for (for bits per byte): a byte-level token's
     /// characters are one byte each; other tokens count their decoded UTF-8 bytes.
     pub fn byte_lengths(&self) -> Vec<u32> {
@@ -206,4 +222,34 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_bytes_of_a_byte_level_bpe_give_the_text_back_without_replacement_characters() {
+        let dir = std::env::temp_dir().join(format!("flash-token-bytes-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let text = "café naïve 日本 café\n".repeat(20);
+        let file = dir.join("text.txt");
+        std::fs::write(&file, &text).unwrap();
+        // 256 tokens: the byte alphabet only, so every multi-byte character is split.
+        let tk =
+            Tokenizer::train_bpe(std::slice::from_ref(&file), 256, &dir.join("t.json")).unwrap();
+        let ids = tk.encode(text.as_bytes(), &file).unwrap();
+        let mut joined = Vec::new();
+        for &id in &ids {
+            let one = tk.token_bytes(id).unwrap();
+            assert!(!String::from_utf8_lossy(&one).contains('\u{FFFD}') || one.len() == 1);
+            joined.extend(one);
+        }
+        assert_eq!(joined, text.as_bytes());
+        let lone = ids
+            .iter()
+            .find(|&&id| std::str::from_utf8(&tk.token_bytes(id).unwrap()).is_err());
+        let lone = lone.expect("a token holding part of a character");
+        assert!(tk.decode(&[*lone]).unwrap() != tk.token_bytes(*lone).unwrap());
+    }
 }

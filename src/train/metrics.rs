@@ -1,12 +1,15 @@
 //! `DIR/metrics.jsonl`: one JSON object per logged step (`step`, `train_loss` in nats,
-//! `val_bpb` where measured, `tokens_per_s`, `lr`, `grad_norm`), appended as the run goes and
-//! trimmed back to the checkpoint's step when a run resumes.
+//! `val_bpb` where measured, `tokens_per_s`, `lr`, `grad_norm`, and `elapsed_s`: wall-clock
+//! seconds of training since the run began, counted after compiling and on across
+//! resumptions),
+//! appended as the run goes and trimmed back to the checkpoint's step when a run resumes.
 
 use super::error::TrainError;
 use crate::safetensors_io::write_atomically;
 use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 /// The metrics file's name inside a run folder.
 pub const METRICS_FILE: &str = "metrics.jsonl";
@@ -30,8 +33,22 @@ pub struct Record {
     pub grad_norm: Option<f64>,
 }
 
+/// A record as written: with the writer's clock (`elapsed_s`, absent in older files).
+#[derive(Serialize, Deserialize)]
+struct Stamped<R> {
+    #[serde(flatten)]
+    record: R,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    elapsed_s: Option<f64>,
+}
+
 /// Every record of `path` (none if it does not exist); lines that do not parse are skipped.
 pub fn read_metrics(path: &Path) -> Result<Vec<Record>, TrainError> {
+    Ok(read_stamped(path)?.into_iter().map(|s| s.record).collect())
+}
+
+/// Every record of `path` with its `elapsed_s`.
+fn read_stamped(path: &Path) -> Result<Vec<Stamped<Record>>, TrainError> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -48,11 +65,15 @@ pub fn read_metrics(path: &Path) -> Result<Vec<Record>, TrainError> {
         .collect())
 }
 
-/// Appends records to a metrics file.
+/// Appends records to a metrics file, stamping each with `elapsed_s`.
 #[derive(Debug)]
 pub struct MetricsWriter {
     path: PathBuf,
     file: std::fs::File,
+    /// When this writer was opened (the start of this invocation of the run).
+    opened: Instant,
+    /// Seconds the run had already taken before (the last kept record's `elapsed_s`).
+    earlier_s: f64,
 }
 
 impl MetricsWriter {
@@ -63,17 +84,18 @@ impl MetricsWriter {
             path: path.into(),
             source,
         };
-        let kept: Vec<Record> = match keep_until {
-            Some(step) => read_metrics(path)?
+        let kept: Vec<Stamped<Record>> = match keep_until {
+            Some(step) => read_stamped(path)?
                 .into_iter()
-                .filter(|r| r.step <= step)
+                .filter(|s| s.record.step <= step)
                 .collect(),
             None => Vec::new(),
         };
         let mut text = String::new();
-        for r in &kept {
-            text.push_str(&line(path, r)?);
+        for s in &kept {
+            text.push_str(&line(path, s)?);
         }
+        let earlier_s = kept.last().and_then(|s| s.elapsed_s).unwrap_or(0.0);
         write_atomically(path, text.as_bytes()).map_err(io)?;
         let file = std::fs::OpenOptions::new()
             .append(true)
@@ -82,12 +104,18 @@ impl MetricsWriter {
         Ok(MetricsWriter {
             path: path.into(),
             file,
+            opened: Instant::now(),
+            earlier_s,
         })
     }
 
     /// Appends one record and flushes it.
     pub fn append(&mut self, r: &Record) -> Result<(), TrainError> {
-        let text = line(&self.path, r)?;
+        let stamped = Stamped {
+            record: r,
+            elapsed_s: Some(self.earlier_s + self.opened.elapsed().as_secs_f64()),
+        };
+        let text = line(&self.path, &stamped)?;
         let io = |source| TrainError::Io {
             path: self.path.clone(),
             source,
@@ -97,10 +125,52 @@ impl MetricsWriter {
     }
 }
 
-fn line(path: &Path, r: &Record) -> Result<String, TrainError> {
+fn line(path: &Path, r: &impl Serialize) -> Result<String, TrainError> {
     let json = serde_json::to_string(r).map_err(|e| TrainError::Io {
         path: path.into(),
         source: e.into(),
     })?;
     Ok(json + "\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(step: u64) -> Record {
+        Record {
+            step,
+            train_loss: 1.0,
+            val_bpb: None,
+            tokens_per_s: 1.0,
+            lr: 0.1,
+            grad_norm: None,
+        }
+    }
+
+    fn elapsed(path: &Path) -> Vec<f64> {
+        read_stamped(path)
+            .unwrap()
+            .iter()
+            .map(|s| s.elapsed_s.unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn elapsed_s_is_written_and_counts_on_after_a_resume() {
+        let dir = std::env::temp_dir().join(format!("flash-metrics-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(METRICS_FILE);
+        // An earlier invocation that had run 100 s by step 2.
+        let old = "{\"step\":1,\"train_loss\":1.0,\"tokens_per_s\":1.0,\"lr\":0.1,\"elapsed_s\":50.0}\n\
+                   {\"step\":2,\"train_loss\":1.0,\"tokens_per_s\":1.0,\"lr\":0.1,\"elapsed_s\":100.0}\n\
+                   {\"step\":3,\"train_loss\":1.0,\"tokens_per_s\":1.0,\"lr\":0.1,\"elapsed_s\":150.0}\n";
+        std::fs::write(&path, old).unwrap();
+        let mut w = MetricsWriter::open(&path, Some(2)).unwrap();
+        w.append(&record(3)).unwrap();
+        let e = elapsed(&path);
+        assert_eq!(&e[..2], &[50.0, 100.0]);
+        assert!(e[2] >= 100.0 && e[2] < 150.0, "{e:?}");
+        assert_eq!(read_metrics(&path).unwrap()[2], record(3));
+    }
 }

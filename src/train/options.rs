@@ -75,18 +75,31 @@ impl TrainOptions {
         }
         let a = &self.adamw;
         let s = &self.schedule;
-        let checks: [(&'static str, f64, bool); 7] = [
-            ("lr", s.lr, s.lr > 0.0),
-            ("min-lr", s.min_lr, s.min_lr >= 0.0),
-            ("beta1", a.beta1, (0.0..1.0).contains(&a.beta1)),
-            ("beta2", a.beta2, (0.0..1.0).contains(&a.beta2)),
-            ("eps", a.eps, a.eps > 0.0),
-            ("weight-decay", a.weight_decay, a.weight_decay >= 0.0),
-            ("clip", a.clip_norm, a.clip_norm >= 0.0),
+        const POSITIVE: &str = "a finite number above 0";
+        const NOT_NEGATIVE: &str = "a finite number of at least 0";
+        const FRACTION: &str = "in [0, 1)";
+        let checks: [(&'static str, f64, bool, &str); 7] = [
+            ("lr", s.lr, s.lr > 0.0, POSITIVE),
+            ("min-lr", s.min_lr, s.min_lr >= 0.0, NOT_NEGATIVE),
+            ("beta1", a.beta1, (0.0..1.0).contains(&a.beta1), FRACTION),
+            ("beta2", a.beta2, (0.0..1.0).contains(&a.beta2), FRACTION),
+            ("adam-eps", a.eps, a.eps > 0.0, POSITIVE),
+            (
+                "weight-decay",
+                a.weight_decay,
+                a.weight_decay >= 0.0,
+                NOT_NEGATIVE,
+            ),
+            (
+                "clip",
+                a.clip_norm,
+                a.clip_norm >= 0.0,
+                "0 (off) or a finite number above 0",
+            ),
         ];
-        for (option, value, ok) in checks {
+        for (option, value, ok, valid) in checks {
             if !ok || !value.is_finite() {
-                return bad(option, format!("{value} is out of range"));
+                return bad(option, format!("{value} is out of range: give {valid}"));
             }
         }
         Ok(())

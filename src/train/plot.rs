@@ -1,13 +1,17 @@
 //! `DIR/loss.png`: the training and validation loss curves of a run, both in bits per byte
 //! (training loss / ln 2), drawn with plotters' bitmap backend. No system fonts are needed:
 //! text comes from a built-in bitmap font ([`text::TextBackend`]). The file is written to a
-//! temporary sibling and renamed into place.
+//! temporary sibling and moved into place by [`crate::atomic_write`].
 
 pub mod text;
 
 use super::error::TrainError;
 use super::metrics::Record;
+use crate::atomic_write::{write_through_temp, WriteError};
+use plotters::drawing::DrawingAreaErrorKind;
 use plotters::prelude::*;
+use plotters_backend::DrawingErrorKind;
+use plotters_bitmap::BitMapBackendError;
 use std::path::Path;
 use text::TextBackend;
 
@@ -18,29 +22,41 @@ pub fn plot_losses(records: &[Record], path: &Path) -> Result<(), TrainError> {
     if records.is_empty() {
         return Ok(());
     }
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = path.with_file_name(format!(
-        ".{}.tmp{}.png",
-        name.trim_end_matches(".png"),
-        std::process::id()
-    ));
-    let result = draw(records, &tmp).map_err(|message| TrainError::Plot {
-        path: path.into(),
-        message,
-    });
-    let result = result.and_then(|_| {
-        std::fs::rename(&tmp, path).map_err(|source| TrainError::Io {
+    write_png(path, |tmp| draw(records, tmp)).map_err(|e| match e {
+        WriteError::Fill(message) => TrainError::Plot {
+            path: path.into(),
+            message,
+        },
+        WriteError::Io(source) => TrainError::Io {
             path: path.into(),
             source,
-        })
-    });
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+        },
+    })
+}
+
+/// Lets `draw` render a PNG at a temporary path, then moves it to `path` the way every
+/// output file is written ([`crate::atomic_write`]); shared by every plot.
+pub fn write_png(
+    path: &Path,
+    draw: impl FnOnce(&Path) -> Result<(), String>,
+) -> Result<(), WriteError<String>> {
+    write_through_temp(path, ".png", draw)
+}
+
+/// What went wrong in plotters, in words (its bitmap errors print as Rust debug text).
+pub fn describe(e: DrawingAreaErrorKind<BitMapBackendError>) -> String {
+    let backend = |e: BitMapBackendError| match e {
+        BitMapBackendError::IOError(io) => io.to_string(),
+        BitMapBackendError::ImageError(image) => image.to_string(),
+        BitMapBackendError::InvalidBuffer => "the pixel buffer has the wrong size".into(),
+    };
+    match e {
+        DrawingAreaErrorKind::BackendError(DrawingErrorKind::DrawingError(e)) => backend(e),
+        DrawingAreaErrorKind::BackendError(DrawingErrorKind::FontError(e)) => {
+            format!("font: {e}")
+        }
+        other => other.to_string(),
     }
-    result
 }
 
 /// Points of one curve: `(step, bits per byte)`.
@@ -79,7 +95,7 @@ fn draw(records: &[Record], file: &Path) -> Result<(), String> {
         inner: BitMapBackend::new(file, (900, 540)),
     }
     .into_drawing_area();
-    let e = |e: DrawingAreaErrorKind<_>| e.to_string();
+    let e = describe;
     root.fill(&WHITE).map_err(e)?;
     let mut chart = ChartBuilder::on(&root)
         .caption("loss (bits per byte)", ("sans-serif", 20))

@@ -52,15 +52,16 @@ impl PluginSpec {
         })
     }
 
-    /// The explicit value if given, else `FLASH_PJRT_PLUGIN` if set and non-empty, else
-    /// `cpu`.
+    /// The explicit value if given, else `FLASH_PJRT_PLUGIN` if set (empty is an error, as
+    /// an empty `--plugin` is), else `cpu`.
     pub fn choose(explicit: Option<&str>) -> Result<PluginSpec> {
         if let Some(s) = explicit {
             return PluginSpec::parse(s);
         }
         match std::env::var(PLUGIN_ENV) {
-            Ok(s) if !s.trim().is_empty() => PluginSpec::parse(&s),
-            _ => Ok(PluginSpec::Cpu),
+            Ok(s) if s.trim().is_empty() => Err(RuntimeError::EmptyEnvSpec),
+            Ok(s) => PluginSpec::parse(&s),
+            Err(_) => Ok(PluginSpec::Cpu),
         }
     }
 
