@@ -21,7 +21,26 @@ pub struct ClientOptions {
     pub cpu_device_count: Option<usize>,
 }
 
+/// The environment variable setting the CPU plugin's device count (`FLASH_CPU_DEVICES=8`).
+pub const CPU_DEVICES_ENV: &str = "FLASH_CPU_DEVICES";
+
 impl ClientOptions {
+    /// The options the environment asks for: [`CPU_DEVICES_ENV`] (unset or empty: the
+    /// plugin's default). A value that is not a whole number of at least 1 is an error naming
+    /// the variable.
+    pub fn from_env() -> crate::Result<Self> {
+        let Ok(text) = std::env::var(CPU_DEVICES_ENV) else {
+            return Ok(ClientOptions::default());
+        };
+        if text.trim().is_empty() {
+            return Ok(ClientOptions::default());
+        }
+        match text.trim().parse::<usize>() {
+            Ok(n) if n >= 1 => Ok(ClientOptions::cpu_devices(n)),
+            _ => Err(crate::RuntimeError::BadCpuDevicesEnv { value: text }),
+        }
+    }
+
     /// Options asking a CPU client for `count` devices.
     pub fn cpu_devices(count: usize) -> Self {
         ClientOptions {

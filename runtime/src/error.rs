@@ -243,6 +243,16 @@ pub enum RuntimeError {
          .so, or unset it"
     )]
     EmptyEnvSpec,
+    /// `FLASH_CPU_DEVICES` is not a whole number of at least 1.
+    #[error(
+        "{env}={value:?} is not a device count: use a whole number of at least 1 (or leave \
+         it unset for the plugin's default)",
+        env = crate::client_options::CPU_DEVICES_ENV
+    )]
+    BadCpuDevicesEnv {
+        /// The variable's value.
+        value: String,
+    },
     /// A platform plugin was not found in any searched place.
     #[error(
         "the {platform} PJRT plugin is missing; looked in:\n{}\n{hint}",

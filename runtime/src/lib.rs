@@ -52,7 +52,7 @@ mod plugin;
 pub use attributes::AttrValue;
 pub use buffer::Buffer;
 pub use client::Client;
-pub use client_options::ClientOptions;
+pub use client_options::{ClientOptions, CPU_DEVICES_ENV};
 pub use compile::CacheStats;
 pub use compile_options::{CompileOptions, DeviceAssignment};
 pub use device::Device;
@@ -76,8 +76,10 @@ use std::sync::Arc;
 
 /// The process-wide client for the plugin chosen by `explicit` (a `--plugin` value), else
 /// `FLASH_PJRT_PLUGIN`, else `cpu`; see [`PluginSpec::choose`] and [`PluginSpec::resolve`].
+/// The client's options come from the environment ([`ClientOptions::from_env`]:
+/// `FLASH_CPU_DEVICES`).
 pub fn shared_client(explicit: Option<&str>) -> Result<Arc<Client>> {
-    shared_client_with(explicit, &ClientOptions::default())
+    shared_client_with(explicit, &ClientOptions::from_env()?)
 }
 
 /// [`shared_client`] created with `options` (one process-wide client per plugin and

@@ -1,6 +1,7 @@
 //! `flash compile`: IR text (a `.fir` file) to StableHLO, with the pipeline's IR dumps and
 //! per-pass timings on request.
 
+use super::device_args::MeshArgs;
 use super::model_args::{choice, ModelArgs, OptimizerArgs};
 use super::output::note;
 use super::paths::check_output_file;
@@ -14,7 +15,7 @@ use crate::models::{build_lm, BuildOptions, Mode};
 use crate::passes::{CumsumStrategy, PipelineOptions};
 use crate::safetensors_io::write_atomically;
 use crate::target::Target;
-use crate::train::{build_train_step, TrainOptions};
+use crate::train::{build_train_step, StepLayout, TrainOptions};
 use anyhow::Context;
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::Args;
@@ -134,6 +135,10 @@ pub struct CompileArgs {
     /// Pipeline options.
     #[command(flatten)]
     pub pipeline: PipelineFlags,
+    /// Annotate a model program (or its --train step) for a device mesh: Shardy shardings
+    /// on its inputs and outputs and `mhlo.num_partitions`.
+    #[command(flatten)]
+    pub mesh: MeshArgs,
 }
 
 /// Parses `--target`: the names of [`Target::ALL`], described in `--help`.
@@ -147,6 +152,9 @@ pub fn run(args: CompileArgs) -> anyhow::Result<()> {
     check_output_file("-o", &args.output)?;
     let start = std::time::Instant::now();
     let (graph, what, note) = match &args.graph {
+        Some(_) if args.mesh.mesh.is_some() => {
+            anyhow::bail!("--mesh annotates model programs; a graph file carries its own `mesh` and `shard` lines")
+        }
         Some(path) => (read_graph(path)?, path.display().to_string(), None),
         None => {
             let (graph, note) = model_graph(&args)?;
@@ -205,7 +213,16 @@ fn model_graph_of(args: &CompileArgs) -> anyhow::Result<(Graph, ModelConfig)> {
         if args.mode != Mode::Lm {
             anyhow::bail!("--train builds the causal LM train step; drop --mode mlm");
         }
-        return Ok((build_train_step(&cfg, &args.train_options(&cfg))?, cfg));
+        let mut g = build_train_step(&cfg, &args.train_options(&cfg))?;
+        if let Some(par) = args.mesh.parallelism() {
+            par.annotate_step(&mut g, &StepLayout::of(&cfg)?)?;
+        }
+        return Ok((g, cfg));
+    }
+    if args.mesh.mesh.is_some() && (args.decode || args.prefill) {
+        anyhow::bail!(
+            "--mesh annotates model and --train programs; drop it for --decode and --prefill"
+        );
     }
     if args.decode || args.prefill {
         return Ok((generation_graph(args, &cfg)?, cfg));
@@ -222,7 +239,11 @@ fn model_graph_of(args: &CompileArgs) -> anyhow::Result<(Graph, ModelConfig)> {
         mode: args.mode,
         forward: args.forward,
     };
-    Ok((build_lm(&cfg, &opts)?, cfg))
+    let mut g = build_lm(&cfg, &opts)?;
+    if let Some(par) = args.mesh.parallelism() {
+        par.annotate_lm(&mut g, &StepLayout::of(&cfg)?)?;
+    }
+    Ok((g, cfg))
 }
 
 /// The `--decode` or `--prefill` program of `cfg`'s causal LM.

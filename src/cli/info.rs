@@ -1,21 +1,27 @@
 //! `flash info`: which PJRT plugin would be used, its platform, API version, attributes,
 //! devices, and the persistent executable cache (location and size).
 
+use super::device_args::{DeviceArgs, MeshArgs};
 use super::output::outln;
-use crate::runtime::{shared_client, AttrValue, DiskCache};
+use crate::ir::Mesh;
+use crate::parallel::check_devices;
+use crate::runtime::{AttrValue, Client, DiskCache};
 use clap::Args;
 
 /// Arguments of `flash info`.
 #[derive(Debug, Args)]
 pub struct InfoArgs {
-    /// PJRT plugin: `cpu`, `cuda`, `tpu` or a path (default: FLASH_PJRT_PLUGIN, else cpu).
-    #[arg(long)]
-    pub plugin: Option<String>,
+    /// The plugin and its devices.
+    #[command(flatten)]
+    pub devices: DeviceArgs,
+    /// Also show how this mesh would lay out over the devices.
+    #[command(flatten)]
+    pub mesh: MeshArgs,
 }
 
 /// Runs `flash info`.
 pub fn run(args: InfoArgs) -> anyhow::Result<()> {
-    let client = shared_client(args.plugin.as_deref())?;
+    let client = args.devices.client()?;
     let plugin = client.plugin();
     let v = plugin.api_version();
     outln!("plugin:      {}", plugin.path().display());
@@ -32,6 +38,27 @@ pub fn run(args: InfoArgs) -> anyhow::Result<()> {
         outln!("device {}:    {} ({})", d.id(), d.kind(), d.description());
     }
     outln!("exe cache:   {}", cache_line(client.disk_cache()));
+    if let Some(mesh) = &args.mesh.mesh {
+        show_mesh(mesh, &client)?;
+    }
+    Ok(())
+}
+
+/// The mesh's devices: which client device sits at each mesh coordinate.
+fn show_mesh(mesh: &Mesh, client: &Client) -> anyhow::Result<()> {
+    check_devices(mesh, client.devices().len())?;
+    outln!("mesh:        {mesh} ({} devices)", mesh.device_count());
+    for (i, d) in client
+        .devices()
+        .iter()
+        .take(mesh.device_count())
+        .enumerate()
+    {
+        let coords: Vec<String> = (mesh.axes.iter().zip(mesh.coords(i)))
+            .map(|(a, c)| format!("{}={c}", a.name))
+            .collect();
+        outln!("  {}:     device {}", coords.join(" "), d.id());
+    }
     Ok(())
 }
 

@@ -7,6 +7,7 @@ mod bench;
 mod bench_decode;
 mod compile;
 mod data;
+mod device_args;
 mod eval;
 mod generate;
 mod info;

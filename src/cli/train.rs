@@ -5,6 +5,7 @@
 //! first SIGINT/SIGTERM stops the run after its step with a checkpoint (exit 128 + the
 //! signal's number, with a line saying how to resume); a second one exits at once.
 
+use super::device_args::{DeviceArgs, MeshArgs};
 use super::model_args::{ModelArgs, OptimizerArgs};
 use super::output::{note, outln};
 use super::progress::PlainProgress;
@@ -82,9 +83,12 @@ pub struct TrainArgs {
     /// (refused without this flag).
     #[arg(long, requires = "resume")]
     pub new_data: bool,
-    /// PJRT plugin: `cpu`, `cuda`, `tpu` or a path (default: FLASH_PJRT_PLUGIN, else cpu).
-    #[arg(long)]
-    pub plugin: Option<String>,
+    /// The plugin and its devices.
+    #[command(flatten)]
+    pub devices: DeviceArgs,
+    /// The device mesh (a checkpoint does not depend on it: resume on any mesh).
+    #[command(flatten)]
+    pub mesh: MeshArgs,
 }
 
 /// The model named on the command line: `(config, name)`, if any.
@@ -180,12 +184,13 @@ fn run_spec(a: &TrainArgs) -> anyhow::Result<RunSpec> {
         out,
         resume,
         overwrite: a.overwrite,
-        plugin: a.plugin.clone(),
+        plugin: a.devices.plugin.clone(),
+        client_options: a.devices.client_options()?,
         pipeline,
         time_limit: a.time_limit.map(|m| Duration::from_secs_f64(m * 60.0)),
         stop: StopRequest::new(),
         new_data: a.new_data,
-        parallel: None,
+        parallel: a.mesh.parallelism(),
     })
 }
 
@@ -200,7 +205,7 @@ fn with_chunk(
 ) -> anyhow::Result<ModelConfig> {
     let target = match choice {
         ChunkChoice::Auto => {
-            let client = crate::runtime::shared_client(a.plugin.as_deref())?;
+            let client = a.devices.client()?;
             Target::of(&client)
         }
         ChunkChoice::Fixed(_) => Target::Cpu,

@@ -7,7 +7,7 @@ use thiserror::Error;
 #[derive(Debug, Error)]
 pub enum ParallelError {
     /// The `--mesh` text is not `axis=size[,axis=size]`.
-    #[error("--mesh `{text}`: {why} (expected e.g. `data=4` or `data=2,model=2`)")]
+    #[error("mesh `{text}`: {why} (expected e.g. `data=4` or `data=2,model=2`)")]
     MalformedMesh {
         /// The flag's text.
         text: String,
@@ -15,14 +15,14 @@ pub enum ParallelError {
         why: String,
     },
     /// An axis other than `data` and `model`.
-    #[error("--mesh: unknown axis `{name}`; the axes are data, model")]
+    #[error("unknown mesh axis `{name}`; the axes are data, model")]
     UnknownAxis {
         /// The axis named.
         name: String,
     },
     /// The mesh has more devices than the client.
     #[error(
-        "--mesh {mesh} needs {needs} devices but the client has {available} \
+        "mesh {mesh} needs {needs} devices but the client has {available} \
          (the CPU plugin makes more with --cpu-devices N or FLASH_CPU_DEVICES=N)"
     )]
     TooFewDevices {

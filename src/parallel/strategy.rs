@@ -75,8 +75,19 @@ impl Parallelism {
 
     /// The sharding of a token batch `[B, T+1]`: rows over `data`.
     pub fn tokens_sharding(&self, tokens: &TensorType) -> Result<Sharding, ParallelError> {
-        let mut s = Sharding::replicated(tokens.shape.len());
-        self.split(&mut s, tokens, 0, DATA, "the token batch (--batch)")?;
+        self.batch_sharding(tokens, "tokens")
+    }
+
+    /// The sharding of a per-sequence input `[B, ...]` called `name`: rows over `data`.
+    fn batch_sharding(&self, ty: &TensorType, name: &str) -> Result<Sharding, ParallelError> {
+        let mut s = Sharding::replicated(ty.shape.len());
+        self.split(
+            &mut s,
+            ty,
+            0,
+            DATA,
+            &format!("the batch of `{name}` (--batch)"),
+        )?;
         Ok(s)
     }
 
@@ -105,12 +116,16 @@ impl Parallelism {
         Ok(())
     }
 
-    /// Annotates an evaluation program (inputs: the parameters, then tokens; output: the
-    /// loss).
-    pub fn annotate_eval(&self, g: &mut Graph, layout: &StepLayout) -> Result<(), ParallelError> {
+    /// Annotates a loss graph of [`crate::models::build_lm`] (evaluation, or `flash compile`
+    /// of a model): the parameters as in training, every later input (tokens, targets, loss
+    /// mask) split by rows over `data`, the loss replicated; other outputs (the logits) are
+    /// left to XLA's propagation.
+    pub fn annotate_lm(&self, g: &mut Graph, layout: &StepLayout) -> Result<(), ParallelError> {
         let params = layout.params.iter().map(|p| self.param_sharding(p));
         let mut inputs: Vec<Sharding> = params.collect::<Result<_, _>>()?;
-        inputs.push(self.tokens_sharding(g.ty(g.params()[layout.n()]))?);
+        for &v in &g.params()[layout.n()..] {
+            inputs.push(self.batch_sharding(g.ty(v), g.param_name(v).unwrap_or("an input"))?);
+        }
         self.annotate(g, inputs, vec![Sharding::replicated(0)]);
         Ok(())
     }
@@ -235,7 +250,7 @@ mod tests {
         let tokens = TensorType::new(crate::ir::DType::I32, vec![6, 65]);
         let err = par.tokens_sharding(&tokens).unwrap_err().to_string();
         assert!(
-            err.contains("token batch") && err.contains("size 6"),
+            err.contains("batch of `tokens`") && err.contains("size 6"),
             "{err}"
         );
         let par = Parallelism {

@@ -20,6 +20,7 @@ use crate::data::tokenizer::TOKENIZER_FILE;
 use crate::data::{Dataset, Tokenizer};
 use crate::parallel::Parallelism;
 use crate::passes::PipelineOptions;
+use crate::runtime::ClientOptions;
 use crate::target::{Target, TargetOf};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -63,6 +64,8 @@ pub struct RunSpec {
     pub overwrite: bool,
     /// The PJRT plugin (`None`: FLASH_PJRT_PLUGIN, else cpu).
     pub plugin: Option<String>,
+    /// How to create its client (the CPU plugin's device count).
+    pub client_options: ClientOptions,
     /// Our compiler's pipeline options (their `target` is replaced by the plugin's machine:
     /// see [`TargetOf::of`]).
     pub pipeline: PipelineOptions,
@@ -245,7 +248,7 @@ pub fn run_training(spec: &RunSpec, obs: &mut dyn Observer) -> Result<RunSummary
             (layout, state, 0)
         }
     };
-    let client = crate::runtime::shared_client(spec.plugin.as_deref())?;
+    let client = crate::runtime::shared_client_with(spec.plugin.as_deref(), &spec.client_options)?;
     let t = &spec.settings.train;
     let pipeline = PipelineOptions {
         target: Target::of(&client),

@@ -113,7 +113,7 @@ impl Trainer {
         let (mut shardings, mut tokens_sharding) = (Vec::new(), None);
         if let Some(par) = spec.parallel {
             par.annotate_step(&mut graph, layout)?;
-            par.annotate_eval(&mut eval_graph, layout)?;
+            par.annotate_lm(&mut eval_graph, layout)?;
             shardings = par.state_shardings(layout)?;
             let tokens = graph.ty(graph.params()[layout.tokens_index()]);
             tokens_sharding = Some(par.tokens_sharding(tokens)?);
