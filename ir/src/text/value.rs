@@ -2,7 +2,8 @@
 //! typed getters through which the op builder reads it (reporting missing, unknown,
 //! duplicate and ill-typed attributes).
 
-use super::cursor::{checked_elements, int_of, usize_of, Cursor};
+use super::cursor::{int_of, usize_of, Cursor};
+use crate::size::checked_product;
 use super::lex::{Pos, Tok};
 use super::ParseError;
 use crate::dtype::DType;
@@ -226,7 +227,7 @@ impl Attrs {
             .iter()
             .map(Spanned::usize)
             .collect::<Result<_>>()?;
-        match checked_elements(&shape) {
+        match checked_product(shape.iter().copied()) {
             Some(_) => Ok(shape),
             None => Err(v
                 .pos
