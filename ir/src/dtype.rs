@@ -129,7 +129,13 @@ impl TensorType {
         self.shape
             .iter()
             .try_fold(1usize, |acc, &d| acc.checked_mul(d))
-            .unwrap_or_else(|| if self.shape.contains(&0) { 0 } else { usize::MAX })
+            .unwrap_or_else(|| {
+                if self.shape.contains(&0) {
+                    0
+                } else {
+                    usize::MAX
+                }
+            })
     }
 
     /// The same shape with another dtype.

@@ -27,6 +27,6 @@ pub use op::{
     Arity, BinaryOp, ChunkAttention, CmpDir, DotDims, LinearNorm, Literal, Op, OpKind, OpSpec,
     ReduceKind, ScoreFn, Traits, UnaryOp,
 };
-pub use size::{checked_product, checked_sum, SizeError, MAX_TENSOR_BYTES};
 pub use sharding::{Mesh, MeshAxis, MeshError, Sharding, ShardingError};
+pub use size::{checked_product, checked_sum, SizeError, MAX_TENSOR_BYTES};
 pub use text::{parse_graph, print_graph, ParseError};

@@ -37,7 +37,9 @@ pub fn checked_product(factors: impl IntoIterator<Item = usize>) -> Option<usize
 
 /// The sum of `terms`, or `None` if it does not fit in a `usize`.
 pub fn checked_sum(terms: impl IntoIterator<Item = usize>) -> Option<usize> {
-    terms.into_iter().try_fold(0usize, |acc, t| acc.checked_add(t))
+    terms
+        .into_iter()
+        .try_fold(0usize, |acc, t| acc.checked_add(t))
 }
 
 impl TensorType {
@@ -92,7 +94,9 @@ mod tests {
     fn refuses_what_xla_cannot_hold() {
         let largest = TensorType::new(DType::Bool, [i64::MAX as usize]);
         assert_eq!(largest.byte_count(), Ok(i64::MAX as usize));
-        assert!(TensorType::new(DType::Bool, [1usize << 62, 2]).byte_count().is_err());
+        assert!(TensorType::new(DType::Bool, [1usize << 62, 2])
+            .byte_count()
+            .is_err());
         let too_big = TensorType::new(DType::F32, [1usize << 61, 1]);
         let e = too_big.element_count().unwrap_err();
         assert_eq!(e.bytes, 1u128 << 63);

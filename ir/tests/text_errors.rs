@@ -266,9 +266,8 @@ fn type_with_too_many_elements() {
 #[test]
 fn type_whose_bytes_overflow_int64_is_refused() {
     // About 2^64 elements: the count fits in a usize, its f32 bytes not in XLA's int64.
-    let text = graph(
-        "%y = parameter {index = 1, name = \"y\"} : f32[2147483647,2147483647,4]\nreturn %y",
-    );
+    let text =
+        graph("%y = parameter {index = 1, name = \"y\"} : f32[2147483647,2147483647,4]\nreturn %y");
     check(&text, 3, 42, "(73786976226118729744 bytes)");
 }
 

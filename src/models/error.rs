@@ -2,6 +2,7 @@
 
 use crate::config::ConfigError;
 use crate::dsl::DslError;
+use crate::ir::MAX_TENSOR_BYTES;
 use thiserror::Error;
 
 /// A model configuration, build option or graph construction problem.
@@ -17,6 +18,19 @@ pub enum ModelError {
         field: &'static str,
         /// What is wrong.
         message: String,
+    },
+    /// The parameters alone are more bytes than any machine (and XLA) can hold.
+    #[error(
+        "the model has {total} parameters in {layers} layers ({bytes} bytes as f32), more than \
+         the {MAX_TENSOR_BYTES} bytes XLA can address; lower `layers`, `width` or `vocab`"
+    )]
+    TooManyParameters {
+        /// The exact parameter total.
+        total: u128,
+        /// The config's layer count.
+        layers: usize,
+        /// The total's size in bytes.
+        bytes: u128,
     },
     /// The DSL rejected an op; the error carries the call site and scope (boxed, to keep
     /// `Result<_, ModelError>` small).

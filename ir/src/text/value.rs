@@ -3,11 +3,11 @@
 //! duplicate and ill-typed attributes).
 
 use super::cursor::{int_of, usize_of, Cursor};
-use crate::size::checked_product;
 use super::lex::{Pos, Tok};
 use super::ParseError;
 use crate::dtype::DType;
 use crate::op::Literal;
+use crate::size::checked_product;
 
 type Result<T> = std::result::Result<T, ParseError>;
 
