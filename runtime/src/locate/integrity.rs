@@ -211,7 +211,7 @@ mod tests {
         fs::write(dir.join("pkg-1.dist-info/RECORD"), record).unwrap();
         let so = dir.join("a/b/lib.so");
         assert_eq!(record_entry(&so).map(|e| e.size), Some(0));
-        assert_eq!(verify_hash(&so).unwrap(), true);
+        assert!(verify_hash(&so).unwrap());
         fs::write(&so, b"x").unwrap();
         let e = check_before_load(&so).unwrap_err().to_string();
         assert!(
