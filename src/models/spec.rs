@@ -2,7 +2,7 @@
 //! [`ModelSpec`] wrapper, and re-exported counting and initialisation.
 
 use super::build::check_config;
-use super::error::ModelError;
+use super::error::{ModelError, ParamTotal};
 use super::stack::LanguageModel;
 use crate::config::ModelConfig;
 use crate::dsl::{Ctx, DType};
@@ -64,11 +64,11 @@ fn check_param_total(cfg: &ModelConfig) -> Result<(), ModelError> {
     let total = one + (cfg.layers as u128 - 1) * (two - one);
     let bytes = total * DType::F32.size_bytes() as u128;
     if bytes > MAX_TENSOR_BYTES {
-        return Err(ModelError::TooManyParameters {
+        return Err(ModelError::TooManyParameters(Box::new(ParamTotal {
             total,
             layers: cfg.layers,
             bytes,
-        });
+        })));
     }
     Ok(())
 }
