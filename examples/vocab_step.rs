@@ -108,7 +108,7 @@ fn main() -> Result<()> {
     let layout = StepLayout::of(&cfg)?;
     let n = layout.state_len();
     let specs = param_specs(&cfg)?;
-    let host = inputs(&program.graph, &specs, cfg.vocab, 1);
+    let host = inputs(&program.graph, &specs, cfg.vocab, 1)?;
     let device = client.default_device()?;
     let upload =
         |i: usize| -> Result<Buffer> { Ok(client.upload(&to_host_data(&host[i])?, device)?) };

@@ -3,6 +3,7 @@
 //! The IR's [`ScoreFn`] and [`LinearNorm`] are fields themselves, read and written by the names
 //! of [`names`].
 
+pub mod limits;
 pub mod names;
 
 use crate::ir::{DType, LinearNorm, ScoreFn};
@@ -225,6 +226,7 @@ impl ModelConfig {
 
     /// Checks every field; the first problem is returned, naming the field.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        limits::check_sizes(self)?;
         let positive = [
             ("vocab", self.vocab),
             ("width", self.width),

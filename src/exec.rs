@@ -3,7 +3,8 @@
 
 use crate::ir::{DType, TensorType};
 use crate::runtime::{Client, ElementType, HostData, LoadedExecutable, RuntimeError};
-use crate::tensor::HostTensor;
+use crate::target::{Target, TargetOf};
+use crate::tensor::{check_available_memory, HostTensor};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -58,6 +59,27 @@ pub fn compile(client: &Client, mlir: &str) -> Result<Compiled, RuntimeError> {
         executable,
         compile_time: start.elapsed(),
     })
+}
+
+/// Refuses to run `exe` on a CPU client when the memory its compiled statistics ask for
+/// (arguments, outputs and temporaries, less what outputs reuse) is more than the system has
+/// available: XLA would otherwise fail inside the plugin (a `bad_alloc` that aborts the
+/// process) or be killed by the out-of-memory killer. Other platforms' memory is the device's
+/// and is not checked here. Plugins without the statistics pass.
+pub fn check_memory(client: &Client, exe: &LoadedExecutable) -> anyhow::Result<()> {
+    if Target::of(client) != Target::Cpu {
+        return Ok(());
+    }
+    let Some(m) = exe.memory_stats()? else {
+        return Ok(());
+    };
+    let part = |device: i64, host: i64| device.max(host).max(0) as u128;
+    let needed = part(m.argument_bytes, m.host_argument_bytes)
+        + part(m.output_bytes, m.host_output_bytes)
+        + part(m.temp_bytes, m.host_temp_bytes)
+        - part(m.alias_bytes, m.host_alias_bytes).min(part(m.output_bytes, m.host_output_bytes));
+    check_available_memory(needed, "the program's arguments, outputs and temporaries")?;
+    Ok(())
 }
 
 /// Uploads `inputs`, runs `exe` once on the default device and downloads every output.

@@ -187,5 +187,8 @@ pub fn parse_tensor_type(s: &str) -> Result<TensorType, String> {
                 .map_err(|_| format!("dimension `{d}` in `{}` is not static", s.trim()))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(TensorType::new(dtype, shape))
+    let ty = TensorType::new(dtype, shape);
+    ty.byte_count()
+        .map_err(|e| format!("`{}`: {e}", s.trim()))?;
+    Ok(ty)
 }

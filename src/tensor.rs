@@ -2,10 +2,29 @@
 //! from `f64` values and seeded random filling. This is the currency between safetensors
 //! files, the PJRT runtime and the reference interpreter.
 
-use crate::ir::{DType, TensorType};
+use crate::ir::{DType, SizeError, TensorType};
 use half::{bf16, f16};
 use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, StandardNormal};
+use thiserror::Error;
+
+/// Why a host tensor could not be allocated.
+#[derive(Debug, Error)]
+pub enum TensorError {
+    /// The type is larger than any tensor XLA accepts.
+    #[error(transparent)]
+    Size(#[from] SizeError),
+    /// The host has not that much memory to give.
+    #[error("cannot allocate {bytes} bytes on the host for {what}: {reason}")]
+    OutOfMemory {
+        /// What the memory was for (`a f32[...] tensor`, `the program's inputs`).
+        what: String,
+        /// How many bytes were asked for.
+        bytes: u128,
+        /// The allocator's refusal, or the memory the system has available.
+        reason: String,
+    },
+}
 
 /// A tensor in host memory.
 #[derive(Clone, Debug, PartialEq)]
@@ -35,20 +54,87 @@ impl HostTensor {
             .collect()
     }
 
-    /// Seeded random values: standard normal for floats, uniform in `[0, int_high)` for
-    /// integers, fair coin for bools.
-    pub fn random(ty: TensorType, seed: u64, int_high: i64) -> Self {
-        let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-        let n = ty.num_elements();
-        let values: Vec<f64> = match ty.dtype {
-            d if d.is_float() => (0..n).map(|_| StandardNormal.sample(&mut rng)).collect(),
-            DType::Bool => (0..n).map(|_| rng.gen_range(0..2) as f64).collect(),
-            _ => (0..n)
-                .map(|_| rng.gen_range(0..int_high.max(1)) as f64)
-                .collect(),
-        };
-        HostTensor::from_f64(ty, &values)
+    /// A tensor whose elements are `next()` in row-major order, allocated fallibly: a type
+    /// beyond XLA's sizes or beyond the host's memory is an error, not an abort.
+    pub fn try_from_fn(ty: TensorType, mut next: impl FnMut() -> f64) -> Result<Self, TensorError> {
+        let n = ty.element_count()?;
+        let mut bytes = alloc_bytes(&ty)?;
+        for _ in 0..n {
+            push_element(&mut bytes, ty.dtype, next());
+        }
+        Ok(HostTensor { ty, bytes })
     }
+
+    /// Seeded random values: standard normal for floats, uniform in `[0, int_high)` for
+    /// integers, fair coin for bools; allocated fallibly (see [`HostTensor::try_from_fn`]).
+    pub fn try_random(ty: TensorType, seed: u64, int_high: i64) -> Result<Self, TensorError> {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+        let dtype = ty.dtype;
+        HostTensor::try_from_fn(ty, || match dtype {
+            d if d.is_float() => StandardNormal.sample(&mut rng),
+            DType::Bool => rng.gen_range(0..2) as f64,
+            _ => rng.gen_range(0..int_high.max(1)) as f64,
+        })
+    }
+
+    /// A tensor of zeros, allocated fallibly.
+    pub fn try_zeros(ty: TensorType) -> Result<Self, TensorError> {
+        let mut bytes = alloc_bytes(&ty)?;
+        bytes.resize(bytes.capacity(), 0);
+        Ok(HostTensor { ty, bytes })
+    }
+
+    /// [`HostTensor::try_random`] for types known to fit in memory (tests, examples).
+    ///
+    /// # Panics
+    /// If the tensor cannot be allocated; values from user input go through `try_random`.
+    pub fn random(ty: TensorType, seed: u64, int_high: i64) -> Self {
+        HostTensor::try_random(ty, seed, int_high).unwrap_or_else(|e| panic!("{e}"))
+    }
+}
+
+/// An empty byte buffer with room for one tensor of `ty`, reserved fallibly.
+pub fn alloc_bytes(ty: &TensorType) -> Result<Vec<u8>, TensorError> {
+    let n = ty.byte_count()?;
+    let mut bytes = Vec::new();
+    bytes
+        .try_reserve_exact(n)
+        .map_err(|e| TensorError::OutOfMemory {
+            what: format!("a {ty} tensor"),
+            bytes: n as u128,
+            reason: e.to_string(),
+        })?;
+    Ok(bytes)
+}
+
+/// Refuses to allocate `bytes` for `what` when the system reports less memory available
+/// (`MemAvailable` plus free swap in `/proc/meminfo`): an allocation that large would succeed
+/// under overcommit and then end in the out-of-memory killer's SIGKILL. Where the figure is
+/// unknown (no `/proc`), the allocation itself is the check.
+pub fn check_available_memory(bytes: u128, what: &str) -> Result<(), TensorError> {
+    match available_memory() {
+        Some(free) if bytes > free => Err(TensorError::OutOfMemory {
+            what: what.to_string(),
+            bytes,
+            reason: format!("the system has {free} bytes available (MemAvailable + SwapFree)"),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// `MemAvailable + SwapFree` from `/proc/meminfo`, in bytes.
+fn available_memory() -> Option<u128> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let kib = |key: &str| -> Option<u128> {
+        let line = text.lines().find(|l| l.starts_with(key))?;
+        line[key.len()..]
+            .trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse()
+            .ok()
+    };
+    Some((kib("MemAvailable:")? + kib("SwapFree:").unwrap_or(0)) * 1024)
 }
 
 fn push_element(out: &mut Vec<u8>, dtype: DType, v: f64) {

@@ -122,9 +122,20 @@ impl TensorType {
         self.shape.len()
     }
 
-    /// Number of elements (1 for a scalar).
+    /// Number of elements (1 for a scalar), saturating at `usize::MAX` instead of
+    /// wrapping. Every type in a graph has passed [`TensorType::element_count`] (inference
+    /// checks it), so there this is exact; check types from elsewhere with that.
     pub fn num_elements(&self) -> usize {
-        self.shape.iter().product()
+        self.shape
+            .iter()
+            .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+            .unwrap_or_else(|| {
+                if self.shape.contains(&0) {
+                    0
+                } else {
+                    usize::MAX
+                }
+            })
     }
 
     /// The same shape with another dtype.

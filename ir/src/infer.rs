@@ -8,8 +8,18 @@ use crate::sharding::Sharding;
 
 type InferResult = Result<TensorType, InferError>;
 
-/// The result type of `op` applied to operands of types `operands`.
+/// The result type of `op` applied to operands of types `operands`; a result larger than
+/// StableHLO and XLA accept is refused (constraint `size`), so no count on a graph's types
+/// wraps.
 pub fn infer(op: &Op, operands: &[&TensorType]) -> InferResult {
+    let ty = infer_rule(op, operands)?;
+    ty.byte_count()
+        .map_err(|e| InferError::new("size", e.to_string()))?;
+    Ok(ty)
+}
+
+/// The op's own rule, before the size check.
+fn infer_rule(op: &Op, operands: &[&TensorType]) -> InferResult {
     let arity = expected_arity(op);
     if let Some(n) = arity {
         if operands.len() != n {
@@ -189,7 +199,7 @@ fn infer_broadcast(x: &TensorType, shape: &[usize], dims: &[usize]) -> InferResu
 }
 
 fn infer_reshape(x: &TensorType, shape: &[usize]) -> InferResult {
-    let n: usize = shape.iter().product();
+    let n = TensorType::new(x.dtype, shape).num_elements();
     if n != x.num_elements() {
         return err(
             "C1",

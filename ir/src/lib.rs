@@ -15,6 +15,7 @@ pub mod op;
 pub mod round;
 pub mod scalar;
 pub mod sharding;
+pub mod size;
 pub mod text;
 pub mod verify;
 
@@ -27,4 +28,5 @@ pub use op::{
     ReduceKind, ScoreFn, Traits, UnaryOp,
 };
 pub use sharding::{IotaDevices, Mesh, MeshAxis, MeshError, Sharding, ShardingError, TileLayout};
+pub use size::{checked_product, checked_sum, SizeError, MAX_TENSOR_BYTES};
 pub use text::{parse_graph, print_graph, ParseError};

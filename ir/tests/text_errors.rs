@@ -260,7 +260,15 @@ fn unknown_dtype() {
 #[test]
 fn type_with_too_many_elements() {
     let text = graph("%y = parameter {index = 1, name = \"y\"} : f32[2147483647,2147483647,2147483647]\nreturn %y");
-    check(&text, 3, 42, "has too many elements");
+    check(&text, 3, 42, "the largest tensor StableHLO and XLA accept");
+}
+
+#[test]
+fn type_whose_bytes_overflow_int64_is_refused() {
+    // About 2^64 elements: the count fits in a usize, its f32 bytes not in XLA's int64.
+    let text =
+        graph("%y = parameter {index = 1, name = \"y\"} : f32[2147483647,2147483647,4]\nreturn %y");
+    check(&text, 3, 42, "(73786976226118729744 bytes)");
 }
 
 #[test]

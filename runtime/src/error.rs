@@ -29,6 +29,15 @@ pub enum RuntimeError {
         /// The path that was tried.
         path: PathBuf,
     },
+    /// The plugin file is not what its wheel installed (truncated, or its bytes differ from
+    /// the RECORD's hash): loading it could end in SIGBUS.
+    #[error("the PJRT plugin {path} is damaged: {reason}; repair it with `flash setup cpu --force` (or reinstall its pip package)")]
+    PluginDamaged {
+        /// The plugin path.
+        path: PathBuf,
+        /// What does not match.
+        reason: String,
+    },
     /// The file exists but the dynamic loader refused it.
     #[error("{path} is not a loadable shared library: {reason}")]
     NotASharedLibrary {

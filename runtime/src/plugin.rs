@@ -1,6 +1,8 @@
 //! Loading a PJRT plugin: `dlopen`, `GetPjrtApi`, the API version check and
 //! `PJRT_Plugin_Initialize`. Plugins are loaded once per process (keyed by canonical path)
-//! and never unloaded, because XLA plugins do not support `dlclose`.
+//! and never unloaded, because XLA plugins do not support `dlclose`. Before `dlopen` the file
+//! is checked against its wheel's RECORD size and its own ELF headers
+//! ([`crate::locate::check_before_load`]), so a truncated plugin is an error, not a SIGBUS.
 
 use crate::api::Api;
 use crate::attributes::{self, AttrValue};
@@ -56,6 +58,8 @@ impl Plugin {
 
     /// Opens, checks and initializes the library at a canonical path.
     fn open(path: &Path) -> Result<Plugin> {
+        // A truncated file would be mapped and then fault (SIGBUS) inside the loader.
+        crate::locate::check_before_load(path)?;
         // SAFETY: loading a shared library runs its initializers; PJRT plugins are meant to
         // be loaded this way.
         let library = unsafe { Library::open(Some(path), RTLD_NOW | RTLD_LOCAL) }.map_err(|e| {

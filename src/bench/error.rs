@@ -60,6 +60,9 @@ pub enum BenchError {
     /// XLA or the PJRT runtime failed.
     #[error(transparent)]
     Runtime(#[from] RuntimeError),
+    /// A host input could not be allocated.
+    #[error(transparent)]
+    Tensor(#[from] crate::tensor::TensorError),
     /// A file could not be written.
     #[error("cannot write {}: {source}", path.display())]
     Write {

@@ -175,7 +175,7 @@ fn run_case(
         &prepared.specs,
         prepared.cfg.vocab,
         opts.seed,
-    );
+    )?;
     let runs = Runs {
         warmup: opts.warmup,
         reps: opts.reps,

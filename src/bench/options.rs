@@ -96,6 +96,10 @@ impl Default for BenchOptions {
     }
 }
 
+/// The largest `--peak-size`: its three f32 matrices take 3 GiB and its `2 n^3` FLOPs a few
+/// seconds on a fast CPU.
+pub const MAX_PEAK_SIZE: usize = 16384;
+
 /// Every model kind the benchmark knows.
 pub const MODEL_KINDS: [ModelKind; 4] = [
     ModelKind::Transformer,
@@ -131,6 +135,14 @@ impl BenchOptions {
         ];
         if let Some((name, _)) = positive.iter().find(|(_, v)| *v == 0) {
             return Err(option(name, "must be at least 1"));
+        }
+        if self.peak_size > MAX_PEAK_SIZE {
+            let msg = format!(
+                "{} is larger than {MAX_PEAK_SIZE} (three {MAX_PEAK_SIZE} x {MAX_PEAK_SIZE} f32 \
+                 matrices are 3 GiB; 0 skips the peak)",
+                self.peak_size
+            );
+            return Err(option("peak-size", msg));
         }
         for &t in &self.seq_lens {
             self.batch(t)?;

@@ -11,7 +11,7 @@ use crate::ir::{Graph, Op};
 use crate::models::{build_lm, init_params, param_specs, BuildOptions, Mode, ParamSpec};
 use crate::passes::PipelineOptions;
 use crate::target::Target;
-use crate::tensor::HostTensor;
+use crate::tensor::{HostTensor, TensorError};
 use crate::train::step::build_train_step;
 use crate::train::{Remat, TrainOverrides};
 use std::collections::HashMap;
@@ -126,7 +126,12 @@ fn build_graph(
 /// Host inputs for every parameter of `graph`, in order: model parameters (by name) get their
 /// initial values, `tokens` random bytes below `vocab`, everything else (optimizer state, the
 /// step counter) zeros.
-pub fn inputs(graph: &Graph, specs: &[ParamSpec], vocab: usize, seed: u64) -> Vec<HostTensor> {
+pub fn inputs(
+    graph: &Graph,
+    specs: &[ParamSpec],
+    vocab: usize,
+    seed: u64,
+) -> Result<Vec<HostTensor>, TensorError> {
     let mut init: HashMap<String, HostTensor> = init_params(specs, seed).into_iter().collect();
     let params = graph.params();
     let declared = params.iter().filter_map(|&v| match &graph.node(v).op {
@@ -135,9 +140,11 @@ pub fn inputs(graph: &Graph, specs: &[ParamSpec], vocab: usize, seed: u64) -> Ve
     });
     declared
         .map(|(name, ty)| match init.remove(name) {
-            Some(t) if &t.ty == ty => t,
-            _ if name == "tokens" => HostTensor::random(ty.clone(), seed ^ 0x70_6b, vocab as i64),
-            _ => HostTensor::from_f64(ty.clone(), &vec![0.0; ty.num_elements()]),
+            Some(t) if &t.ty == ty => Ok(t),
+            _ if name == "tokens" => {
+                HostTensor::try_random(ty.clone(), seed ^ 0x70_6b, vocab as i64)
+            }
+            _ => HostTensor::try_zeros(ty.clone()),
         })
         .collect()
 }

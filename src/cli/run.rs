@@ -8,7 +8,7 @@ use crate::exec;
 use crate::mlir_signature::{parse_signature, Argument, Signature};
 use crate::runtime::RuntimeError;
 use crate::safetensors_io::{read_tensors, take_input, write_tensors, NamedTensors};
-use crate::tensor::HostTensor;
+use crate::tensor::{check_available_memory, HostTensor};
 use anyhow::{bail, Context};
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -48,14 +48,24 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         .with_context(|| format!("cannot read program {}", args.program.display()))?;
     let sig = parse_signature(&text)
         .with_context(|| format!("{}: cannot read @main's signature", args.program.display()))?;
-    let inputs = gather_inputs(&args, &sig)?;
     if args.bench == Some(0) {
         bail!("--bench needs at least 1 execution");
     }
+    // Inputs from a file are checked before compiling; random ones are drawn after the
+    // compiled program's memory check, so a program too large for the host fails there.
+    let file_inputs = (!args.random)
+        .then(|| gather_inputs(&args, &sig))
+        .transpose()?;
     let client = crate::runtime::shared_client(args.plugin.as_deref())?;
     let compiled = exec::compile(&client, &text)
         .map_err(|e| name_diagnostics(e, &args.program))
         .with_context(|| format!("XLA rejected {}", args.program.display()))?;
+    exec::check_memory(&client, &compiled.executable)
+        .with_context(|| format!("cannot run {}", args.program.display()))?;
+    let inputs = match file_inputs {
+        Some(inputs) => inputs,
+        None => gather_inputs(&args, &sig)?,
+    };
     let outputs = exec::execute(&client, &compiled.executable, &inputs)?;
     if let Some(n) = args.bench {
         let times = (0..n)
@@ -122,13 +132,7 @@ fn check_bound(i: usize, a: &Argument, t: &HostTensor) -> anyhow::Result<()> {
 
 fn read_or_draw_inputs(args: &RunArgs, sig: &Signature) -> anyhow::Result<Vec<HostTensor>> {
     if args.random {
-        let inputs = sig.args.iter().enumerate();
-        return Ok(inputs
-            .map(|(i, a)| {
-                let high = a.bound.map_or(256, |b| b.min(256) as i64);
-                HostTensor::random(a.ty.clone(), args.seed.wrapping_add(i as u64), high)
-            })
-            .collect());
+        return random_inputs(sig, args.seed);
     }
     if sig.args.is_empty() {
         return Ok(Vec::new());
@@ -180,6 +184,25 @@ fn refuse_unused(path: &Path, tensors: &NamedTensors, names: &[Vec<String>]) -> 
         unused.join(", "),
         valid.join(", ")
     )
+}
+
+/// Seeded random inputs, after checking that they fit in the host's memory together.
+fn random_inputs(sig: &Signature, seed: u64) -> anyhow::Result<Vec<HostTensor>> {
+    let sizes: Vec<usize> = sig
+        .args
+        .iter()
+        .map(|a| a.ty.byte_count())
+        .collect::<Result<_, _>>()?;
+    let total = sizes.iter().map(|&b| b as u128).sum();
+    check_available_memory(total, "the program's random inputs")?;
+    let inputs = sig.args.iter().enumerate();
+    inputs
+        .map(|(i, a)| {
+            let high = a.bound.map_or(256, |b| b.min(256) as i64);
+            let t = HostTensor::try_random(a.ty.clone(), seed.wrapping_add(i as u64), high)?;
+            Ok(t)
+        })
+        .collect()
 }
 
 fn write_outputs(path: &Path, outputs: Vec<HostTensor>) -> anyhow::Result<()> {

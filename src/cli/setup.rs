@@ -1,7 +1,8 @@
 //! `flash setup cpu|cuda`: installs a PJRT plugin into the per-user cache with
 //! `python3 -m pip` (the CPU plugin `xla-cpu-pjrt`; the CUDA plugin `jax-cuda13-pjrt` with
 //! the `nvidia-*` library packages, several GB). A CUDA plugin already in the user's Python
-//! packages is used as it is.
+//! packages is used as it is. `flash setup cpu` verifies an installed CPU plugin against its
+//! wheel's RECORD (sha256) and reports a damaged one; `--force` reinstalls it.
 
 use crate::runtime::locate;
 use clap::Args;
@@ -11,14 +12,20 @@ use clap::Args;
 pub struct SetupArgs {
     /// The platform to install: `cpu` or `cuda` (`tpu`: `pip install libtpu`).
     pub platform: String,
+    /// Reinstall the CPU plugin even if it is there (repairs a damaged one).
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Runs `flash setup`.
 pub fn run(args: SetupArgs) -> anyhow::Result<()> {
     match args.platform.as_str() {
         "cpu" => {
-            let path = locate::install_cpu_plugin()?;
-            println!("CPU plugin ready: {}", path.display());
+            let (path, how) = match locate::setup_cpu_plugin(args.force)? {
+                locate::Setup::Verified(p) => (p, "installed, sha256 matches its RECORD"),
+                locate::Setup::Installed(p) => (p, "freshly installed, sha256 matches its RECORD"),
+            };
+            println!("CPU plugin ready ({how}): {}", path.display());
             Ok(())
         }
         "cuda" => setup_cuda(),

@@ -6,6 +6,7 @@ use super::error::{config_field, ModelError};
 use super::loss::{cross_entropy, masked_mean_loss, mean_loss};
 use super::options::{BuildOptions, Mode};
 use super::stack::LanguageModel;
+use crate::config::limits::dim_too_large;
 use crate::config::{names::Named, ModelConfig, ModelKind};
 use crate::dsl::{Ctx, DType, Tensor};
 use crate::ir::Graph;
@@ -83,6 +84,11 @@ fn check_options(cfg: &ModelConfig, opts: &BuildOptions) -> Result<(), ModelErro
     }
     if opts.seq_len == 0 {
         return bad("seq_len", "must be at least 1".into());
+    }
+    for (field, value) in [("batch", opts.batch), ("seq_len", opts.seq_len)] {
+        if let Some(message) = dim_too_large(value) {
+            return bad(field, message);
+        }
     }
     let positional = cfg.kind == ModelKind::Transformer
         || (cfg.kind == ModelKind::FlashQuad && cfg.rel_pos_bias);

@@ -34,9 +34,12 @@ pub fn init_one(spec: &ParamSpec, seed: u64) -> HostTensor {
     HostTensor::from_f64(spec.ty.clone(), &values)
 }
 
-/// The total number of parameter elements.
+/// The total number of parameter elements, saturating at `usize::MAX` (never wrapping;
+/// [`crate::models::param_specs`] refuses models whose total is anywhere near it).
 pub fn count_params(specs: &[ParamSpec]) -> usize {
-    specs.iter().map(|s| s.ty.num_elements()).sum()
+    specs
+        .iter()
+        .fold(0usize, |n, s| n.saturating_add(s.ty.num_elements()))
 }
 
 /// The seed of one parameter's stream: FNV-1a of the name, mixed with the run seed.

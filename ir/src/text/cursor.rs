@@ -209,13 +209,7 @@ impl Cursor {
             }
         }
         let ty = TensorType::new(dtype, shape);
-        checked_elements(&ty.shape)
-            .ok_or_else(|| pos.error(format!("type {ty} has too many elements")))?;
+        ty.byte_count().map_err(|e| pos.error(e.to_string()))?;
         Ok((ty, pos))
     }
-}
-
-/// The product of `shape`, or `None` if it overflows.
-pub(super) fn checked_elements(shape: &[usize]) -> Option<usize> {
-    shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d))
 }

@@ -2,12 +2,13 @@
 //! typed getters through which the op builder reads it (reporting missing, unknown,
 //! duplicate and ill-typed attributes).
 
-use super::cursor::{checked_elements, int_of, usize_of, Cursor};
+use super::cursor::{int_of, usize_of, Cursor};
 use super::lex::{Pos, Tok};
 use super::ParseError;
 use crate::dtype::DType;
 use crate::op::Literal;
 use crate::sharding::Sharding;
+use crate::size::checked_product;
 
 type Result<T> = std::result::Result<T, ParseError>;
 
@@ -261,7 +262,7 @@ impl Attrs {
             .iter()
             .map(Spanned::usize)
             .collect::<Result<_>>()?;
-        match checked_elements(&shape) {
+        match checked_product(shape.iter().copied()) {
             Some(_) => Ok(shape),
             None => Err(v
                 .pos

@@ -27,17 +27,62 @@ struct Package {
     plugin_under: fn(&Path) -> PathBuf,
 }
 
+/// The CPU plugin's package.
+const CPU_PACKAGE: Package = Package {
+    name: "cpu",
+    requirement: CPU_PLUGIN_PACKAGE,
+    with_deps: false,
+    plugin_under: cpu_plugin_under,
+};
+
 /// Makes sure the CPU plugin is in the cache and returns its path. Does nothing (but
-/// return the path) if it is already there.
+/// return the path) if it is already there; a fresh install is verified against its RECORD.
 pub fn install_cpu_plugin() -> Result<PathBuf> {
     let cache = cache_dir()?;
-    let package = Package {
-        name: "cpu",
-        requirement: CPU_PLUGIN_PACKAGE,
-        with_deps: false,
-        plugin_under: cpu_plugin_under,
-    };
-    install(&package, &cpu_install_dir(&cache), &cache)
+    install(&CPU_PACKAGE, &cpu_install_dir(&cache), &cache, false)
+}
+
+/// What `flash setup cpu` found or did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Setup {
+    /// The plugin was already installed and matches its RECORD's sha256.
+    Verified(PathBuf),
+    /// The plugin was (re)installed and matches its RECORD's sha256.
+    Installed(PathBuf),
+}
+
+/// `flash setup cpu`: verifies an installed CPU plugin against its wheel's RECORD (a damaged
+/// one is [`RuntimeError::PluginDamaged`]), or installs it; `force` removes what is there and
+/// installs afresh (the repair). Refuses to install when `FLASH_OFFLINE=1`.
+pub fn setup_cpu_plugin(force: bool) -> Result<Setup> {
+    let cache = cache_dir()?;
+    let target = cpu_install_dir(&cache);
+    let so = cpu_plugin_under(&target);
+    if !force && so.is_file() {
+        verified(&so)?;
+        return Ok(Setup::Verified(so));
+    }
+    if super::offline() {
+        return Err(RuntimeError::Install {
+            message: format!(
+                "FLASH_OFFLINE=1 forbids installing the CPU plugin into {}; unset it",
+                target.display()
+            ),
+        });
+    }
+    install(&CPU_PACKAGE, &target, &cache, force).map(Setup::Installed)
+}
+
+/// Checks `so` against its RECORD's sha256; a plugin no RECORD lists is damaged too (pip
+/// always writes one).
+fn verified(so: &Path) -> Result<()> {
+    if super::verify_hash(so)? {
+        return Ok(());
+    }
+    Err(RuntimeError::PluginDamaged {
+        path: so.to_path_buf(),
+        reason: "no *.dist-info/RECORD of its wheel lists it".to_string(),
+    })
 }
 
 /// Makes sure the CUDA plugin (`jax-cuda13-pjrt` and its `nvidia-*` libraries, several GB)
@@ -57,21 +102,22 @@ pub fn install_cuda_plugin() -> Result<PathBuf> {
         with_deps: true,
         plugin_under: super::paths::cuda_plugin_under,
     };
-    install(&package, &cuda_install_dir(&cache), &cache)
+    install(&package, &cuda_install_dir(&cache), &cache, false)
 }
 
-/// Installs `package` into `target` under the cache's lock, unless it is there already.
-fn install(package: &Package, target: &Path, cache: &Path) -> Result<PathBuf> {
+/// Installs `package` into `target` under the cache's lock, unless it is there already (or
+/// `force`, which replaces it), and verifies the new plugin against its RECORD.
+fn install(package: &Package, target: &Path, cache: &Path, force: bool) -> Result<PathBuf> {
     let plugins = cache.join("plugins");
     fs::create_dir_all(&plugins)
         .map_err(|e| RuntimeError::io(format!("creating {}", plugins.display()), e))?;
     let _lock = lock(&plugins.join(format!("{}.lock", package.name)))?;
     let so = (package.plugin_under)(target);
-    if so.is_file() {
+    if so.is_file() && !force {
         return Ok(so);
     }
     let partial = format!("{}.partial-", package.name);
-    remove_leftovers(&plugins, target, &partial)?;
+    remove_leftovers(&plugins, target, &partial, so.is_file())?;
     let staging = plugins.join(format!("{partial}{}", std::process::id()));
     eprintln!(
         "flash: installing the XLA {} plugin ({}) with pip into {}",
@@ -82,6 +128,14 @@ fn install(package: &Package, target: &Path, cache: &Path) -> Result<PathBuf> {
     if let Err(e) = pip_install(package, &staging) {
         let _ = fs::remove_dir_all(&staging);
         return Err(e);
+    }
+    if let Err(e) = verified(&(package.plugin_under)(&staging)) {
+        let _ = fs::remove_dir_all(&staging);
+        return Err(e);
+    }
+    if force && target.exists() {
+        fs::remove_dir_all(target)
+            .map_err(|e| RuntimeError::io(format!("removing {}", target.display()), e))?;
     }
     fs::rename(&staging, target)
         .map_err(|e| RuntimeError::io(format!("moving the plugin to {}", target.display()), e))?;
@@ -101,14 +155,15 @@ fn lock(path: &Path) -> Result<File> {
     Ok(file)
 }
 
-/// Removes staging directories of interrupted installs and a target without the plugin.
+/// Removes staging directories of interrupted installs and a target without the plugin (a
+/// target with one, being replaced by `--force`, stays until the new one is verified).
 /// Runs under the lock, so no other install is in progress.
-fn remove_leftovers(plugins: &Path, target: &Path, partial: &str) -> Result<()> {
+fn remove_leftovers(plugins: &Path, target: &Path, partial: &str, keep_target: bool) -> Result<()> {
     let entries = fs::read_dir(plugins)
         .map_err(|e| RuntimeError::io(format!("reading {}", plugins.display()), e))?;
     let stale = entries.flatten().map(|e| e.path()).filter(|p| {
         let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        name.starts_with(partial) || p == target
+        name.starts_with(partial) || (p == target && !keep_target)
     });
     for dir in stale {
         fs::remove_dir_all(&dir)

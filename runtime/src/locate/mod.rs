@@ -9,12 +9,15 @@
 
 mod cuda;
 mod install;
+mod integrity;
 mod paths;
 
 pub use cuda::{preload_cuda_libraries, set_cuda_data_dir};
 pub use install::{
-    install_cpu_plugin, install_cuda_plugin, CPU_PLUGIN_PACKAGE, CUDA_PLUGIN_PACKAGE,
+    install_cpu_plugin, install_cuda_plugin, setup_cpu_plugin, Setup, CPU_PLUGIN_PACKAGE,
+    CUDA_PLUGIN_PACKAGE,
 };
+pub use integrity::{check_before_load, record_entry, verify_hash, RecordEntry};
 pub use paths::{cache_dir, cpu_plugin_in_cache, cuda_plugin_in_cache, python_site_dirs};
 
 use crate::error::{Result, RuntimeError};

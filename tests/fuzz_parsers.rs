@@ -1,0 +1,207 @@
+//! Fuzzing every parser of untrusted input (issue 10, "Also"): the IR text form, model
+//! configs (TOML and JSON), safetensors files and training checkpoints, and the StableHLO
+//! signature reader. Inputs are mutations of real printed/written artefacts (deleted, inserted
+//! and overwritten bytes, huge numbers spliced in) plus random bytes; each parser must return
+//! `Ok` or `Err`, never panic. `FLASH_FUZZ_CASES` (default 256 per target, under a minute in
+//! all) sets the budget; RELIABILITY.md records a long run.
+
+use flash::compiler::compile;
+use flash::config::ModelConfig;
+use flash::ir::{parse_graph, print_graph};
+use flash::mlir_signature::parse_signature;
+use flash::models::{build_lm, init_params, param_specs, BuildOptions, Mode};
+use flash::passes::PipelineOptions;
+use flash::safetensors_io::{read_tensors, write_tensors};
+use flash::train::checkpoint::{checkpoint_path, Checkpoint, FORMAT};
+use proptest::prelude::*;
+use proptest::test_runner::Config;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+/// Cases per target: `FLASH_FUZZ_CASES`, else 256.
+fn config() -> Config {
+    let cases = std::env::var("FLASH_FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(256);
+    Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    }
+}
+
+/// Numbers that stress size arithmetic, spliced in by [`Edit::Number`].
+const NUMBERS: [&str; 6] = [
+    "18446744073709551616",
+    "9223372036854775807",
+    "2147483647",
+    "1000000000000",
+    "-1",
+    "0",
+];
+
+/// One mutation of an input.
+#[derive(Clone, Debug)]
+enum Edit {
+    Delete(usize, usize),
+    Insert(usize, Vec<u8>),
+    Overwrite(usize, Vec<u8>),
+    Number(usize, usize),
+}
+
+fn edit() -> impl Strategy<Value = Edit> {
+    let bytes = prop::collection::vec(any::<u8>(), 1..12);
+    prop_oneof![
+        (any::<usize>(), 1usize..64).prop_map(|(p, n)| Edit::Delete(p, n)),
+        (any::<usize>(), bytes.clone()).prop_map(|(p, b)| Edit::Insert(p, b)),
+        (any::<usize>(), bytes).prop_map(|(p, b)| Edit::Overwrite(p, b)),
+        (any::<usize>(), 0..NUMBERS.len()).prop_map(|(p, i)| Edit::Number(p, i)),
+    ]
+}
+
+/// `base` with `edits` applied in order (positions taken modulo the current length).
+fn mutate(base: &[u8], edits: &[Edit]) -> Vec<u8> {
+    let mut out = base.to_vec();
+    for e in edits {
+        let at = |p: usize, len: usize| if len == 0 { 0 } else { p % (len + 1) };
+        match e {
+            Edit::Delete(p, n) => {
+                let start = at(*p, out.len());
+                let end = (start + n).min(out.len());
+                out.drain(start..end);
+            }
+            Edit::Insert(p, b) => {
+                let i = at(*p, out.len());
+                out.splice(i..i, b.iter().copied());
+            }
+            Edit::Overwrite(p, b) => {
+                let i = at(*p, out.len());
+                for (k, &byte) in b.iter().enumerate() {
+                    if let Some(slot) = out.get_mut(i + k) {
+                        *slot = byte;
+                    }
+                }
+            }
+            Edit::Number(p, n) => {
+                let i = at(*p, out.len());
+                out.splice(i..i, NUMBERS[*n].bytes());
+            }
+        }
+    }
+    out
+}
+
+/// A mutated copy of `base`, or random bytes one time in eight.
+fn input(base: &'static [u8]) -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        7 => prop::collection::vec(edit(), 1..6).prop_map(move |e| mutate(base, &e)),
+        1 => prop::collection::vec(any::<u8>(), 0..512),
+    ]
+}
+
+/// A flash-tiny loss graph at T = 8, printed (its text has every layer's ops).
+fn printed_graph() -> &'static [u8] {
+    static TEXT: OnceLock<String> = OnceLock::new();
+    TEXT.get_or_init(|| {
+        let cfg = ModelConfig::preset("flash-tiny").unwrap();
+        let opts = BuildOptions {
+            batch: 1,
+            seq_len: 8,
+            mode: Mode::Lm,
+            forward: true,
+        };
+        print_graph(&build_lm(&cfg, &opts).unwrap())
+    })
+    .as_bytes()
+}
+
+/// The StableHLO our compiler emits for a small graph.
+fn emitted_mlir() -> &'static [u8] {
+    static TEXT: OnceLock<String> = OnceLock::new();
+    TEXT.get_or_init(|| {
+        let text = "graph @main {\n  %x = parameter {index = 0, name = \"x\"} : f32[2,3]\n  \
+                    %y = exp(%x) : f32[2,3]\n  return %y\n}\n";
+        let g = parse_graph(text).unwrap();
+        compile(g, &PipelineOptions::default()).unwrap().mlir
+    })
+    .as_bytes()
+}
+
+/// flash-tiny's config as JSON and as TOML.
+fn config_texts() -> &'static (String, String) {
+    static TEXTS: OnceLock<(String, String)> = OnceLock::new();
+    TEXTS.get_or_init(|| {
+        let cfg = ModelConfig::preset("flash-tiny").unwrap();
+        (
+            serde_json::to_string(&cfg).unwrap(),
+            toml::to_string(&cfg).unwrap(),
+        )
+    })
+}
+
+/// A scratch folder for this process.
+fn scratch() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("flash-fuzz-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A checkpoint-shaped safetensors file: two tensors and the checkpoint's metadata keys.
+fn checkpoint_bytes() -> &'static [u8] {
+    static BYTES: OnceLock<Vec<u8>> = OnceLock::new();
+    BYTES.get_or_init(|| {
+        let cfg = ModelConfig::preset("flash-tiny").unwrap();
+        let specs = param_specs(&cfg).unwrap();
+        let tensors = init_params(&specs[..2], 0);
+        let meta = HashMap::from([
+            ("format".to_string(), FORMAT.to_string()),
+            ("step".to_string(), "3".to_string()),
+            ("model".to_string(), "flash-tiny".to_string()),
+            ("config".to_string(), serde_json::to_string(&cfg).unwrap()),
+            ("settings".to_string(), "{}".to_string()),
+            ("tokenizer_sha256".to_string(), "bytes".to_string()),
+        ]);
+        let path = scratch().join("base.safetensors");
+        write_tensors(&path, &tensors, Some(meta)).unwrap();
+        std::fs::read(path).unwrap()
+    })
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn ir_text_parser_never_panics(bytes in input(printed_graph())) {
+        let _ = parse_graph(&String::from_utf8_lossy(&bytes));
+    }
+
+    #[test]
+    fn stablehlo_signature_reader_never_panics(bytes in input(emitted_mlir())) {
+        let _ = parse_signature(&String::from_utf8_lossy(&bytes));
+    }
+
+    #[test]
+    fn json_config_parser_never_panics(bytes in input(config_texts().0.as_bytes())) {
+        if let Ok(cfg) = serde_json::from_slice::<ModelConfig>(&bytes) {
+            let _ = cfg.validate();
+        }
+    }
+
+    #[test]
+    fn toml_config_parser_never_panics(bytes in input(config_texts().1.as_bytes())) {
+        if let Ok(cfg) = toml::from_str::<ModelConfig>(&String::from_utf8_lossy(&bytes)) {
+            let _ = cfg.validate();
+        }
+    }
+
+    #[test]
+    fn safetensors_and_checkpoint_readers_never_panic(bytes in input(checkpoint_bytes())) {
+        let dir = scratch().join("case");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(checkpoint_path(&dir), &bytes).unwrap();
+        let _ = read_tensors(&checkpoint_path(&dir));
+        let _ = Checkpoint::load(&dir);
+    }
+}
