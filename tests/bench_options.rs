@@ -129,6 +129,8 @@ fn record(model: &str, seq_len: usize, median_s: f64) -> Record {
         our_compile_s: 0.01,
         memory: None,
         platform: "cpu".into(),
+        mesh: None,
+        shard_optimizer: false,
     }
 }
 

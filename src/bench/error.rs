@@ -48,6 +48,20 @@ pub enum BenchError {
         /// The train module's error, rendered.
         message: String,
     },
+    /// The program cannot be spread over `--mesh` (e.g. a batch the `data` axis does not
+    /// divide).
+    #[error("{model} at T = {seq_len} on --mesh: {message}")]
+    Parallel {
+        /// The model kind.
+        model: &'static str,
+        /// The sequence length.
+        seq_len: usize,
+        /// What does not fit.
+        message: String,
+    },
+    /// `--mesh` does not fit the client's devices.
+    #[error(transparent)]
+    Mesh(#[from] crate::parallel::ParallelError),
     /// A graph built with the DSL was invalid (a bug in the benchmark's own programs).
     #[error(transparent)]
     Dsl(#[from] DslError),

@@ -9,10 +9,12 @@
 use super::error::BenchError;
 use crate::compiler::compile;
 use crate::dsl::{Ctx, DType};
-use crate::exec::{self, to_host_data};
+use crate::ir::Graph;
+use crate::parallel::Placement;
 use crate::passes::PipelineOptions;
-use crate::runtime::{Buffer, Client, MemoryStats};
+use crate::runtime::{Buffer, Client, ExecuteOptions, MemoryStats};
 use crate::tensor::HostTensor;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// What timing one program gave.
@@ -59,37 +61,43 @@ pub struct Runs<'a> {
     pub on_run: &'a mut dyn FnMut(usize, usize),
 }
 
-/// Compiles `mlir` with XLA, uploads `inputs` once and times `runs`, threading the outputs of
-/// `aliases` (`(input, output)` pairs) back into their inputs after every execution.
+/// Compiles `mlir` (the program of `graph`) with XLA for the devices of `placement`, uploads
+/// `inputs` once (each device its piece, by `graph`'s parameter shardings) and times `runs`,
+/// threading the outputs of `graph`'s aliases (`(input, output)` pairs) back into their
+/// inputs on every device after every execution.
 pub fn measure(
-    client: &Client,
+    placement: &Placement,
     mlir: &str,
+    graph: &Graph,
     inputs: &[HostTensor],
-    aliases: &[(usize, usize)],
     runs: Runs<'_>,
 ) -> Result<Measured, BenchError> {
-    let compiled = exec::compile(client, mlir)?;
-    let memory = compiled.executable.memory_stats()?;
-    let device = client.default_device()?;
-    let mut args = inputs
-        .iter()
-        .map(|t| Ok(client.upload(&to_host_data(t)?, device)?))
-        .collect::<Result<Vec<Buffer>, BenchError>>()?;
+    let start = Instant::now();
+    let options = placement.compile_options()?;
+    let executable = placement.client().compile_with(mlir, &options)?;
+    let xla_compile = start.elapsed();
+    let memory = executable.memory_stats()?;
+    let tensors: Vec<_> = (inputs.iter().enumerate())
+        .map(|(i, t)| (t, graph.param_sharding(i)))
+        .collect();
+    let mut args = placement.upload_args(&tensors)?;
     let total = runs.warmup + runs.reps;
     let mut times = Vec::with_capacity(runs.reps);
     for run in 0..total {
         let start = Instant::now();
-        let refs: Vec<&Buffer> = args.iter().collect();
-        let outputs = compiled.executable.execute(&refs)?;
+        let refs: Vec<Vec<&Buffer>> = args.iter().map(|list| list.iter().collect()).collect();
+        let outputs = executable.execute_sharded(&refs, &ExecuteOptions::default())?;
         let elapsed = start.elapsed();
         if run >= runs.warmup {
             times.push(elapsed);
         }
-        thread_state(&mut args, outputs, aliases);
+        for (list, outputs) in args.iter_mut().zip(outputs) {
+            thread_state(list, outputs, &graph.aliases);
+        }
         (runs.on_run)(run + 1, total);
     }
     Ok(Measured {
-        xla_compile: compiled.compile_time,
+        xla_compile,
         times,
         memory,
     })
@@ -126,7 +134,7 @@ impl Peak {
 
 /// Measures [`Peak`] for size `n` (compiled by our compiler, `reps` timed runs after one
 /// warm-up).
-pub fn measure_peak(client: &Client, n: usize, reps: usize) -> Result<Peak, BenchError> {
+pub fn measure_peak(client: &Arc<Client>, n: usize, reps: usize) -> Result<Peak, BenchError> {
     let ctx = Ctx::new("peak_matmul");
     let a = ctx.input("a", DType::F32, &[n, n]);
     let b = ctx.input("b", DType::F32, &[n, n]);
@@ -142,7 +150,8 @@ pub fn measure_peak(client: &Client, n: usize, reps: usize) -> Result<Peak, Benc
         reps: reps.max(1),
         on_run: &mut |_, _| {},
     };
-    let measured = measure(client, &program.mlir, &inputs, &[], runs)?;
+    let placement = Placement::single(client.clone());
+    let measured = measure(&placement, &program.mlir, &program.graph, &inputs, runs)?;
     let best = measured.min();
     Ok(Peak {
         size: n,

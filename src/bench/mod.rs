@@ -41,9 +41,11 @@ pub use options::{bench_config, parse_model, BenchOptions, Workload};
 pub use record::Record;
 
 use crate::config::ModelKind;
+use crate::parallel::Placement;
 use crate::runtime::Client;
 use crate::target::{Target, TargetOf};
 use measure::{measure, measure_peak, Runs};
+use std::sync::Arc;
 
 /// What [`run_bench`] reports as it goes, for a progress display.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -93,11 +95,14 @@ pub struct BenchReport {
 
 /// Runs the benchmark `opts` on `client`, calling `progress` as it goes.
 pub fn run_bench(
-    client: &Client,
+    client: &Arc<Client>,
     opts: &BenchOptions,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<BenchReport, BenchError> {
     opts.validate()?;
+    if let Some(p) = &opts.parallel {
+        crate::parallel::check_devices(&p.mesh, client.devices().len())?;
+    }
     for &kind in &opts.models {
         bench_config(kind, opts.width, opts.layers, opts.max_len())?;
     }
@@ -134,7 +139,7 @@ pub fn run_bench(
 /// Measures the matmul peak again (unless `size` is 0) and keeps the faster of it and `peak`.
 /// Sampling it between the cases makes the best figure robust to other load on the machine.
 fn refresh_peak(
-    client: &Client,
+    client: &Arc<Client>,
     size: usize,
     peak: &mut Option<Peak>,
     progress: &mut dyn FnMut(Progress),
@@ -152,7 +157,7 @@ fn refresh_peak(
 
 /// Builds, compiles and times one model at one length.
 fn run_case(
-    client: &Client,
+    client: &Arc<Client>,
     opts: &BenchOptions,
     model: ModelKind,
     seq_len: usize,
@@ -181,18 +186,10 @@ fn run_case(
         reps: opts.reps,
         on_run: &mut |run, total| report(Stage::Ran { run, total }),
     };
-    let graph = &prepared.program.graph;
-    let measured = measure(
-        client,
-        &prepared.program.mlir,
-        &inputs,
-        &graph.aliases,
-        runs,
-    )?;
-    Ok(Record::new(
-        &prepared,
-        &measured,
-        opts.workload,
-        client.platform_name(),
-    ))
+    let placement = Placement::new(client.clone(), opts.parallel.as_ref().map(|p| &p.mesh))?;
+    let (mlir, graph) = (&prepared.program.mlir, &prepared.program.graph);
+    let measured = measure(&placement, mlir, graph, &inputs, runs)?;
+    let mut record = Record::new(&prepared, &measured, opts.workload, client.platform_name());
+    record.set_mesh(opts.parallel.as_ref());
+    Ok(record)
 }

@@ -13,6 +13,7 @@
 use super::error::{option, BenchError};
 use crate::chunk_choice::ChunkChoice;
 use crate::config::{ModelConfig, ModelKind};
+use crate::parallel::Parallelism;
 use crate::passes::CumsumStrategy;
 use crate::train::Remat;
 use std::path::PathBuf;
@@ -69,6 +70,8 @@ pub struct BenchOptions {
     pub dump_mlir: Option<PathBuf>,
     /// What the train step's backward pass recomputes.
     pub remat: Remat,
+    /// Spread each program over a device mesh (`None`: one device).
+    pub parallel: Option<Parallelism>,
 }
 
 impl Default for BenchOptions {
@@ -92,6 +95,7 @@ impl Default for BenchOptions {
             peak_size: 2048,
             dump_mlir: None,
             remat: Remat::None,
+            parallel: None,
         }
     }
 }

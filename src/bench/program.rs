@@ -9,11 +9,12 @@ use crate::config::{ModelConfig, ModelKind};
 use crate::cost::{formulas, graph_cost, Cost};
 use crate::ir::{Graph, Op};
 use crate::models::{build_lm, init_params, param_specs, BuildOptions, Mode, ParamSpec};
+use crate::parallel::Parallelism;
 use crate::passes::PipelineOptions;
 use crate::target::Target;
 use crate::tensor::{HostTensor, TensorError};
 use crate::train::step::build_train_step;
-use crate::train::{Remat, TrainOverrides};
+use crate::train::{Remat, StepLayout, TrainError, TrainOverrides};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
@@ -52,7 +53,14 @@ pub fn prepare(
         cfg.chunk = choice.size(&cfg, t, target);
     }
     let start = Instant::now();
-    let graph = build_graph(&cfg, batch, t, opts.workload, opts.remat)?;
+    let mut graph = build_graph(&cfg, batch, t, opts.workload, opts.remat)?;
+    if let Some(par) = &opts.parallel {
+        annotate(par, &mut graph, &cfg, opts.workload).map_err(|e| BenchError::Parallel {
+            model: kind.name(),
+            seq_len: t,
+            message: e.to_string(),
+        })?;
+    }
     let pipeline = PipelineOptions {
         verify_each: false,
         cumsum: opts.cumsum,
@@ -81,6 +89,21 @@ pub fn prepare(
         formula_flops,
         specs,
     })
+}
+
+/// Annotates `graph` (the `workload` program of `cfg`) for `par`'s mesh.
+fn annotate(
+    par: &Parallelism,
+    graph: &mut Graph,
+    cfg: &ModelConfig,
+    workload: Workload,
+) -> Result<(), TrainError> {
+    let layout = StepLayout::of(cfg)?;
+    match workload {
+        Workload::Forward => par.annotate_lm(graph, &layout)?,
+        Workload::Train => par.annotate_step(graph, &layout)?,
+    }
+    Ok(())
 }
 
 /// The LM loss graph or the train-step graph of `cfg`.

@@ -4,6 +4,7 @@
 use super::measure::{Measured, Peak};
 use super::options::Workload;
 use super::program::Prepared;
+use crate::parallel::Parallelism;
 use crate::runtime::MemoryStats;
 use serde::{Deserialize, Serialize};
 
@@ -61,6 +62,13 @@ pub struct Record {
     pub memory: Option<MemoryRecord>,
     /// The PJRT platform (`cpu`, `cuda`, ...).
     pub platform: String,
+    /// The device mesh (`data=2, model=2`), or `None` on one device; the memory figures
+    /// are then per device.
+    #[serde(default)]
+    pub mesh: Option<String>,
+    /// ZeRO-1: the optimizer moments split over `data` too.
+    #[serde(default)]
+    pub shard_optimizer: bool,
 }
 
 /// XLA's memory plan of one executable, in bytes (device and host figures).
@@ -134,7 +142,15 @@ impl Record {
             our_compile_s: p.our_compile.as_secs_f64(),
             memory: m.memory.map(MemoryRecord::from),
             platform: platform.to_string(),
+            mesh: None,
+            shard_optimizer: false,
         }
+    }
+
+    /// Records the mesh the case ran on.
+    pub fn set_mesh(&mut self, parallel: Option<&Parallelism>) {
+        self.mesh = parallel.map(|p| p.mesh.to_string());
+        self.shard_optimizer = parallel.is_some_and(|p| p.shard_optimizer);
     }
 
     /// Sets the peak and the fractions of it.

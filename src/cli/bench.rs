@@ -3,6 +3,7 @@
 //! matmul peak. Prints a table; `--json` writes one record per (model, length), `--plot` a
 //! PNG of latency against length.
 
+use super::device_args::{DeviceArgs, MeshArgs};
 use super::model_args::choice;
 use super::output;
 use super::output::outln;
@@ -78,9 +79,13 @@ pub struct BenchArgs {
     /// Seed of the random parameters and tokens.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// PJRT plugin: `cpu`, `cuda`, `tpu` or a path (default: FLASH_PJRT_PLUGIN, else cpu).
-    #[arg(long)]
-    pub plugin: Option<String>,
+    /// The plugin and its devices.
+    #[command(flatten)]
+    pub devices: DeviceArgs,
+    /// Spread each program over a device mesh (train step and forward; JSON records gain
+    /// `mesh`, and XLA's memory figures are then per device).
+    #[command(flatten)]
+    pub mesh: MeshArgs,
     /// Write the records as JSON here.
     #[arg(long, value_name = "OUT.json")]
     pub json: Option<PathBuf>,
@@ -126,6 +131,7 @@ impl BenchArgs {
             peak_size: self.peak_size,
             dump_mlir: self.dump_mlir.clone(),
             remat: self.remat,
+            parallel: self.mesh.parallelism(),
         };
         opts.validate()?;
         Ok(opts)
@@ -149,7 +155,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     if let Some(dir) = &opts.dump_mlir {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
-    let client = crate::runtime::shared_client(args.plugin.as_deref())?;
+    let client = args.devices.client()?;
     let cases = (opts.models.len() * opts.seq_lens.len()) as u64;
     let bar = ProgressBar::new(cases);
     if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} [{elapsed}] {msg}") {

@@ -32,7 +32,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         seed: args.seed,
         prefill: !args.no_prefill,
     };
-    let client = crate::runtime::shared_client(args.plugin.as_deref())?;
+    let client = args.devices.client()?;
     let records = run_decode_bench(&client, &opts, &mut |done, total| {
         note!("decode bench: {done}/{total} cases");
     })?;
