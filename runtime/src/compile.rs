@@ -182,7 +182,7 @@ impl Client {
             Ok(b) => b,
             Err(e) => {
                 if !self.cache.cannot_serialize.swap(true, Ordering::Relaxed) {
-                    eprintln!("flash: the executable cache is off for this plugin: {e}");
+                    crate::note_stderr!("flash: the executable cache is off for this plugin: {e}");
                 }
                 return;
             }

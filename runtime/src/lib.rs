@@ -74,6 +74,17 @@ pub use plugin::{check_api_version, ApiVersion, Plugin, BINDINGS_API_VERSION};
 
 use std::sync::Arc;
 
+/// Writes a line to standard error, ignoring failure (a closed or full stderr must not
+/// panic a library; the message is advisory).
+#[macro_export]
+#[doc(hidden)]
+macro_rules! note_stderr {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 /// The process-wide client for the plugin chosen by `explicit` (a `--plugin` value), else
 /// `FLASH_PJRT_PLUGIN`, else `cpu`; see [`PluginSpec::choose`] and [`PluginSpec::resolve`].
 /// The client's options come from the environment ([`ClientOptions::from_env`]:

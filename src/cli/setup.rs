@@ -4,6 +4,7 @@
 //! packages is used as it is. `flash setup cpu` verifies an installed CPU plugin against its
 //! wheel's RECORD (sha256) and reports a damaged one; `--force` reinstalls it.
 
+use super::output::outln;
 use crate::runtime::locate;
 use clap::Args;
 
@@ -25,7 +26,7 @@ pub fn run(args: SetupArgs) -> anyhow::Result<()> {
                 locate::Setup::Verified(p) => (p, "installed, sha256 matches its RECORD"),
                 locate::Setup::Installed(p) => (p, "freshly installed, sha256 matches its RECORD"),
             };
-            println!("CPU plugin ready ({how}): {}", path.display());
+            outln!("CPU plugin ready ({how}): {}", path.display());
             Ok(())
         }
         "cuda" => setup_cuda(),
@@ -37,13 +38,13 @@ pub fn run(args: SetupArgs) -> anyhow::Result<()> {
 /// Uses the CUDA plugin of the user's Python, or installs one into the cache.
 fn setup_cuda() -> anyhow::Result<()> {
     if let Some(found) = locate::cuda_plugin_in_python() {
-        println!(
+        outln!(
             "CUDA plugin found in your Python packages: {}",
             found.display()
         );
         return Ok(());
     }
     let path = locate::install_cuda_plugin()?;
-    println!("CUDA plugin ready: {}", path.display());
+    outln!("CUDA plugin ready: {}", path.display());
     Ok(())
 }

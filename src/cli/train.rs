@@ -340,7 +340,7 @@ fn exit_stopped(args: &TrainArgs, spec: &RunSpec, summary: &RunSummary, signal: 
     } else {
         String::new()
     };
-    eprintln!(
+    note!(
         "stopped by {} after step {} of {}: {saved}{how}",
         signal_name(signal),
         summary.step,

@@ -139,7 +139,8 @@ impl Checkpoint {
         }
         let bytes = std::fs::read(&path).map_err(|e| checkpoint_error(&path, e.to_string()))?;
         let corrupt = |e: safetensors::SafeTensorError| {
-            checkpoint_error(&path, format!("corrupt checkpoint: {e}"))
+            let why = crate::safetensors_io::describe_safetensors_error(&e);
+            checkpoint_error(&path, format!("corrupt checkpoint: {why}"))
         };
         let (_, meta) = safetensors::SafeTensors::read_metadata(&bytes).map_err(corrupt)?;
         let st = safetensors::SafeTensors::deserialize(&bytes).map_err(corrupt)?;

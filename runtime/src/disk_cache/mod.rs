@@ -211,7 +211,7 @@ pub fn enabled_by_env() -> bool {
 /// Prints a cache event when `FLASH_CACHE_LOG=1`.
 pub(crate) fn log(message: &str) {
     if std::env::var(CACHE_LOG_ENV).is_ok_and(|v| v.trim() == "1") {
-        eprintln!("flash: executable cache: {message}");
+        crate::note_stderr!("flash: executable cache: {message}");
     }
 }
 

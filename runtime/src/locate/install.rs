@@ -119,7 +119,7 @@ fn install(package: &Package, target: &Path, cache: &Path, force: bool) -> Resul
     let partial = format!("{}.partial-", package.name);
     remove_leftovers(&plugins, target, &partial, so.is_file())?;
     let staging = plugins.join(format!("{partial}{}", std::process::id()));
-    eprintln!(
+    crate::note_stderr!(
         "flash: installing the XLA {} plugin ({}) with pip into {}",
         package.name.to_uppercase(),
         package.requirement,
