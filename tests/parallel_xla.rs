@@ -1,22 +1,36 @@
 //! Sharded training on several XLA CPU devices gives the one-device numbers: one train step
 //! of FLASH and Transformer++ on `data=4`, `data=2,model=2` and `model=4` (and data-parallel
 //! with ZeRO-1) matches the unsharded step in loss, gradient norm and every updated state
-//! tensor, and the evaluation loss matches too.
+//! tensor, and the evaluation loss matches too; XLA's partitioned steps hold the collectives
+//! the strategies need (none on one device).
 
 mod common;
 
+use flash::compiler::compile;
 use flash::config::ModelConfig;
-use flash::parallel::{parse_mesh, Parallelism};
+use flash::parallel::{parse_mesh, Parallelism, Placement};
 use flash::passes::PipelineOptions;
 use flash::tensor::HostTensor;
 use flash::train::session::{StepSpec, Trainer};
-use flash::train::{StepLayout, TrainOptions};
+use flash::train::{build_train_step, StepLayout, TrainOptions};
 
 /// A two-layer model of `preset`, small enough to compile quickly.
 fn small(preset: &str) -> ModelConfig {
     let mut cfg = ModelConfig::preset(preset).unwrap();
     cfg.layers = 2;
     cfg
+}
+
+/// The options of the steps compared: batch 4 of 32 tokens.
+fn step_options(cfg: &ModelConfig) -> TrainOptions {
+    let mut opts = TrainOptions::defaults_for(cfg, 10);
+    opts.batch = 4;
+    opts.seq_len = 32;
+    // AdamW's first update is about `lr * sign(g)`: with the default tiny eps, a gradient
+    // entry near zero flips sign under a different summation order. A larger eps makes the
+    // update smooth in `g`, so the comparison sees the partitioning, not that amplification.
+    opts.adamw.eps = 1e-2;
+    opts
 }
 
 /// What one step reports: loss, gradient norm, the new state, and an evaluation loss.
@@ -30,13 +44,7 @@ struct StepResult {
 /// One train step (then an evaluation) of `cfg` on `parallel`'s mesh.
 fn one_step(cfg: &ModelConfig, parallel: Option<&Parallelism>) -> StepResult {
     let layout = StepLayout::of(cfg).unwrap();
-    let mut opts = TrainOptions::defaults_for(cfg, 10);
-    opts.batch = 4;
-    opts.seq_len = 32;
-    // AdamW's first update is about `lr * sign(g)`: with the default tiny eps, a gradient
-    // entry near zero flips sign under a different summation order. A larger eps makes the
-    // update smooth in `g`, so the comparison sees the partitioning, not that amplification.
-    opts.adamw.eps = 1e-2;
+    let opts = step_options(cfg);
     let spec = StepSpec {
         cfg,
         layout: &layout,
@@ -124,4 +132,53 @@ fn flash_train_step_is_the_same_on_every_mesh() {
 #[test]
 fn transformer_pp_train_step_is_the_same_on_every_mesh() {
     check_meshes("transformer++-tiny");
+}
+
+/// The opcodes of the collectives XLA's SPMD partitioner may insert.
+const COLLECTIVES: [&str; 5] = [
+    "all-reduce",
+    "all-gather",
+    "reduce-scatter",
+    "all-to-all",
+    "collective-permute",
+];
+
+/// The collectives in XLA's optimised train step of `cfg` on `mesh` (`None`: one device).
+fn step_collectives(cfg: &ModelConfig, mesh: Option<&str>) -> Vec<&'static str> {
+    let layout = StepLayout::of(cfg).unwrap();
+    let mut graph = build_train_step(cfg, &step_options(cfg)).unwrap();
+    let parallel = mesh.map(|m| Parallelism {
+        mesh: parse_mesh(m).unwrap(),
+        shard_optimizer: false,
+    });
+    if let Some(par) = &parallel {
+        par.annotate_step(&mut graph, &layout).unwrap();
+    }
+    let program = compile(graph, &PipelineOptions::default()).unwrap();
+    let placement = Placement::new(common::client(), parallel.as_ref().map(|p| &p.mesh)).unwrap();
+    let exe = placement
+        .client()
+        .compile_with(&program.mlir, &placement.compile_options().unwrap())
+        .unwrap_or_else(|e| panic!("the step on {mesh:?} does not compile: {e}"));
+    assert_eq!(exe.devices().len(), placement.device_count());
+    if mesh.is_some_and(|m| m.contains("data")) {
+        assert!(
+            exe.has_opcode("all-reduce").unwrap(),
+            "no gradient all-reduce on {mesh:?}"
+        );
+    }
+    let opcodes = exe.optimized_opcodes().unwrap();
+    COLLECTIVES
+        .into_iter()
+        .filter(|c| opcodes.iter().any(|o| o == c))
+        .collect()
+}
+
+#[test]
+fn partitioned_train_steps_hold_collectives_and_the_one_device_step_none() {
+    let cfg = small("flash-tiny");
+    assert_eq!(step_collectives(&cfg, None), Vec::<&str>::new());
+    assert!(step_collectives(&cfg, Some("data=4")).contains(&"all-reduce"));
+    let model = step_collectives(&cfg, Some("model=4"));
+    assert!(!model.is_empty(), "the model=4 step holds no collective");
 }

@@ -112,6 +112,7 @@ fn clap_exit(e: &clap::Error) -> ExitCode {
 
 /// Runs one parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
+    device_args::quiet_plugin_info_logs();
     if cli.no_cache {
         // Read when the first client is created, after this.
         std::env::set_var(crate::runtime::CACHE_ENV, "0");
