@@ -4,7 +4,7 @@
 use crate::ir::{DType, TensorType};
 use crate::runtime::{Client, ElementType, HostData, LoadedExecutable, RuntimeError};
 use crate::target::{Target, TargetOf};
-use crate::tensor::{check_available_memory, HostTensor};
+use crate::tensor::{check_available_memory, HostTensor, TensorError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -65,12 +65,13 @@ pub fn compile(client: &Client, mlir: &str) -> Result<Compiled, RuntimeError> {
 /// (arguments, outputs and temporaries, less what outputs reuse) is more than the system has
 /// available: XLA would otherwise fail inside the plugin (a `bad_alloc` that aborts the
 /// process) or be killed by the out-of-memory killer. Other platforms' memory is the device's
-/// and is not checked here. Plugins without the statistics pass.
-pub fn check_memory(client: &Client, exe: &LoadedExecutable) -> anyhow::Result<()> {
+/// and is not checked here. Plugins without the statistics pass. A program partitioned over
+/// several CPU devices needs its (per-device) figures once per device.
+pub fn check_memory(client: &Client, exe: &LoadedExecutable) -> Result<(), TensorError> {
     if Target::of(client) != Target::Cpu {
         return Ok(());
     }
-    let Some(m) = exe.memory_stats()? else {
+    let Ok(Some(m)) = exe.memory_stats() else {
         return Ok(());
     };
     let part = |device: i64, host: i64| device.max(host).max(0) as u128;
@@ -78,8 +79,11 @@ pub fn check_memory(client: &Client, exe: &LoadedExecutable) -> anyhow::Result<(
         + part(m.output_bytes, m.host_output_bytes)
         + part(m.temp_bytes, m.host_temp_bytes)
         - part(m.alias_bytes, m.host_alias_bytes).min(part(m.output_bytes, m.host_output_bytes));
-    check_available_memory(needed, "the program's arguments, outputs and temporaries")?;
-    Ok(())
+    let devices = exe.devices().len().max(1) as u128;
+    check_available_memory(
+        needed * devices,
+        "the program's arguments, outputs and temporaries",
+    )
 }
 
 /// Uploads `inputs`, runs `exe` once on the default device and downloads every output.

@@ -76,6 +76,7 @@ pub fn measure(
     let options = placement.compile_options()?;
     let executable = placement.client().compile_with(mlir, &options)?;
     let xla_compile = start.elapsed();
+    crate::exec::check_memory(placement.client(), &executable)?;
     let memory = executable.memory_stats()?;
     let tensors: Vec<_> = (inputs.iter().enumerate())
         .map(|(i, t)| (t, graph.param_sharding(i)))

@@ -37,6 +37,10 @@ pub struct RunArgs {
     /// PJRT plugin: `cpu`, `cuda`, `tpu` or a path (default: FLASH_PJRT_PLUGIN, else cpu).
     #[arg(long)]
     pub plugin: Option<String>,
+    /// Only compile, print XLA's memory plan of the program (arguments, outputs, aliased
+    /// and temporary bytes) and exit, without inputs or running it.
+    #[arg(long, conflicts_with_all = ["inputs", "random", "output", "bench"])]
+    pub memory_stats: bool,
 }
 
 /// Runs `flash run`.
@@ -53,13 +57,16 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     }
     // Inputs from a file are checked before compiling; random ones are drawn after the
     // compiled program's memory check, so a program too large for the host fails there.
-    let file_inputs = (!args.random)
+    let file_inputs = (!args.random && !args.memory_stats)
         .then(|| gather_inputs(&args, &sig))
         .transpose()?;
     let client = crate::runtime::shared_client(args.plugin.as_deref())?;
     let compiled = exec::compile(&client, &text)
         .map_err(|e| name_diagnostics(e, &args.program))
         .with_context(|| format!("XLA rejected {}", args.program.display()))?;
+    if args.memory_stats {
+        return print_memory_stats(&compiled.executable);
+    }
     exec::check_memory(&client, &compiled.executable)
         .with_context(|| format!("cannot run {}", args.program.display()))?;
     let inputs = match file_inputs {
@@ -249,4 +256,23 @@ pub fn fmt_duration(d: Duration) -> String {
     } else {
         format!("{:.1} us", s * 1e6)
     }
+}
+
+/// Prints XLA's compiled memory statistics, in bytes and MiB.
+fn print_memory_stats(exe: &crate::runtime::LoadedExecutable) -> anyhow::Result<()> {
+    let Some(m) = exe.memory_stats()? else {
+        bail!("this plugin does not report compiled memory statistics");
+    };
+    let mib = |b: i64| b as f64 / f64::from(1u32 << 20);
+    for (what, device, host) in [
+        ("arguments", m.argument_bytes, m.host_argument_bytes),
+        ("outputs", m.output_bytes, m.host_output_bytes),
+        ("aliased", m.alias_bytes, m.host_alias_bytes),
+        ("temporaries", m.temp_bytes, m.host_temp_bytes),
+        ("code", m.generated_code_bytes, m.host_generated_code_bytes),
+    ] {
+        let b = device.max(host);
+        outln!("{what:<12} {b:>14} bytes {:>10.1} MiB", mib(b));
+    }
+    Ok(())
 }

@@ -73,6 +73,9 @@ pub enum TrainError {
     /// A tensor file could not be read or written.
     #[error(transparent)]
     TensorFile(#[from] TensorFileError),
+    /// A host allocation, or the memory a compiled program needs, is more than the system has.
+    #[error(transparent)]
+    Memory(#[from] crate::tensor::TensorError),
     /// A run file (metrics, plot) could not be written.
     #[error("{path}: {source}")]
     Io {

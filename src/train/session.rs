@@ -238,5 +238,6 @@ fn compile_on(
     let program = compile(g, opts)?;
     let options = placement.compile_options()?;
     let exe = placement.client().compile_with(&program.mlir, &options)?;
+    crate::exec::check_memory(placement.client(), &exe)?;
     Ok((exe, start.elapsed()))
 }
