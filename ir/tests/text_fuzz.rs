@@ -130,6 +130,7 @@ fn extreme_sizes_give_errors_not_overflows() {
     for body in bodies {
         let text = format!("graph @g {{\n{body}\nreturn %y\n}}");
         let e = parse_graph(&text).expect_err(&text);
-        assert!(e.line >= 3 && !e.message.is_empty(), "{e}");
+        // Line 2's parameter is already over XLA's byte limit; some bodies fail there.
+        assert!(e.line >= 2 && !e.message.is_empty(), "{e}");
     }
 }
