@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{assert_close, random_inputs, run_xla};
+use common::{assert_close, check_gradient_graph_on_xla, random_inputs, run_xla};
 use flash::config::ModelConfig;
 use flash::dsl::{chunk_attention, ChunkAttention, Ctx, DType, LinearNorm, ScoreFn, Tensor};
 use flash::ir::Graph;
@@ -67,43 +67,9 @@ fn recomputing_vjp_matches_finite_differences() {
     for causal in [true, false] {
         let g = loss_graph(10, 4, causal, ScoreFn::Relu2, DType::F64);
         let (recompute, _) = both_gradients(&g);
-        let x = random_inputs(&g, 3, 0);
-        let d = random_inputs(&g, 1003, 0);
-        let grads = run_xla(&recompute, &x);
-        let analytic: f64 = (0..5)
-            .map(|k| dot(&grads[1 + k].to_f64(), &d[k].to_f64()))
-            .sum();
-        let h = 1e-5;
-        let at = |sign: f64| {
-            let shifted: Vec<HostTensor> = (0..x.len())
-                .map(|i| {
-                    let dir = if i < 5 {
-                        d[i].to_f64()
-                    } else {
-                        vec![0.0; x[i].to_f64().len()]
-                    };
-                    let v: Vec<f64> = x[i]
-                        .to_f64()
-                        .iter()
-                        .zip(dir)
-                        .map(|(a, b)| a + sign * h * b)
-                        .collect();
-                    HostTensor::from_f64(x[i].ty.clone(), &v)
-                })
-                .collect();
-            run_xla(&g, &shifted)[0].to_f64()[0]
-        };
-        let numeric = (at(1.0) - at(-1.0)) / (2.0 * h);
-        let scale = analytic.abs().max(numeric.abs()).max(1e-3);
-        assert!(
-            (analytic - numeric).abs() <= 1e-5 * scale,
-            "causal={causal}: {analytic} (VJP) vs {numeric} (finite differences)"
-        );
+        let what = format!("chunk attention VJP, causal={causal}");
+        check_gradient_graph_on_xla(&what, &g, &recompute, &[0, 1, 2, 3, 4], 3, 1e-5);
     }
-}
-
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
 #[test]
@@ -178,36 +144,15 @@ fn checkpointed_regions_match_finite_differences() {
         let wrt: Vec<usize> = (0..6).collect();
         let checkpointed = grad_checkpointed(&g, &wrt, &regions).unwrap();
         let x = random_inputs(&g, 3, 0);
-        let d = random_inputs(&g, 1003, 0);
-        let grads = run_xla(&checkpointed, &x);
-        let stored = run_xla(&grad(&lower_all(g.clone()).unwrap(), &wrt).unwrap(), &x);
-        assert_close("checkpointed vs stored", &grads, &stored, 1e-9);
-        let analytic: f64 = (0..6)
-            .map(|k| dot(&grads[1 + k].to_f64(), &d[k].to_f64()))
-            .sum();
-        let h = 1e-5;
-        let at = |sign: f64| {
-            let shifted: Vec<HostTensor> = x
-                .iter()
-                .zip(&d)
-                .map(|(xi, di)| {
-                    let v: Vec<f64> = xi
-                        .to_f64()
-                        .iter()
-                        .zip(di.to_f64())
-                        .map(|(a, b)| a + sign * h * b)
-                        .collect();
-                    HostTensor::from_f64(xi.ty.clone(), &v)
-                })
-                .collect();
-            run_xla(&g, &shifted)[0].to_f64()[0]
-        };
-        let numeric = (at(1.0) - at(-1.0)) / (2.0 * h);
-        let scale = analytic.abs().max(numeric.abs()).max(1e-3);
-        assert!(
-            (analytic - numeric).abs() <= 1e-5 * scale,
-            "causal={causal}: {analytic} (checkpointed VJP) vs {numeric} (finite differences)"
+        let stored = grad(&lower_all(g.clone()).unwrap(), &wrt).unwrap();
+        let what = format!("checkpointed regions, causal={causal}");
+        assert_close(
+            &what,
+            &run_xla(&checkpointed, &x),
+            &run_xla(&stored, &x),
+            1e-9,
         );
+        check_gradient_graph_on_xla(&what, &g, &checkpointed, &wrt, 3, 1e-5);
     }
 }
 

@@ -14,20 +14,33 @@ use crate::ir::{DType, Graph, Sharding, TensorType};
 use crate::models::{build_lm, BuildOptions, Mode};
 use crate::parallel::{Parallelism, Placement};
 use crate::passes::PipelineOptions;
-use crate::runtime::{Buffer, Client, LoadedExecutable};
+use crate::runtime::{Buffer, Client, CompileOptions, LoadedExecutable};
 use crate::tensor::HostTensor;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// Compiles `g` through our pipeline and XLA; returns the executable and both compile times.
+/// Compiles `g` through our pipeline and XLA for one device; returns the executable and
+/// both compile times.
 pub fn compile_graph(
     client: &Client,
     g: Graph,
     opts: &PipelineOptions,
 ) -> Result<(Arc<LoadedExecutable>, Duration), TrainError> {
+    compile_graph_with(client, g, opts, &CompileOptions::default())
+}
+
+/// [`compile_graph`] with XLA's compile options (e.g. SPMD over several devices); refuses a
+/// program whose memory plan the host cannot hold ([`crate::exec::check_memory`]).
+pub fn compile_graph_with(
+    client: &Client,
+    g: Graph,
+    opts: &PipelineOptions,
+    options: &CompileOptions,
+) -> Result<(Arc<LoadedExecutable>, Duration), TrainError> {
     let start = Instant::now();
     let program = compile(g, opts)?;
-    let exe = client.compile(&program.mlir)?;
+    let exe = client.compile_with(&program.mlir, options)?;
+    crate::exec::check_memory(client, &exe)?;
     Ok((exe, start.elapsed()))
 }
 
@@ -234,10 +247,6 @@ fn compile_on(
     g: Graph,
     opts: &PipelineOptions,
 ) -> Result<(Arc<LoadedExecutable>, Duration), TrainError> {
-    let start = Instant::now();
-    let program = compile(g, opts)?;
     let options = placement.compile_options()?;
-    let exe = placement.client().compile_with(&program.mlir, &options)?;
-    crate::exec::check_memory(placement.client(), &exe)?;
-    Ok((exe, start.elapsed()))
+    compile_graph_with(placement.client(), g, opts, &options)
 }

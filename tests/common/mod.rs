@@ -113,9 +113,22 @@ pub fn check_gradients_on_xla_within(what: &str, g: &Graph, seed: u64, rtol: f64
         flash::passes::chunk_attention::lower_all(g.clone()).expect("lower chunk attention");
     let grad_graph = flash::passes::autodiff::grad(&lowered, &float_params)
         .unwrap_or_else(|e| panic!("{what}: grad failed: {e}"));
+    check_gradient_graph_on_xla(what, g, &grad_graph, &float_params, seed, rtol);
+}
+
+/// The finite-difference check of [`check_gradients_on_xla`] for a gradient graph built by
+/// the caller (`grad_graph`: `g`'s outputs, then the gradients of the `float_params`).
+pub fn check_gradient_graph_on_xla(
+    what: &str,
+    g: &Graph,
+    grad_graph: &Graph,
+    float_params: &[usize],
+    seed: u64,
+    rtol: f64,
+) {
     let x = random_inputs(g, seed, 4);
     let direction = random_inputs(g, seed + 1000, 4);
-    let grads = run_xla(&grad_graph, &x);
+    let grads = run_xla(grad_graph, &x);
     let n_out = g.outputs.len();
     let analytic: f64 = float_params
         .iter()
