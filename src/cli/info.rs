@@ -22,6 +22,9 @@ pub struct InfoArgs {
 /// Runs `flash info`.
 pub fn run(args: InfoArgs) -> anyhow::Result<()> {
     let client = args.devices.client()?;
+    if let Some(mesh) = &args.mesh.mesh {
+        check_devices(mesh, client.devices().len())?;
+    }
     let plugin = client.plugin();
     let v = plugin.api_version();
     outln!("plugin:      {}", plugin.path().display());
@@ -46,7 +49,6 @@ pub fn run(args: InfoArgs) -> anyhow::Result<()> {
 
 /// The mesh's devices: which client device sits at each mesh coordinate.
 fn show_mesh(mesh: &Mesh, client: &Client) -> anyhow::Result<()> {
-    check_devices(mesh, client.devices().len())?;
     outln!("mesh:        {mesh} ({} devices)", mesh.device_count());
     for (i, d) in client
         .devices()

@@ -20,7 +20,7 @@ pub enum TrainError {
     Model(#[from] ModelError),
     /// The mesh or sharding strategy.
     #[error(transparent)]
-    Parallel(#[from] crate::parallel::ParallelError),
+    Parallel(Box<crate::parallel::ParallelError>),
     /// A training option is out of range.
     #[error("--{option}: {message}")]
     Option {
@@ -75,7 +75,7 @@ pub enum TrainError {
     TensorFile(#[from] TensorFileError),
     /// A host allocation, or the memory a compiled program needs, is more than the system has.
     #[error(transparent)]
-    Memory(#[from] crate::tensor::TensorError),
+    Memory(Box<crate::tensor::TensorError>),
     /// A run file (metrics, plot) could not be written.
     #[error("{path}: {source}")]
     Io {
@@ -111,5 +111,17 @@ impl From<crate::data::DataError> for TrainError {
             path: e.path,
             message: e.message,
         }
+    }
+}
+
+impl From<crate::parallel::ParallelError> for TrainError {
+    fn from(e: crate::parallel::ParallelError) -> Self {
+        TrainError::Parallel(Box::new(e))
+    }
+}
+
+impl From<crate::tensor::TensorError> for TrainError {
+    fn from(e: crate::tensor::TensorError) -> Self {
+        TrainError::Memory(Box::new(e))
     }
 }
