@@ -258,9 +258,10 @@ impl Sharding {
         self.dims
             .iter()
             .map(|axes| {
-                axes.iter().fold(0, |tile, a| {
-                    let (i, axis) = mesh.axis(a).expect("sharding checked against its mesh");
-                    tile * axis.size + coords[i]
+                // An axis the mesh lacks (refused by `check`) splits nothing.
+                axes.iter().fold(0, |tile, a| match mesh.axis(a) {
+                    Some((i, axis)) => tile * axis.size + coords[i],
+                    None => tile,
                 })
             })
             .collect()

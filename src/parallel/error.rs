@@ -15,7 +15,7 @@ pub enum ParallelError {
         why: String,
     },
     /// An axis other than `data` and `model`.
-    #[error("unknown mesh axis `{name}`; the axes are data, model")]
+    #[error("unknown mesh axis `{name}`; the axes are {}", super::AXES.join(", "))]
     UnknownAxis {
         /// The axis named.
         name: String,

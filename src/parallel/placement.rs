@@ -64,8 +64,7 @@ impl Placement {
         if self.mesh().is_none() {
             return Ok(CompileOptions::default());
         }
-        let ids = self.client.devices()[..self.device_count()]
-            .iter()
+        let ids = (self.client.devices().iter().take(self.device_count()))
             .map(|d| i64::from(d.id()))
             .collect();
         CompileOptions::spmd(self.device_count(), ids)
@@ -78,12 +77,22 @@ impl Placement {
         t: &HostTensor,
         sharding: Option<&Sharding>,
     ) -> Result<Vec<Buffer>, RuntimeError> {
-        let replicated = Sharding::replicated(t.ty.shape.len());
-        let pieces = tiles::split(t, &self.mesh, sharding.unwrap_or(&replicated));
-        let devices = self.client.devices();
-        pieces
+        let devices: Vec<_> = self
+            .client
+            .devices()
             .iter()
-            .zip(devices)
+            .take(self.device_count())
+            .collect();
+        let Some(sharding) = sharding.filter(|s| !s.is_replicated()) else {
+            // Whole on every device: no pieces to cut, one host copy.
+            let data = to_host_data(t)?;
+            return devices
+                .iter()
+                .map(|d| self.client.upload(&data, d))
+                .collect();
+        };
+        let pieces = tiles::split(t, &self.mesh, sharding);
+        (pieces.iter().zip(devices))
             .map(|(piece, device)| self.client.upload(&to_host_data(piece)?, device))
             .collect()
     }
