@@ -269,14 +269,7 @@ fn devices(handle: &ClientHandle) -> Result<Vec<Device>> {
         ..Default::default()
     };
     pjrt_call!(api, PJRT_Client_AddressableDevices, &mut args)?;
-    if args.addressable_devices.is_null() {
-        return Ok(Vec::new());
-    }
-    // SAFETY: the client owns an array of `num_addressable_devices` device pointers.
-    let raw = unsafe {
-        std::slice::from_raw_parts(args.addressable_devices, args.num_addressable_devices)
-    };
-    raw.iter()
-        .map(|&d| Device::query(api, handle.raw, d))
-        .collect()
+    let (ptr, len) = (args.addressable_devices, args.num_addressable_devices);
+    // SAFETY: the client owns an array of `len` device pointers at `ptr`.
+    unsafe { Device::query_all(api, handle.raw, ptr, len) }
 }

@@ -20,6 +20,26 @@ unsafe impl Send for Device {}
 unsafe impl Sync for Device {}
 
 impl Device {
+    /// Reads the descriptions of a device array a PJRT call returned (`ptr`, `len`; a null
+    /// array is empty).
+    ///
+    /// # Safety
+    /// `ptr` must be null or point to `len` device pointers of `client` that stay alive
+    /// during the call.
+    pub(crate) unsafe fn query_all(
+        api: Api,
+        client: *mut ffi::Client,
+        ptr: *const *mut ffi::Device,
+        len: usize,
+    ) -> Result<Vec<Self>> {
+        if ptr.is_null() {
+            return Ok(Vec::new());
+        }
+        // SAFETY: the caller guarantees `len` live device pointers at `ptr`.
+        let raw = unsafe { std::slice::from_raw_parts(ptr, len) };
+        raw.iter().map(|&d| Device::query(api, client, d)).collect()
+    }
+
     /// Reads the description of a device returned by `PJRT_Client_AddressableDevices`.
     pub(crate) fn query(api: Api, client: *mut ffi::Client, raw: *mut ffi::Device) -> Result<Self> {
         let mut get = ffi::DeviceGetDescriptionArgs {

@@ -206,16 +206,9 @@ impl LoadedExecutable {
             ..Default::default()
         };
         pjrt_call!(api, PJRT_LoadedExecutable_AddressableDevices, &mut args)?;
-        if args.addressable_devices.is_null() {
-            return Ok(Vec::new());
-        }
-        // SAFETY: the executable owns `num_addressable_devices` device pointers.
-        let raw = unsafe {
-            std::slice::from_raw_parts(args.addressable_devices, args.num_addressable_devices)
-        };
-        raw.iter()
-            .map(|&d| Device::query(api, self.client.raw(), d))
-            .collect()
+        let (ptr, len) = (args.addressable_devices, args.num_addressable_devices);
+        // SAFETY: the executable owns `len` device pointers of its client at `ptr`.
+        unsafe { Device::query_all(api, self.client.raw(), ptr, len) }
     }
 }
 
