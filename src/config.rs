@@ -7,6 +7,7 @@ pub mod limits;
 pub mod names;
 
 use crate::ir::{DType, LinearNorm, ScoreFn};
+use names::Named;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use thiserror::Error;
@@ -63,14 +64,27 @@ pub enum Activation {
 }
 
 /// Compute precision.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Precision {
     /// Everything in f32.
+    #[default]
     F32,
     /// bf16 compute with f32 parameters (master weights), f32 loss.
     Bf16,
 }
+
+impl Named for Precision {
+    const WHAT: &'static str = "precision";
+    const ALL: &'static [Precision] = &[Precision::F32, Precision::Bf16];
+    fn name(self) -> &'static str {
+        match self {
+            Precision::F32 => "f32",
+            Precision::Bf16 => "bf16",
+        }
+    }
+}
+
+names::display_and_from_str_by_name!(Precision);
 
 impl Precision {
     /// The compute dtype.
@@ -130,7 +144,7 @@ pub struct ModelConfig {
     #[serde(default = "default_max_len")]
     pub max_len: usize,
     /// Compute precision.
-    #[serde(default = "default_precision")]
+    #[serde(default, with = "names::by_name")]
     pub precision: Precision,
 }
 
@@ -161,10 +175,6 @@ fn default_activation() -> Activation {
 fn default_max_len() -> usize {
     8192
 }
-fn default_precision() -> Precision {
-    Precision::F32
-}
-
 /// A configuration problem, naming the field (or the preset / file).
 #[derive(Debug, Error, PartialEq)]
 pub enum ConfigError {
@@ -220,7 +230,7 @@ impl ModelConfig {
             rel_pos_bias: false,
             activation: default_activation(),
             max_len: default_max_len(),
-            precision: default_precision(),
+            precision: Precision::default(),
         }
     }
 

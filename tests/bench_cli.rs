@@ -123,6 +123,29 @@ fn train_step_bench_writes_table_json_and_png() {
 }
 
 #[test]
+fn bf16_train_bench_records_its_precision_remat_and_a_bf16_peak() {
+    let (stdout, records, _) = run_tiny(
+        "bf16",
+        &["--train", "--precision", "bf16", "--remat", "attention"],
+    );
+    assert!(stdout.contains("128^3 bf16 matmul"), "{stdout}");
+    check_records(&records, "train");
+    for r in &records {
+        assert_eq!(
+            (&r["precision"], &r["remat"]),
+            (&"bf16".into(), &"attention".into())
+        );
+    }
+    let (_, forward, _) = run_tiny("f32-forward", &["--forward"]);
+    for r in &forward {
+        assert_eq!(
+            (&r["precision"], &r["remat"]),
+            (&"f32".into(), &"none".into())
+        );
+    }
+}
+
+#[test]
 fn forward_bench_counts_the_closed_form() {
     let (_, records, png) = run_tiny("forward", &["--forward"]);
     check_records(&records, "forward");
@@ -259,4 +282,10 @@ fn bad_arguments_give_clear_errors() {
     );
     let e = with(&["--seq-lens", "abc"]);
     assert!(e.contains("abc"), "{e}");
+    let e = with(&["--precision", "f16"]);
+    assert!(e.contains("f16") && e.contains("bf16"), "{e}");
+    for workload in ["--forward", "--decode"] {
+        let e = with(&[workload, "--remat", "layer"]);
+        assert!(e.contains("--remat") && e.contains(workload), "{e}");
+    }
 }

@@ -131,6 +131,8 @@ fn record(model: &str, seq_len: usize, median_s: f64) -> Record {
         platform: "cpu".into(),
         mesh: None,
         shard_optimizer: false,
+        precision: Default::default(),
+        remat: Default::default(),
     }
 }
 

@@ -435,3 +435,26 @@ fn snapshot_of_a_scoped_gated_layer() {
     let g = build(ctx, &[&y]);
     insta::assert_snapshot!(relative_locs(&flash::ir::text::print_graph(&g), base));
 }
+
+#[test]
+fn regions_record_the_nodes_they_add_nested_and_ascending() {
+    let ctx = Ctx::new("regions");
+    let x = ctx.input("x", DType::F32, &[4]);
+    let (y, inner) = ctx.region("outer", || {
+        let a = x.exp();
+        let b = ctx.region("inner", || a.tanh() * 2.0);
+        let inner_start = ctx.num_nodes() - 3;
+        (b + 1.0, inner_start)
+    });
+    // Adding nothing records nothing.
+    ctx.region("inner", || ());
+    let second = ctx.region("inner", || y.sin());
+    let (outer, inners) = (ctx.regions("outer"), ctx.regions("inner"));
+    let g = build(ctx, &[&second]);
+    assert_eq!(outer, vec![1..g.nodes.len() - 1]);
+    assert_eq!(
+        inners,
+        vec![inner..inner + 3, g.nodes.len() - 1..g.nodes.len()]
+    );
+    assert_eq!(ops(&g)[inner..inner + 3], ["tanh", "constant", "mul"]);
+}

@@ -1,20 +1,24 @@
-//! The memory-saving VJP of `chunk_attention` (`--remat attention`: the backward pass
-//! recomputes the lowered attention) on the real XLA plugin: the same gradients as
-//! differentiating the lowered graph (today's `--remat none`), for causal and bidirectional
-//! FLASH with T not a multiple of C, against finite differences in f64, and for a whole
-//! flash-tiny train step. Layer checkpointing (`--remat layer`: each layer recomputed from
-//! its input) likewise: finite differences on an f64 graph of two regions, the stored
-//! gradients of causal and bidirectional (MLM) models of every kind, and the train step.
+//! Memory-saving gradients on the real XLA plugin. The memory-saving VJP of
+//! `chunk_attention` (the backward pass recomputes the lowered attention): the same
+//! gradients as differentiating the lowered graph, for causal and bidirectional FLASH with
+//! T not a multiple of C, and against finite differences in f64. Checkpointed regions
+//! (`--remat attention`: each layer's attention core recomputed from its projections;
+//! `--remat layer`: each layer from its input): finite differences on an f64 graph of two
+//! regions, the stored gradients of causal and bidirectional (MLM) models of every kind for
+//! both kinds of region, the whole flash-tiny train step with every setting, and XLA's
+//! planned temporaries of the train step falling with each setting.
 
 mod common;
 
-use common::{assert_close, check_gradient_graph_on_xla, random_inputs, run_xla};
+use common::{assert_close, check_gradient_graph_on_xla, client, random_inputs, run_xla};
+use flash::compiler::compile;
 use flash::config::ModelConfig;
 use flash::dsl::{chunk_attention, ChunkAttention, Ctx, DType, LinearNorm, ScoreFn, Tensor};
 use flash::ir::Graph;
-use flash::models::{build_lm_with_layers, BuildOptions, Mode};
+use flash::models::{build_lm_with_regions, BuildOptions, Mode};
 use flash::passes::autodiff::{grad, grad_checkpointed};
 use flash::passes::chunk_attention::lower_all;
+use flash::passes::PipelineOptions;
 use flash::tensor::HostTensor;
 use flash::train::{build_train_step, Remat, TrainOptions};
 
@@ -157,7 +161,7 @@ fn checkpointed_regions_match_finite_differences() {
 }
 
 #[test]
-fn layer_checkpointing_matches_stored_gradients_for_every_kind() {
+fn checkpointed_regions_match_stored_gradients_for_every_kind() {
     for (preset, mode) in [
         ("flash-tiny", Mode::Lm),
         ("flash-tiny", Mode::Mlm),
@@ -174,11 +178,16 @@ fn layer_checkpointing_matches_stored_gradients_for_every_kind() {
             mode,
             forward: false,
         };
-        let (g, layers) = build_lm_with_layers(&cfg, &opts).unwrap();
-        assert_eq!(layers.len(), 2);
+        let (g, regions) = build_lm_with_regions(&cfg, &opts).unwrap();
+        assert_eq!((regions.layers.len(), regions.attention.len()), (2, 2));
+        for (layer, core) in regions.layers.iter().zip(&regions.attention) {
+            assert!(
+                layer.start < core.start && core.end < layer.end,
+                "{preset}: nested"
+            );
+        }
         let n = g.params().len() - mode_inputs(mode);
         let wrt: Vec<usize> = (0..n).collect();
-        let checkpointed = grad_checkpointed(&g, &wrt, &layers).unwrap();
         let stored = grad(&lower_all(g.clone()).unwrap(), &wrt).unwrap();
         let inputs = random_inputs(&g, 9, cfg.vocab as i64);
         let inputs: Vec<HostTensor> = inputs
@@ -190,13 +199,60 @@ fn layer_checkpointing_matches_stored_gradients_for_every_kind() {
                 _ => t,
             })
             .collect();
-        let what = format!("{preset} {mode:?}");
-        assert_close(
-            &what,
-            &run_xla(&checkpointed, &inputs),
-            &run_xla(&stored, &inputs),
-            1e-3,
+        let want = run_xla(&stored, &inputs);
+        for (kind, ranges) in [
+            ("layer", &regions.layers),
+            ("attention", &regions.attention),
+        ] {
+            let checkpointed = grad_checkpointed(&g, &wrt, ranges).unwrap();
+            let what = format!("{preset} {mode:?}, {kind} regions");
+            assert_close(&what, &run_xla(&checkpointed, &inputs), &want, 1e-3);
+        }
+    }
+}
+
+/// XLA's planned temporaries of `cfg`'s train step (batch 1, T = `t`) with `remat`.
+fn train_step_temporaries(cfg: &ModelConfig, t: usize, remat: Remat) -> i64 {
+    let opts = TrainOptions {
+        batch: 1,
+        seq_len: t,
+        remat,
+        ..TrainOptions::defaults_for(cfg, 10)
+    };
+    let step = build_train_step(cfg, &opts).expect("train step");
+    let program = compile(step, &PipelineOptions::default()).expect("compile");
+    let exe = client().compile(&program.mlir).expect("XLA compile");
+    exe.memory_stats()
+        .expect("memory stats")
+        .expect("the CPU plugin reports them")
+        .temp_bytes
+}
+
+/// What one more layer adds to the train step's temporaries with `remat` (what the backward
+/// pass keeps of each layer): the difference between 3 and 1 layers.
+fn temporaries_per_layer(preset: &str, t: usize, remat: Remat) -> i64 {
+    let mut cfg = ModelConfig::preset(preset).unwrap();
+    let mut of = |layers| {
+        cfg.layers = layers;
+        train_step_temporaries(&cfg, t, remat)
+    };
+    (of(3) - of(1)) / 2
+}
+
+#[test]
+fn each_remat_setting_cuts_what_the_backward_pass_keeps_per_layer() {
+    for (preset, t) in [("flash-tiny", 1024), ("flash-quad-tiny", 512)] {
+        let [none, attention, layer] = [Remat::None, Remat::Attention, Remat::Layer]
+            .map(|r| temporaries_per_layer(preset, t, r));
+        let what = format!(
+            "{preset} T={t}, bytes per layer: none {none}, attention {attention}, layer {layer}"
         );
+        eprintln!("{what}");
+        assert!(
+            2 * attention <= none,
+            "{what}: attention keeps more than half"
+        );
+        assert!(layer < attention, "{what}: layer keeps more than attention");
     }
 }
 

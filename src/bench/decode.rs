@@ -7,7 +7,7 @@
 use super::error::BenchError;
 use super::measure::median;
 use super::options::bench_config;
-use crate::config::ModelKind;
+use crate::config::{ModelKind, Precision};
 use crate::decode::{state_specs, DecodeError, DecodeOptions, Decoder};
 use crate::models::{init_params, param_specs};
 use crate::passes::PipelineOptions;
@@ -39,6 +39,8 @@ pub struct DecodeBenchOptions {
     /// Time the prefill of the context (else the steps start from the empty state moved to
     /// the context length, which costs a key/value-cache step the same).
     pub prefill: bool,
+    /// The models' compute precision.
+    pub precision: Precision,
 }
 
 /// One measured case.
@@ -67,6 +69,9 @@ pub struct DecodeRecord {
     pub state_bytes: u64,
     /// The plugin's platform.
     pub platform: String,
+    /// The compute precision (`f32`, `bf16`).
+    #[serde(default, with = "crate::config::names::by_name")]
+    pub precision: Precision,
 }
 
 /// Runs every case of `opts` on `client`, calling `progress(done, total)` after each.
@@ -94,7 +99,8 @@ fn run_case(
     n: usize,
 ) -> Result<DecodeRecord, BenchError> {
     let capacity = n + opts.warmup + opts.reps + 1;
-    let cfg = bench_config(kind, opts.width, opts.layers, capacity)?;
+    let mut cfg = bench_config(kind, opts.width, opts.layers, capacity)?;
+    cfg.precision = opts.precision;
     let fail = |e: DecodeError| BenchError::TrainStep {
         model: kind.name(),
         seq_len: n,
@@ -154,6 +160,7 @@ fn run_case(
         prefill_s,
         state_bytes: state_bytes(&cfg, opts.batch, capacity),
         platform: client.platform_name().to_string(),
+        precision: opts.precision,
     })
 }
 

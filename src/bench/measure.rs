@@ -115,11 +115,13 @@ fn thread_state(args: &mut [Buffer], outputs: Vec<Buffer>, aliases: &[(usize, us
     }
 }
 
-/// The dense-matmul peak of a client: the best of several runs of an `n x n x n` f32 matmul.
+/// The dense-matmul peak of a client: the best of several runs of an `n x n x n` matmul.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Peak {
     /// The matrix size n.
     pub size: usize,
+    /// The matrices' dtype.
+    pub dtype: DType,
     /// `2 n^3`.
     pub flops: u64,
     /// The fastest run.
@@ -133,15 +135,20 @@ impl Peak {
     }
 }
 
-/// Measures [`Peak`] for size `n` (compiled by our compiler, `reps` timed runs after one
-/// warm-up).
-pub fn measure_peak(client: &Arc<Client>, n: usize, reps: usize) -> Result<Peak, BenchError> {
+/// Measures [`Peak`] for size `n` and `dtype` (compiled by our compiler, `reps` timed runs
+/// after one warm-up).
+pub fn measure_peak(
+    client: &Arc<Client>,
+    n: usize,
+    dtype: DType,
+    reps: usize,
+) -> Result<Peak, BenchError> {
     let ctx = Ctx::new("peak_matmul");
-    let a = ctx.input("a", DType::F32, &[n, n]);
-    let b = ctx.input("b", DType::F32, &[n, n]);
+    let a = ctx.input("a", dtype, &[n, n]);
+    let b = ctx.input("b", dtype, &[n, n]);
     let graph = ctx.finish(&[a.matmul(&b)])?;
     let program = compile(graph, &PipelineOptions::default())?;
-    let ty = crate::ir::TensorType::new(DType::F32, vec![n, n]);
+    let ty = crate::ir::TensorType::new(dtype, vec![n, n]);
     let inputs = [
         HostTensor::try_random(ty.clone(), 1, 0)?,
         HostTensor::try_random(ty, 2, 0)?,
@@ -156,6 +163,7 @@ pub fn measure_peak(client: &Arc<Client>, n: usize, reps: usize) -> Result<Peak,
     let best = measured.min();
     Ok(Peak {
         size: n,
+        dtype,
         flops: 2 * (n as u64).pow(3), // n <= MAX_PEAK_SIZE (options), so this cannot wrap
         best,
     })

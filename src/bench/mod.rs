@@ -104,7 +104,7 @@ pub fn run_bench(
         crate::parallel::check_devices(&p.mesh, client.devices().len())?;
     }
     for &kind in &opts.models {
-        bench_config(kind, opts.width, opts.layers, opts.max_len())?;
+        opts.config(kind)?;
     }
     let mut peak = None;
     let cases: Vec<(ModelKind, usize)> = opts
@@ -114,7 +114,7 @@ pub fn run_bench(
         .collect();
     let mut records = Vec::with_capacity(cases.len());
     for (index, &(model, seq_len)) in cases.iter().enumerate() {
-        refresh_peak(client, opts.peak_size, &mut peak, progress)?;
+        refresh_peak(client, opts, &mut peak, progress)?;
         let mut report = |stage| {
             progress(Progress::Case {
                 index,
@@ -129,7 +129,7 @@ pub fn run_bench(
         crate::runtime::release_freed_host_memory();
         report(Stage::Done);
     }
-    refresh_peak(client, opts.peak_size, &mut peak, progress)?;
+    refresh_peak(client, opts, &mut peak, progress)?;
     if let Some(p) = &peak {
         records.iter_mut().for_each(|r| r.set_peak(p));
     }
@@ -140,15 +140,16 @@ pub fn run_bench(
 /// Sampling it between the cases makes the best figure robust to other load on the machine.
 fn refresh_peak(
     client: &Arc<Client>,
-    size: usize,
+    opts: &BenchOptions,
     peak: &mut Option<Peak>,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<(), BenchError> {
-    if size == 0 {
+    if opts.peak_size == 0 {
         return Ok(());
     }
     progress(Progress::Peak);
-    let now = measure_peak(client, size, if peak.is_some() { 2 } else { 5 })?;
+    let reps = if peak.is_some() { 2 } else { 5 };
+    let now = measure_peak(client, opts.peak_size, opts.precision.dtype(), reps)?;
     if peak.is_none_or(|p| now.best < p.best) {
         *peak = Some(now);
     }
@@ -191,5 +192,8 @@ fn run_case(
     let measured = measure(&placement, mlir, graph, &inputs, runs)?;
     let mut record = Record::new(&prepared, &measured, opts.workload, client.platform_name());
     record.set_mesh(opts.parallel.as_ref());
+    if opts.workload == Workload::Train {
+        record.remat = opts.remat;
+    }
     Ok(record)
 }

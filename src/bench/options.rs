@@ -12,7 +12,7 @@
 
 use super::error::{option, BenchError};
 use crate::chunk_choice::ChunkChoice;
-use crate::config::{ModelConfig, ModelKind};
+use crate::config::{ModelConfig, ModelKind, Precision};
 use crate::parallel::Parallelism;
 use crate::passes::CumsumStrategy;
 use crate::train::Remat;
@@ -64,12 +64,15 @@ pub struct BenchOptions {
     pub chunk: Option<ChunkChoice>,
     /// Seed of the random parameters and tokens.
     pub seed: u64,
-    /// Size n of the `n x n x n` f32 matmul that measures the peak (0 skips it).
+    /// Size n of the `n x n x n` matmul (in the compute dtype) that measures the peak (0
+    /// skips it).
     pub peak_size: usize,
     /// Write each case's StableHLO into this folder as `MODEL-T.WORKLOAD.mlir`.
     pub dump_mlir: Option<PathBuf>,
     /// What the train step's backward pass recomputes.
     pub remat: Remat,
+    /// The models' compute precision (and the peak matmul's dtype).
+    pub precision: Precision,
     /// Spread each program over a device mesh (`None`: one device).
     pub parallel: Option<Parallelism>,
 }
@@ -95,6 +98,7 @@ impl Default for BenchOptions {
             peak_size: 2048,
             dump_mlir: None,
             remat: Remat::None,
+            precision: Precision::F32,
             parallel: None,
         }
     }
@@ -167,6 +171,13 @@ impl BenchOptions {
             return Err(option("tokens-per-batch", msg));
         }
         Ok(self.tokens_per_batch / t)
+    }
+
+    /// The config of `kind` this benchmark times ([`bench_config`] at its precision).
+    pub fn config(&self, kind: ModelKind) -> Result<ModelConfig, BenchError> {
+        let mut cfg = bench_config(kind, self.width, self.layers, self.max_len())?;
+        cfg.precision = self.precision;
+        Ok(cfg)
     }
 
     /// The longest sequence length.

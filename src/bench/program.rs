@@ -3,7 +3,7 @@
 //! cost, and host inputs for it.
 
 use super::error::BenchError;
-use super::options::{bench_config, BenchOptions, Workload};
+use super::options::{BenchOptions, Workload};
 use crate::compiler::{compile, Program};
 use crate::config::{ModelConfig, ModelKind};
 use crate::cost::{formulas, graph_cost, Cost};
@@ -48,7 +48,7 @@ pub fn prepare(
     target: Target,
 ) -> Result<Prepared, BenchError> {
     let batch = opts.batch(t)?;
-    let mut cfg = bench_config(kind, opts.width, opts.layers, opts.max_len())?;
+    let mut cfg = opts.config(kind)?;
     if let (ModelKind::Flash, Some(choice)) = (kind, opts.chunk) {
         cfg.chunk = choice.size(&cfg, t, target);
     }

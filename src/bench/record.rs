@@ -4,8 +4,10 @@
 use super::measure::{Measured, Peak};
 use super::options::Workload;
 use super::program::Prepared;
+use crate::config::Precision;
 use crate::parallel::Parallelism;
 use crate::runtime::MemoryStats;
+use crate::train::Remat;
 use serde::{Deserialize, Serialize};
 
 /// One (model, sequence length) measurement.
@@ -69,6 +71,12 @@ pub struct Record {
     /// ZeRO-1: the optimizer moments split over `data` too.
     #[serde(default)]
     pub shard_optimizer: bool,
+    /// The compute precision (`f32`, `bf16`).
+    #[serde(default, with = "crate::config::names::by_name")]
+    pub precision: Precision,
+    /// What the train step's backward pass recomputed (`none`, `attention`, `layer`).
+    #[serde(default, with = "crate::config::names::by_name")]
+    pub remat: Remat,
 }
 
 /// XLA's memory plan of one executable, in bytes (device and host figures).
@@ -144,6 +152,8 @@ impl Record {
             platform: platform.to_string(),
             mesh: None,
             shard_optimizer: false,
+            precision: p.cfg.precision,
+            remat: Remat::None,
         }
     }
 

@@ -12,6 +12,7 @@ use crate::bench::plot::plot_latency;
 use crate::bench::record::{table, Record};
 use crate::bench::{parse_model, run_bench, BenchOptions, Progress, Stage, Workload};
 use crate::chunk_choice::ChunkChoice;
+use crate::config::Precision;
 use crate::passes::CumsumStrategy;
 use crate::train::Remat;
 use anyhow::Context;
@@ -73,7 +74,8 @@ pub struct BenchArgs {
     /// plugin's machine [default: the preset's, 256 at width 256 and above, else 64].
     #[arg(long, value_name = "auto|C")]
     pub chunk: Option<ChunkChoice>,
-    /// Size n of the n x n x n f32 matmul measuring the peak (0 skips it).
+    /// Size n of the n x n x n matmul measuring the peak, in the compute precision (0 skips
+    /// it).
     #[arg(long, default_value_t = 2048)]
     pub peak_size: usize,
     /// Seed of the random parameters and tokens.
@@ -99,9 +101,14 @@ pub struct BenchArgs {
     /// Write each program's StableHLO into this folder (`MODEL-T.WORKLOAD.mlir`).
     #[arg(long, value_name = "DIR")]
     pub dump_mlir: Option<PathBuf>,
-    /// What the train step's backward pass recomputes: none, attention or layer.
-    #[arg(long, value_parser = choice::<Remat>(), default_value_t = Remat::None)]
-    pub remat: Remat,
+    /// What the train step's backward pass recomputes: none, attention or layer [default:
+    /// none].
+    #[arg(long, value_parser = choice::<Remat>(), conflicts_with_all = ["forward", "decode"])]
+    pub remat: Option<Remat>,
+    /// Compute precision of the models and of the peak matmul: f32, or bf16 (f32
+    /// parameters and loss, bf16 matrix products; the peak is then a bf16 matmul's).
+    #[arg(long, value_parser = choice::<Precision>(), default_value_t = Precision::F32)]
+    pub precision: Precision,
 }
 
 impl BenchArgs {
@@ -130,7 +137,8 @@ impl BenchArgs {
             seed: self.seed,
             peak_size: self.peak_size,
             dump_mlir: self.dump_mlir.clone(),
-            remat: self.remat,
+            remat: self.remat.unwrap_or_default(),
+            precision: self.precision,
             parallel: self.mesh.parallelism(),
         };
         opts.validate()?;
@@ -167,9 +175,10 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     if let Some(peak) = &report.peak {
         let gflops = peak.flops_per_s() / 1e9;
         outln!(
-            "peak: {gflops:.1} GFLOP/s ({n}^3 f32 matmul on {})",
+            "peak: {gflops:.1} GFLOP/s ({n}^3 {dtype} matmul on {})",
             client.platform_name(),
-            n = peak.size
+            n = peak.size,
+            dtype = peak.dtype.mlir_name()
         );
     }
     output::text(&table(&report.records))?;

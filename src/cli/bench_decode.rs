@@ -31,6 +31,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         warmup: args.warmup,
         seed: args.seed,
         prefill: !args.no_prefill,
+        precision: args.precision,
     };
     let client = args.devices.client()?;
     let records = run_decode_bench(&client, &opts, &mut |done, total| {

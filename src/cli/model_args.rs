@@ -75,8 +75,9 @@ pub struct OptimizerArgs {
     /// AdamW's epsilon, added to sqrt(v_hat) [default: 1e-12].
     #[arg(long, allow_negative_numbers = true)]
     pub adam_eps: Option<f64>,
-    /// What the backward pass recomputes instead of keeping: none, attention (FLASH's chunk
-    /// attention, [C, C] scores included) or layer [default: none].
+    /// What the backward pass recomputes instead of keeping: none, attention (each layer's
+    /// attention core between its projections, scores included) or layer (all of each
+    /// layer from its input) [default: none].
     #[arg(long, value_parser = choice::<Remat>())]
     pub remat: Option<Remat>,
 }

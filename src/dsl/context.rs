@@ -10,6 +10,7 @@ use super::error::{DslError, ErrorKind};
 use super::tensor::{DimArg, Tensor};
 use flash_ir::{Builder, DType, Graph, Location, Mesh, Op, TensorType, ValueId};
 use std::cell::RefCell;
+use std::ops::Range;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -25,6 +26,19 @@ struct State {
     scope: Arc<str>,
     error: Option<DslError>,
     finished: bool,
+    regions: Vec<Region>,
+}
+
+/// A named range of the graph's nodes, recorded by [`Ctx::region`]: what a
+/// rematerialisation policy may recompute in the backward pass (as `jax.checkpoint` is
+/// applied to a named part of a model).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Region {
+    /// The region's name (the models record [`crate::nn::LAYER_REGION`] and
+    /// [`crate::nn::ATTENTION_REGION`]).
+    pub name: &'static str,
+    /// The indices of the nodes it added, contiguous and non-empty.
+    pub nodes: Range<usize>,
 }
 
 /// Pops the scope pushed by [`Ctx::push_scope`] when dropped.
@@ -65,6 +79,7 @@ impl Ctx {
             scope: Arc::from(""),
             error: None,
             finished: false,
+            regions: Vec::new(),
         };
         Ctx {
             state: Rc::new(RefCell::new(state)),
@@ -151,6 +166,32 @@ impl Ctx {
     #[track_caller]
     pub fn num_nodes(&self) -> usize {
         self.state.borrow().graph.nodes.len()
+    }
+
+    /// Runs `build` and records the nodes it added as a [`Region`] called `name` (nothing
+    /// is recorded when it added none).
+    pub fn region<R>(&self, name: &'static str, build: impl FnOnce() -> R) -> R {
+        let start = self.num_nodes();
+        let result = build();
+        let end = self.num_nodes();
+        if end > start {
+            let nodes = start..end;
+            self.state.borrow_mut().regions.push(Region { name, nodes });
+        }
+        result
+    }
+
+    /// The node ranges of the regions called `name`, ascending.
+    pub fn regions(&self, name: &str) -> Vec<Range<usize>> {
+        let st = self.state.borrow();
+        let mut ranges: Vec<Range<usize>> = st
+            .regions
+            .iter()
+            .filter(|r| r.name == name)
+            .map(|r| r.nodes.clone())
+            .collect();
+        ranges.sort_by_key(|r| r.start);
+        ranges
     }
 
     /// Sets `outputs` as the graph's results, verifies it and returns it, or returns the

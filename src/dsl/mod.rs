@@ -32,7 +32,7 @@ mod reduce;
 mod shape;
 mod tensor;
 
-pub use context::{Ctx, ScopeGuard};
+pub use context::{Ctx, Region, ScopeGuard};
 pub use error::{DslError, ErrorKind};
 pub use flash_ir::{ChunkAttention, DType, DotDims, LinearNorm, ScoreFn};
 pub use index::embedding;

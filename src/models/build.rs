@@ -10,20 +10,30 @@ use crate::config::limits::dim_too_large;
 use crate::config::{names::Named, ModelConfig, ModelKind};
 use crate::dsl::{Ctx, DType, Tensor};
 use crate::ir::Graph;
-use crate::nn::Params;
+use crate::nn::{Params, ATTENTION_REGION, LAYER_REGION};
 use std::ops::Range;
 
 /// Builds the loss graph of `cfg`'s model for `opts` (see the module docs of
 /// [`crate::models`] for the inputs and outputs).
 pub fn build_lm(cfg: &ModelConfig, opts: &BuildOptions) -> Result<Graph, ModelError> {
-    Ok(build_lm_with_layers(cfg, opts)?.0)
+    Ok(build_lm_with_regions(cfg, opts)?.0)
 }
 
-/// [`build_lm`], and the node range of each layer's forward pass in the graph.
-pub fn build_lm_with_layers(
+/// The node ranges of a model graph's checkpoint regions, ascending (see
+/// [`crate::nn::LAYER_REGION`] and [`crate::nn::ATTENTION_REGION`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModelRegions {
+    /// Each layer's forward pass.
+    pub layers: Vec<Range<usize>>,
+    /// Each layer's attention core, between its input and output projections.
+    pub attention: Vec<Range<usize>>,
+}
+
+/// [`build_lm`], and the graph's checkpoint regions.
+pub fn build_lm_with_regions(
     cfg: &ModelConfig,
     opts: &BuildOptions,
-) -> Result<(Graph, Vec<Range<usize>>), ModelError> {
+) -> Result<(Graph, ModelRegions), ModelError> {
     check_config(cfg)?;
     check_options(cfg, opts)?;
     let ctx = Ctx::new(&format!(
@@ -34,12 +44,10 @@ pub fn build_lm_with_layers(
     let p = Params::new(&ctx, DType::F32, cfg.precision.dtype());
     let model = LanguageModel::new(&p, cfg, opts.mode.causal());
     let (b, t) = (opts.batch, opts.seq_len);
-    let regions;
     let (loss, logits) = match opts.mode {
         Mode::Lm => {
             let tokens = ctx.input("tokens", DType::I32, &[b, t + 1]);
-            let (logits, layers) = model.logits_and_layers(&tokens.slice(1, 0, t));
-            regions = layers;
+            let logits = model.logits(&tokens.slice(1, 0, t));
             (
                 mean_loss(&cross_entropy(&logits, &tokens.slice(1, 1, t + 1))),
                 logits,
@@ -49,8 +57,7 @@ pub fn build_lm_with_layers(
             let tokens = ctx.input("tokens", DType::I32, &[b, t]);
             let targets = ctx.input("targets", DType::I32, &[b, t]);
             let mask = ctx.input("loss_mask", DType::F32, &[b, t]);
-            let (logits, layers) = model.logits_and_layers(&tokens);
-            regions = layers;
+            let logits = model.logits(&tokens);
             (
                 masked_mean_loss(&cross_entropy(&logits, &targets), &mask),
                 logits,
@@ -61,6 +68,10 @@ pub fn build_lm_with_layers(
         vec![&loss, &logits]
     } else {
         vec![&loss]
+    };
+    let regions = ModelRegions {
+        layers: ctx.regions(LAYER_REGION),
+        attention: ctx.regions(ATTENTION_REGION),
     };
     Ok((ctx.finish(&outputs)?, regions))
 }

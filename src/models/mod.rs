@@ -47,7 +47,7 @@ mod stack;
 
 pub use crate::nn::{count_params, init_params, Init, ParamSpec};
 pub(crate) use build::check_config;
-pub use build::{build_lm, build_lm_with_layers};
+pub use build::{build_lm, build_lm_with_regions, ModelRegions};
 pub use error::{ModelError, ParamTotal};
 pub use layers::{Layer, LayerState, LayerStateMismatch};
 pub use loss::{cross_entropy, masked_mean_loss, mean_loss};

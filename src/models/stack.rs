@@ -5,8 +5,7 @@
 use super::layers::{Layer, LayerState, LayerStateMismatch};
 use crate::config::{ModelConfig, ModelKind};
 use crate::dsl::{DType, Tensor};
-use crate::nn::{Embedding, Norm, Params};
-use std::ops::Range;
+use crate::nn::{Embedding, Norm, Params, LAYER_REGION};
 
 /// The parameters of a language model, ready to run on token ids.
 #[derive(Clone, Debug)]
@@ -38,26 +37,18 @@ impl LanguageModel {
         }
     }
 
-    /// The f32 logits `[B, T, vocab]` for integer token ids `[B, T]`.
+    /// The f32 logits `[B, T, vocab]` for integer token ids `[B, T]`. Each layer's forward
+    /// pass is recorded as a [`LAYER_REGION`] (and, inside it, the layer's
+    /// [`ATTENTION_REGION`](crate::nn::ATTENTION_REGION)) of the graph.
     pub fn logits(&self, ids: &Tensor) -> Tensor {
-        self.logits_and_layers(ids).0
-    }
-
-    /// [`LanguageModel::logits`], and the range of graph nodes each layer's forward pass
-    /// added (the regions `--remat layer` recomputes).
-    pub fn logits_and_layers(&self, ids: &Tensor) -> (Tensor, Vec<Range<usize>>) {
         let mut x = self.embed.lookup(ids);
         if let Some(pos) = &self.positions {
             x = &x + pos.first_rows(ids.dim(1));
         }
-        let mut regions = Vec::with_capacity(self.layers.len());
         for layer in &self.layers {
-            let start = x.ctx().num_nodes();
-            x = layer.forward(&x);
-            regions.push(start..x.ctx().num_nodes());
+            x = x.ctx().region(LAYER_REGION, || layer.forward(&x));
         }
-        let logits = self.embed.attend(&self.final_norm.forward(&x), DType::F32);
-        (logits, regions)
+        self.embed.attend(&self.final_norm.forward(&x), DType::F32)
     }
 
     /// Prefill: the f32 logits `[B, vocab]` after a prompt `ids` (`[B, P]`, P >= 1) and each

@@ -12,6 +12,7 @@ use super::dense::Dense;
 use super::mask::causal_mask;
 use super::params::Params;
 use super::rope::{rope, rope_at};
+use super::ATTENTION_REGION;
 use crate::dsl::Tensor;
 
 /// The score given to masked positions before the softmax.
@@ -75,34 +76,45 @@ impl Attention {
     /// scalar tensor) over the cached tokens `0..=position`, and the cache with its key and
     /// value written.
     pub fn step(&self, x: &Tensor, cache: &KvCache, position: &Tensor) -> (Tensor, KvCache) {
-        let (q, k) = self.queries_keys(x, |h| rope_at(h, position));
-        let v = self.split(x, self.v.forward(x));
+        let (q, k, v) = self.project(x);
+        let (q, k, v) = self.heads(x, [q, k, v], |h| rope_at(h, position));
         let cache = cache.write(&k, &v, 2, position);
         let mask = visible_keys(position, cache.k.dim(2));
-        let y = self.attend(x, &q, &cache.k, &cache.v, Some(mask));
-        (y, cache)
+        let y = self.mix(x, &q, &cache.k, &cache.v, Some(mask));
+        (self.o.forward(&y), cache)
     }
 
-    /// The attention of `x` over itself, with its (rotated) keys and values.
+    /// The attention of `x` over itself, with its (rotated) keys and values. Everything
+    /// between the q/k/v projections and the output projection is the layer's
+    /// [`ATTENTION_REGION`].
     fn full(&self, x: &Tensor) -> (Tensor, Tensor, Tensor) {
-        let (q, k) = self.queries_keys(x, rope);
-        let v = self.split(x, self.v.forward(x));
-        let mask = self.opts.causal.then(|| causal_mask(x.ctx(), x.dim(1)));
-        let y = self.attend(x, &q, &k, &v, mask);
-        (y, k, v)
+        let (q, k, v) = self.project(x);
+        let (y, k, v) = x.ctx().region(ATTENTION_REGION, || {
+            let (q, k, v) = self.heads(x, [q, k, v], rope);
+            let mask = self.opts.causal.then(|| causal_mask(x.ctx(), x.dim(1)));
+            (self.mix(x, &q, &k, &v, mask), k, v)
+        });
+        (self.o.forward(&y), k, v)
     }
 
-    /// The per-head queries and keys of `x` (`[B, h, T, d/h]`), rotated by `rotate` when
-    /// RoPE is on.
-    fn queries_keys(&self, x: &Tensor, rotate: impl Fn(&Tensor) -> Tensor) -> (Tensor, Tensor) {
-        let (q, k) = (
-            self.split(x, self.q.forward(x)),
-            self.split(x, self.k.forward(x)),
-        );
+    /// The q, k and v projections of `x` (`[B, T, d]` each).
+    fn project(&self, x: &Tensor) -> (Tensor, Tensor, Tensor) {
+        (self.q.forward(x), self.k.forward(x), self.v.forward(x))
+    }
+
+    /// Projections `[q, k, v]` split into heads (`[B, h, T, d/h]`), q and k rotated by
+    /// `rotate` when RoPE is on.
+    fn heads(
+        &self,
+        x: &Tensor,
+        [q, k, v]: [Tensor; 3],
+        rotate: impl Fn(&Tensor) -> Tensor,
+    ) -> (Tensor, Tensor, Tensor) {
+        let (q, k, v) = (self.split(x, q), self.split(x, k), self.split(x, v));
         if self.opts.rope {
-            (rotate(&q), rotate(&k))
+            (rotate(&q), rotate(&k), v)
         } else {
-            (q, k)
+            (q, k, v)
         }
     }
 
@@ -113,16 +125,9 @@ impl Attention {
         y.reshape(&[b, t, heads, d / heads]).permute(&[0, 2, 1, 3])
     }
 
-    /// `softmax(q k^T / sqrt(d/h))` over the keys `mask` keeps, applied to `v`, heads merged
-    /// and projected: `[B, T, d]` for queries of `x`'s `T` tokens.
-    fn attend(
-        &self,
-        x: &Tensor,
-        q: &Tensor,
-        k: &Tensor,
-        v: &Tensor,
-        mask: Option<Tensor>,
-    ) -> Tensor {
+    /// `softmax(q k^T / sqrt(d/h))` over the keys `mask` keeps, applied to `v`, heads merged:
+    /// `[B, T, d]` for queries of `x`'s `T` tokens (before the output projection).
+    fn mix(&self, x: &Tensor, q: &Tensor, k: &Tensor, v: &Tensor, mask: Option<Tensor>) -> Tensor {
         let (b, t, d) = (x.dim(0), x.dim(1), x.dim(2));
         let heads = self.opts.heads.max(1);
         let mut scores = q.matmul(&k.t()) * (1.0 / ((d / heads) as f64).sqrt());
@@ -130,7 +135,6 @@ impl Attention {
             scores = mask.select(&scores, MASK_VALUE);
         }
         let heads_out = scores.softmax(-1).matmul(v);
-        self.o
-            .forward(&heads_out.permute(&[0, 2, 1, 3]).reshape(&[b, t, d]))
+        heads_out.permute(&[0, 2, 1, 3]).reshape(&[b, t, d])
     }
 }

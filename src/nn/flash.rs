@@ -15,6 +15,7 @@ use super::norm::Norm;
 use super::params::Params;
 use super::rope::{rope, rope_at};
 use super::score::{attention_matrix, KeyMask, ScoreOptions};
+use super::ATTENTION_REGION;
 use crate::config::NormKind;
 use crate::dsl::{chunk_attention, ChunkAttention, LinearNorm, Tensor};
 
@@ -126,12 +127,17 @@ impl Flash {
         (y, next)
     }
 
-    /// The layer's output, its rotated heads and its values over the whole of `x`.
+    /// The layer's output, its rotated heads and its values over the whole of `x`. Everything
+    /// between the input and output projections is the layer's [`ATTENTION_REGION`].
     fn full(&self, x: &Tensor) -> (Tensor, Vec<Tensor>, Tensor) {
-        let proj = self.unit.project(&self.norm.forward(x));
-        let h: Vec<Tensor> = proj.heads.iter().map(rope).collect();
-        let y = chunk_attention(&h[0], &h[1], &h[2], &h[3], &proj.v, self.attention.clone());
-        (self.unit.output(x, &proj.u, &y), h, proj.v)
+        let projected = self.unit.project_in(&self.norm.forward(x));
+        let (gated, h, v) = x.ctx().region(ATTENTION_REGION, || {
+            let proj = self.unit.activate(&projected);
+            let h: Vec<Tensor> = proj.heads.iter().map(rope).collect();
+            let y = chunk_attention(&h[0], &h[1], &h[2], &h[3], &proj.v, self.attention.clone());
+            (&proj.u * &y, h, proj.v)
+        });
+        (self.unit.output_gated(x, &gated), h, v)
     }
 
     /// `q_lin` divided by the linear part's normaliser for a token in chunk `chunk` (an i32

@@ -59,11 +59,22 @@ impl GatedUnit {
 
     /// `silu(h W_in + b_in)` split into u, v and the affine heads of z.
     pub fn project(&self, h: &Tensor) -> Projected {
+        self.activate(&self.project_in(h))
+    }
+
+    /// `h W_in + b_in`: the fused input projection before its activation.
+    pub fn project_in(&self, h: &Tensor) -> Tensor {
+        self.w_in.forward(h)
+    }
+
+    /// `silu` of the fused input projection `projected`, split into u, v and the affine
+    /// heads of z.
+    pub fn activate(&self, projected: &Tensor) -> Projected {
         let GatedWidths {
             expansion: e,
             shared: s,
         } = self.widths;
-        let parts = self.w_in.forward(h).silu().split(-1, &[e, e, s]);
+        let parts = projected.silu().split(-1, &[e, e, s]);
         let [u, v, z] = [parts[0].clone(), parts[1].clone(), parts[2].clone()];
         let heads = (0..self.heads)
             .map(|i| &z * self.gamma.slice(0, i, i + 1) + self.beta.slice(0, i, i + 1))
@@ -73,6 +84,12 @@ impl GatedUnit {
 
     /// The gated output with the residual: `x + (u * y) W_out + b_out`.
     pub fn output(&self, x: &Tensor, u: &Tensor, y: &Tensor) -> Tensor {
-        x + self.w_out.forward(&(u * y))
+        self.output_gated(x, &(u * y))
+    }
+
+    /// The output with the residual for the gated attention `gated = u * y`:
+    /// `x + gated W_out + b_out`.
+    pub fn output_gated(&self, x: &Tensor, gated: &Tensor) -> Tensor {
+        x + self.w_out.forward(gated)
     }
 }

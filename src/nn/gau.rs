@@ -14,6 +14,7 @@ use super::norm::Norm;
 use super::params::Params;
 use super::rope::{rope, rope_at};
 use super::score::{attention_matrix, KeyMask, ScoreOptions};
+use super::ATTENTION_REGION;
 use crate::config::NormKind;
 use crate::dsl::{ScoreFn, Tensor};
 
@@ -94,22 +95,27 @@ impl Gau {
 
     /// The layer's output, its rotated keys and its values, with relu²/laplace scores
     /// scaled by `1 / scale_len`.
+    /// Everything between the input and output projections is the layer's
+    /// [`ATTENTION_REGION`].
     fn full(&self, x: &Tensor, scale_len: usize) -> (Tensor, Tensor, Tensor) {
-        let proj = self.unit.project(&self.norm.forward(x));
-        let (q, k) = (rope(&proj.heads[0]), rope(&proj.heads[1]));
-        let bias = self.rel.as_ref().map(|r| r.bias(x.dim(1)));
-        let score = ScoreOptions {
-            score: self.opts.score,
-            mask: if self.opts.causal {
-                KeyMask::Causal
-            } else {
-                KeyMask::All
-            },
-            bias: bias.as_ref(),
-            scale_len,
-        };
-        let a = attention_matrix(&q, &k, score);
-        let y = self.unit.output(x, &proj.u, &a.matmul(&proj.v));
-        (y, k, proj.v)
+        let projected = self.unit.project_in(&self.norm.forward(x));
+        let (gated, k, v) = x.ctx().region(ATTENTION_REGION, || {
+            let proj = self.unit.activate(&projected);
+            let (q, k) = (rope(&proj.heads[0]), rope(&proj.heads[1]));
+            let bias = self.rel.as_ref().map(|r| r.bias(x.dim(1)));
+            let score = ScoreOptions {
+                score: self.opts.score,
+                mask: if self.opts.causal {
+                    KeyMask::Causal
+                } else {
+                    KeyMask::All
+                },
+                bias: bias.as_ref(),
+                scale_len,
+            };
+            let a = attention_matrix(&q, &k, score);
+            (&proj.u * a.matmul(&proj.v), k, proj.v)
+        });
+        (self.unit.output_gated(x, &gated), k, v)
     }
 }

@@ -31,6 +31,15 @@ pub mod params;
 pub mod rope;
 pub mod score;
 
+/// The [`Region`](crate::dsl::Region) name of each layer's forward pass (what `--remat
+/// layer` recomputes).
+pub const LAYER_REGION: &str = "layer";
+
+/// The [`Region`](crate::dsl::Region) name of each layer's attention core: everything
+/// between its input projections and its output projection (what `--remat attention`
+/// recomputes).
+pub const ATTENTION_REGION: &str = "attention";
+
 pub use attention::{Attention, AttentionOptions};
 pub use block::{FeedForwardKind, TransformerBlock};
 pub use cache::KvCache;

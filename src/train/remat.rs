@@ -9,9 +9,11 @@ pub enum Remat {
     /// Keep every intermediate (chunk attention is lowered before autodiff).
     #[default]
     None,
-    /// Recompute chunk attention (its per-chunk `[C, C]` scores included) in the backward
-    /// pass: the composite's own VJP rule, tied to the cotangent so XLA cannot merge the
-    /// recomputation into the forward.
+    /// Keep each layer's projections (the input, output and q/k/v matrix products with
+    /// the weights) and recompute everything between them in the backward pass: the
+    /// activations, heads, RoPE, the attention scores (FLASH's per-chunk `[C, C]` scores,
+    /// the quadratic `[T, T]` ones) and the gating (`jax.checkpoint` around each layer's
+    /// attention core, as JAX's "dots with no batch dimensions saveable" policy).
     Attention,
     /// Keep only each layer's input and recompute the rest of the layer in the backward
     /// pass (`jax.checkpoint` around every layer; attention inside is recomputed with it).

@@ -28,7 +28,7 @@ use super::options::{AdamW, TrainOptions};
 use super::schedule::{add_const, schedule_lr};
 use crate::config::ModelConfig;
 use crate::ir::{Builder, DType, Graph, Location, Op, TensorType, UnaryOp, ValueId};
-use crate::models::{build_lm_with_layers, BuildOptions, Mode};
+use crate::models::{build_lm_with_regions, BuildOptions, Mode};
 use crate::passes::autodiff::{grad, grad_checkpointed};
 use crate::passes::chunk_attention::lower_all;
 use crate::train::Remat;
@@ -53,7 +53,7 @@ pub fn build_train_step_for(
         mode: Mode::Lm,
         forward: false,
     };
-    let (loss, layers) = build_lm_with_layers(cfg, &build)?;
+    let (loss, regions) = build_lm_with_regions(cfg, &build)?;
     let wrt: Vec<usize> = (0..layout.n()).collect();
     let mut g = match opts.remat {
         // Lowered first: the backward pass keeps the forward's intermediates.
@@ -62,15 +62,15 @@ pub fn build_train_step_for(
             check_params(&lowered, layout)?;
             grad(&lowered, &wrt)?
         }
-        // Kept composite: its VJP rule recomputes the attention in the backward pass.
-        Remat::Attention => {
+        // The regions recomputed from what they read: each layer's attention core (from its
+        // projections) or each layer (from its input).
+        Remat::Attention | Remat::Layer => {
             check_params(&loss, layout)?;
-            grad(&loss, &wrt)?
-        }
-        // Each layer's forward recomputed from its input in the backward pass.
-        Remat::Layer => {
-            check_params(&loss, layout)?;
-            grad_checkpointed(&loss, &wrt, &layers)?
+            let recomputed = match opts.remat {
+                Remat::Attention => &regions.attention,
+                _ => &regions.layers,
+            };
+            grad_checkpointed(&loss, &wrt, recomputed)?
         }
     };
     append_optimizer(&mut g, layout, opts)?;

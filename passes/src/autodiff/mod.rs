@@ -67,7 +67,7 @@ pub fn grad(g: &Graph, wrt: &[usize]) -> Result<Graph, AutodiffError> {
 /// [`grad`], with the forward nodes of each of `regions` (contiguous, ascending,
 /// non-overlapping index ranges) recomputed in the reverse pass instead of kept: only the
 /// values each region reads from before it stay alive for the backward pass
-/// (`--remat layer`; see `checkpoint.rs`).
+/// (`--remat attention|layer`; see `checkpoint.rs`).
 pub fn grad_checkpointed(
     g: &Graph,
     wrt: &[usize],

@@ -4,8 +4,9 @@
 //! - `cumsum`: the cotangent's cumsum in the opposite direction, with the same `exclusive`
 //!   flag (`y_i = sum_{j <= i} x_j` gives `dx_j = sum_{i >= j} ct_i`).
 //! - `chunk_attention`: the lowered forward recomputed in the backward pass and
-//!   differentiated there (see [`chunk_attention`]); `--remat attention` trains this way,
-//!   the default lowers before autodiff and keeps the forward's intermediates.
+//!   differentiated there (see [`chunk_attention`]), for graphs differentiated with the
+//!   composite kept; the train step lowers before autodiff (`--remat none`) or recomputes
+//!   whole regions around it (`--remat attention|layer`, see `checkpoint.rs`).
 
 use super::{Ctx, RuleResult};
 use crate::autodiff::recompute::{inline, tie};
