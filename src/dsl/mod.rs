@@ -16,6 +16,9 @@
 //! - [`Ctx`] holds the graph, the scope stack and the first error; [`Tensor`]s are cheap
 //!   handles into it.
 //! - Every node records the user's call site (`#[track_caller]` throughout) and scope path.
+//! - [`Ctx::region`] records the nodes a closure adds as a named [`Region`] (the models mark
+//!   each layer and each layer's attention core; `--remat` recomputes them in the backward
+//!   pass).
 //! - Broadcasting follows NumPy but is explicit in the IR (`broadcast_in_dim`); scalars become
 //!   splat constants of the tensor's dtype; dtypes are never promoted implicitly.
 //! - Misuse never panics: the first error is kept (later ops return poisoned tensors and add
