@@ -1,6 +1,6 @@
 //! The `flash` command line: argument definitions (clap) and dispatch to one module per
 //! subcommand. Each subcommand returns `anyhow::Result`; [`main`] prints one message (see
-//! [`message::render`]) and exits non-zero on error, or quietly with 0 when standard output
+//! `message::render`) and exits non-zero on error, or quietly with 0 when standard output
 //! was closed by its reader ([`output`]).
 
 mod bench;

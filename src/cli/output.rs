@@ -1,10 +1,10 @@
 //! The CLI's one writer to standard output, and its notes to standard error.
 //!
-//! Every command prints its results through [`outln!`] (lines) or [`write_bytes`] (raw
+//! Every command prints its results through `outln!` (lines) or [`write_bytes`] (raw
 //! bytes, flushed at once so they stream). A closed reader (`flash params | head -1`) gives
 //! [`OutputError::Closed`], which `main` turns into a quiet exit with status 0, as Unix tools
 //! do; any other failure (`> /dev/full`) is an error message and a non-zero exit. Notes and
-//! progress go to standard error through [`note!`], which never fails: a closed or full
+//! progress go to standard error through `note!`, which never fails: a closed or full
 //! standard error loses the note, not the run.
 
 use std::fmt;

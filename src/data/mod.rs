@@ -1,6 +1,6 @@
 //! Training data: tokenizers ([`Tokenizer`]: raw bytes, or any Hugging Face `tokenizer.json`,
 //! and byte-level BPE training), prepared token datasets (`train.bin`, `val.bin`,
-//! `meta.json`: [`prepare`], [`meta`]) and the token streams training and evaluation draw
+//! `meta.json`: [`mod@prepare`], [`meta`]) and the token streams training and evaluation draw
 //! windows from ([`Dataset`], memory-mapped from a prepared folder or built in memory from
 //! text files).
 

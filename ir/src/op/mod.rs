@@ -4,7 +4,7 @@
 //! Constraint names (`C1`, `C2`, ...) are cited by [`crate::infer`], the verifier's errors and
 //! the negative tests. Ops with the [`Traits::COMPOSITE`] trait have a lowering pass in
 //! `flash-passes` that rewrites them into primitive ops before emission. The table is expanded
-//! by [`declare_ops!`](declare) into [`Op`], [`OpKind`] and the text form's attribute printer
+//! by `declare_ops!` (`declare.rs`) into [`Op`], [`OpKind`] and the text form's attribute printer
 //! and parser; the places that give an op its meaning (inference, the interpreter, the VJP
 //! rules, the StableHLO emitter, the cost model) match [`Op`] exhaustively.
 
