@@ -162,3 +162,30 @@ fn score_and_linear_norm_are_read_and_written_by_their_names() {
         "{e}"
     );
 }
+
+#[test]
+fn precision_is_read_and_written_by_its_name() {
+    use flash::config::Precision;
+    let file = write_temp(
+        "bf16.toml",
+        "kind = \"flash\"\nwidth = 64\nlayers = 2\nprecision = \"bf16\"\n",
+    );
+    let cfg = ModelConfig::from_file(&file).unwrap();
+    assert_eq!(cfg.precision, Precision::Bf16);
+    let json = serde_json::to_string(&cfg).unwrap();
+    assert!(json.contains(r#""precision":"bf16""#), "{json}");
+    assert_eq!(serde_json::from_str::<ModelConfig>(&json).unwrap(), cfg);
+    assert_eq!(
+        ModelConfig::new(ModelKind::Flash, 64, 2).precision,
+        Precision::F32
+    );
+    let bad = write_temp(
+        "fp16.toml",
+        "kind = \"flash\"\nwidth = 64\nlayers = 2\nprecision = \"fp16\"\n",
+    );
+    let e = ModelConfig::from_file(&bad).unwrap_err().to_string();
+    assert!(
+        e.contains("fp16") && e.contains("`f32`, `bf16`") && e.contains("fp16.toml"),
+        "{e}"
+    );
+}
