@@ -56,7 +56,8 @@ pub struct OptimizerArgs {
     /// Learning-rate floor of the cosine schedule [default: lr / 10].
     #[arg(long, allow_negative_numbers = true)]
     pub min_lr: Option<f64>,
-    /// Linear warm-up steps [default: steps / 10, at most 100].
+    /// Linear warm-up steps [default: a tenth of the schedule's span (--schedule-steps, else
+    /// --steps), at most 100].
     #[arg(long)]
     pub warmup: Option<u64>,
     /// Learning-rate schedule: linear warm-up, then a cosine decay to --min-lr, lr *

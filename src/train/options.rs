@@ -128,7 +128,7 @@ pub struct TrainOverrides {
     pub lr: Option<f64>,
     /// The cosine's floor [default: lr / 10].
     pub min_lr: Option<f64>,
-    /// Warm-up steps [default: steps / 10, at most 100].
+    /// Warm-up steps [default: a tenth of the schedule's span, at most 100].
     pub warmup: Option<u64>,
     /// The curve [default: cosine].
     pub schedule: Option<ScheduleKind>,
@@ -149,11 +149,12 @@ impl TrainOverrides {
     /// defaults (the one place they are stated) for the others.
     pub fn options(&self, config: &ModelConfig, steps: u64) -> TrainOptions {
         let lr = self.lr.unwrap_or(default_lr(config.kind));
+        let span = self.schedule_steps.unwrap_or(steps);
         let schedule = Schedule {
             kind: self.schedule.unwrap_or(ScheduleKind::Cosine),
             lr,
-            warmup: self.warmup.unwrap_or((steps / 10).min(100)),
-            total_steps: self.schedule_steps.unwrap_or(steps),
+            warmup: self.warmup.unwrap_or((span / 10).min(100)),
+            total_steps: span,
             min_lr: self.min_lr.unwrap_or(lr / 10.0),
         };
         let d = AdamW::default();
@@ -219,5 +220,12 @@ mod tests {
         let tpp = ModelConfig::new(ModelKind::TransformerPlusPlus, 64, 1);
         assert_eq!(TrainOptions::defaults_for(&tpp, 5000).schedule.lr, 3e-3);
         assert_eq!(TrainOptions::defaults_for(&tpp, 5000).schedule.warmup, 100);
+        // A run that is the first part of a longer schedule warms up as the whole would.
+        let first_part = TrainOverrides {
+            schedule_steps: Some(800),
+            ..TrainOverrides::default()
+        };
+        let s = first_part.options(&flash, 200).schedule;
+        assert_eq!((s.warmup, s.total_steps), (80, 800));
     }
 }
