@@ -6,26 +6,26 @@ use flash::bench::measure::median;
 use flash::bench::plot::plot_latency;
 use flash::bench::record::{table, Record};
 use flash::bench::{bench_config, parse_model, BenchError, BenchOptions};
-use flash::config::ModelKind;
+use flash::config::{ModelKind, Precision};
 use std::time::Duration;
 
 #[test]
 fn configs_follow_the_presets_with_twice_the_layers_for_gau_models() {
-    let t = bench_config(ModelKind::TransformerPlusPlus, 256, 2, 8192).unwrap();
+    let t = bench_config(ModelKind::TransformerPlusPlus, 256, 2, 8192, Precision::F32).unwrap();
     assert_eq!((t.width, t.layers, t.heads, t.vocab), (256, 2, 4, 256));
-    let f = bench_config(ModelKind::Flash, 256, 2, 8192).unwrap();
+    let f = bench_config(ModelKind::Flash, 256, 2, 8192, Precision::F32).unwrap();
     assert_eq!(
         (f.width, f.layers, f.expansion(), f.shared, f.chunk),
         (256, 4, 512, 128, 256)
     );
-    let q = bench_config(ModelKind::FlashQuad, 256, 3, 8192).unwrap();
+    let q = bench_config(ModelKind::FlashQuad, 256, 3, 8192, Precision::F32).unwrap();
     assert_eq!(q.layers, 6);
-    let tiny = bench_config(ModelKind::Flash, 32, 1, 64).unwrap();
+    let tiny = bench_config(ModelKind::Flash, 32, 1, 64, Precision::F32).unwrap();
     assert_eq!(
         (tiny.shared, tiny.chunk, tiny.layers, tiny.expansion()),
         (64, 64, 2, 64)
     );
-    let plain = bench_config(ModelKind::Transformer, 256, 1, 10_000).unwrap();
+    let plain = bench_config(ModelKind::Transformer, 256, 1, 10_000, Precision::F32).unwrap();
     assert!(
         plain.max_len >= 10_000,
         "positions cover the longest sequence"

@@ -99,8 +99,7 @@ fn run_case(
     n: usize,
 ) -> Result<DecodeRecord, BenchError> {
     let capacity = n + opts.warmup + opts.reps + 1;
-    let mut cfg = bench_config(kind, opts.width, opts.layers, capacity)?;
-    cfg.precision = opts.precision;
+    let cfg = bench_config(kind, opts.width, opts.layers, capacity, opts.precision)?;
     let fail = |e: DecodeError| BenchError::TrainStep {
         model: kind.name(),
         seq_len: n,

@@ -173,11 +173,10 @@ impl BenchOptions {
         Ok(self.tokens_per_batch / t)
     }
 
-    /// The config of `kind` this benchmark times ([`bench_config`] at its precision).
+    /// The config of `kind` this benchmark times.
     pub fn config(&self, kind: ModelKind) -> Result<ModelConfig, BenchError> {
-        let mut cfg = bench_config(kind, self.width, self.layers, self.max_len())?;
-        cfg.precision = self.precision;
-        Ok(cfg)
+        let (width, layers) = (self.width, self.layers);
+        bench_config(kind, width, layers, self.max_len(), self.precision)
     }
 
     /// The longest sequence length.
@@ -186,13 +185,14 @@ impl BenchOptions {
     }
 }
 
-/// The config of `kind` benchmarked at width `width` with `layers` Transformer layers (see
-/// the module docs).
+/// The config of `kind` benchmarked at width `width` with `layers` Transformer layers in
+/// `precision` (see the module docs).
 pub fn bench_config(
     kind: ModelKind,
     width: usize,
     layers: usize,
     max_len: usize,
+    precision: Precision,
 ) -> Result<ModelConfig, BenchError> {
     let size = if width >= 256 { "base" } else { "tiny" };
     let preset = ModelConfig::preset(&format!("{}-{size}", kind.name()));
@@ -205,6 +205,7 @@ pub fn bench_config(
     cfg.layers = if gau { 2 * layers } else { layers };
     cfg.max_len = cfg.max_len.max(max_len);
     cfg.vocab = 256;
+    cfg.precision = precision;
     cfg.validate()
         .map_err(|e| option("width", format!("{} at width {width}: {e}", kind.name())))?;
     Ok(cfg)
