@@ -227,6 +227,8 @@ fn bench_decode_writes_records_and_a_plot() {
         "1",
         "--batch",
         "2",
+        "--precision",
+        "bf16",
         "--json",
         &s(&json),
         "--plot",
@@ -249,6 +251,7 @@ fn bench_decode_writes_records_and_a_plot() {
             assert!(r.get(key).is_some(), "{key} missing in {r}");
         }
         assert_eq!(r["batch"], 2);
+        assert_eq!(r["precision"], "bf16", "{r}");
     }
     let state = |model: &str, n: u64| {
         records
