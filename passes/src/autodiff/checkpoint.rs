@@ -11,11 +11,10 @@
 //! pass and XLA frees the forward's interior values after their forward uses.
 
 use super::accumulate::Adjoints;
-use super::recompute::{inline, tie};
-use super::rules::sum_all;
+use super::recompute::{cotangent_term, inline, parameter, tie};
 use super::AutodiffError;
 use crate::chunk_attention::lower_all;
-use flash_ir::{Builder, DType, Graph, Op, ValueId};
+use flash_ir::{Builder, Graph, Op, ValueId};
 use std::ops::Range;
 
 /// A region's boundary: the values it reads and the values read after it.
@@ -106,16 +105,8 @@ fn region_vjp(
     let last = g.node(ValueId(range.end as u32 - 1));
     let mut b = Builder::at(&mut sub, last.loc.clone(), last.scope.clone());
     let mut map: Vec<Option<ValueId>> = vec![None; range.end];
-    let parameter = |b: &mut Builder<'_>, index: usize, v: ValueId| {
-        let op = Op::Parameter {
-            index,
-            name: format!("arg{index}"),
-            ty: g.ty(v).clone(),
-        };
-        b.op(op, vec![])
-    };
     for (k, &x) in boundary.inputs.iter().enumerate() {
-        map[x.index()] = Some(parameter(&mut b, k, x)?);
+        map[x.index()] = Some(parameter(&mut b, k, g.ty(x).clone())?);
     }
     for i in range.clone() {
         if map[i].is_some() {
@@ -131,13 +122,9 @@ fn region_vjp(
     let n_in = boundary.inputs.len();
     let mut total = None;
     for (k, &(y, _)) in boundary.outputs.iter().enumerate() {
-        let ct = parameter(&mut b, n_in + k, y)?;
-        let weighted = b.mul(map[y.index()].expect("inside the region"), ct)?;
-        let weighted = match b.dtype(weighted) {
-            DType::F32 | DType::F64 => weighted,
-            _ => b.convert(weighted, DType::F32)?,
-        };
-        let mut term = sum_all(&mut b, weighted)?;
+        let ct = parameter(&mut b, n_in + k, g.ty(y).clone())?;
+        let inside = map[y.index()].expect("inside the region");
+        let mut term = cotangent_term(&mut b, inside, ct)?;
         total = Some(match total {
             None => term,
             Some(t) => {

@@ -1,10 +1,12 @@
 //! Pieces shared by the rules that recompute forward values in the reverse pass (the
 //! `chunk_attention` VJP and checkpointed regions): tying a value to a cotangent so that no
-//! CSE (ours or XLA's) can merge the recomputation into the forward, and inlining a
-//! separately built VJP graph.
+//! CSE (ours or XLA's) can merge the recomputation into the forward, building the separate
+//! VJP graph (its parameters and the scalar `sum(y * ct)` it differentiates), and inlining
+//! it.
 
+use super::rules::sum_all;
 use super::AutodiffError;
-use flash_ir::{Builder, Graph, Op, ValueId};
+use flash_ir::{Builder, DType, Graph, Op, TensorType, ValueId};
 
 /// `x + broadcast(0 * ct[0, ..., 0])`: `x`'s value, computed only once `ct` exists.
 pub(crate) fn tie(b: &mut Builder<'_>, x: ValueId, ct: ValueId) -> Result<ValueId, AutodiffError> {
@@ -20,6 +22,31 @@ pub(crate) fn tie(b: &mut Builder<'_>, x: ValueId, ct: ValueId) -> Result<ValueI
     }
     let zero = b.broadcast_to(zero, &x_ty.shape)?;
     Ok(b.add(x, zero)?)
+}
+
+/// Parameter `index` (named `arg<index>`) of type `ty` of a VJP graph.
+pub(crate) fn parameter(
+    b: &mut Builder<'_>,
+    index: usize,
+    ty: TensorType,
+) -> Result<ValueId, AutodiffError> {
+    let name = format!("arg{index}");
+    Ok(b.op(Op::Parameter { index, name, ty }, vec![])?)
+}
+
+/// `sum(y * ct)`, in f32 for narrower floats: one term of the scalar whose gradient is the
+/// VJP of `y` against its cotangent `ct`.
+pub(crate) fn cotangent_term(
+    b: &mut Builder<'_>,
+    y: ValueId,
+    ct: ValueId,
+) -> Result<ValueId, AutodiffError> {
+    let weighted = b.mul(y, ct)?;
+    let weighted = match b.dtype(weighted) {
+        DType::F32 | DType::F64 => weighted,
+        _ => b.convert(weighted, DType::F32)?,
+    };
+    Ok(sum_all(b, weighted)?)
 }
 
 /// Copies `g`'s nodes into `b`'s graph with its parameters replaced by `inputs`; returns

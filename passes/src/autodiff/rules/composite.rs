@@ -9,10 +9,10 @@
 //!   whole regions around it (`--remat attention|layer`, see `checkpoint.rs`).
 
 use super::{Ctx, RuleResult};
-use crate::autodiff::recompute::{inline, tie};
+use crate::autodiff::recompute::{cotangent_term, inline, parameter, tie};
 use crate::autodiff::AutodiffError;
 use crate::chunk_attention::lower_all;
-use flash_ir::{Builder, ChunkAttention, DType, Graph, Op};
+use flash_ir::{Builder, ChunkAttention, Graph, Op};
 
 /// `cumsum{dim, exclusive, reverse}` -> `cumsum{dim, exclusive, !reverse}` of the cotangent.
 pub(super) fn cumsum(
@@ -60,20 +60,10 @@ fn vjp_graph(c: &Ctx<'_, '_>, attrs: &ChunkAttention) -> Result<Graph, AutodiffE
         } else {
             c.b.ty(c.ct).clone()
         };
-        let op = Op::Parameter {
-            index: i,
-            name: format!("arg{i}"),
-            ty,
-        };
-        params.push(b.op(op, vec![])?);
+        params.push(parameter(&mut b, i, ty)?);
     }
     let y = b.op(Op::ChunkAttention(attrs.clone()), params[..n].to_vec())?;
-    let weighted = b.mul(y, params[n])?;
-    let weighted = match b.dtype(weighted) {
-        DType::F32 | DType::F64 => weighted,
-        _ => b.convert(weighted, DType::F32)?,
-    };
-    let loss = super::sum_all(&mut b, weighted)?;
+    let loss = cotangent_term(&mut b, y, params[n])?;
     g.outputs = vec![loss];
     let lowered = lower_all(g).map_err(|e| c.unsupported(format!("lowering for the VJP: {e}")))?;
     let wrt: Vec<usize> = (0..n).collect();
