@@ -216,3 +216,69 @@ fn text_to_a_bpe_model_to_an_evaluation() {
         fails(&args, "vocabulary has 270 tokens but the model's has");
     }
 }
+
+#[test]
+fn a_bpe_run_reports_bits_per_byte_of_text_and_resumes_from_its_folder_alone() {
+    let dir = std::env::temp_dir().join(format!("flash-data-cli-bpb-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let (text, tok, run) = (dir.join("text.txt"), dir.join("bpe.json"), dir.join("run"));
+    std::fs::write(&text, "Now is the winter of our discontent\n".repeat(200)).unwrap();
+    std::fs::write(dir.join("model.json"), CONFIG).unwrap();
+    let tk = ["tokenizer", "train", "--data", &s(&text), "--vocab", "300"];
+    ok(&v(&[&tk[..], &["-o", &s(&tok)]].concat()));
+    let stdout = ok(&v(&[
+        "train",
+        "--config",
+        &s(&dir.join("model.json")),
+        "--data",
+        &s(&text),
+        "--tokenizer",
+        &s(&tok),
+        "--seq-len",
+        "16",
+        "--batch",
+        "2",
+        "--steps",
+        "2",
+        "--log-every",
+        "1",
+        "--out",
+        &s(&run),
+    ]));
+    assert!(stdout.contains("bits per byte: train "), "{stdout}");
+    let records = flash::train::metrics::read_metrics(&run.join("metrics.jsonl")).unwrap();
+    for r in &records {
+        let bpb = r.train_bpb.expect("train_bpb is recorded");
+        // A BPE token covers more than a byte, so a byte costs fewer bits than a token.
+        let bits_per_token = r.train_loss / std::f64::consts::LN_2;
+        assert!(bpb > 0.0 && bpb < 0.9 * bits_per_token, "{r:?}");
+    }
+    // The run folder alone: its recorded data and its own tokenizer (no --data, --tokenizer).
+    let other_cwd = dir.join("elsewhere");
+    std::fs::create_dir_all(&other_cwd).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_flash"))
+        .args(["train", "--resume", &s(&run), "--steps", "4"])
+        .current_dir(&other_cwd)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let steps: Vec<u64> = flash::train::metrics::read_metrics(&run.join("metrics.jsonl"))
+        .unwrap()
+        .iter()
+        .map(|r| r.step)
+        .collect();
+    assert_eq!(steps.last(), Some(&4));
+    // A new run still needs its data.
+    fails(
+        &v(&[
+            "train",
+            "--config",
+            &s(&dir.join("model.json")),
+            "--steps",
+            "1",
+        ]),
+        "--data",
+    );
+}

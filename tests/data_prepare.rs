@@ -85,7 +85,8 @@ fn bin_ids_equal_the_encoding_and_mapped_windows_equal_in_memory_ones() {
     for step in [0, 1, 17] {
         let a = train_batch(&mapped, 5, step, 4, 64).unwrap();
         let b = train_batch(&memory, 5, step, 4, 64).unwrap();
-        assert_eq!(a.bytes, b.bytes, "step {step}");
+        assert_eq!(a.tokens.bytes, b.tokens.bytes, "step {step}");
+        assert_eq!(a.target_bytes, b.target_bytes, "step {step}");
     }
     let va = validation_batches(&mapped, &mapped.val, 2, 4, 64).unwrap();
     let vb = validation_batches(&memory, &memory.val, 2, 4, 64).unwrap();
@@ -104,7 +105,8 @@ fn byte_datasets_split_as_the_text_path_does() {
     let mapped = Dataset::open(&out, None).unwrap();
     let a = train_batch(&mapped, 1, 3, 8, 128).unwrap();
     let b = train_batch(&memory, 1, 3, 8, 128).unwrap();
-    assert_eq!(a.bytes, b.bytes);
+    assert_eq!(a.tokens.bytes, b.tokens.bytes);
+    assert_eq!(a.target_bytes, 8 * 128, "a byte predicts one byte");
 }
 
 /// A WordLevel tokenizer.json of `n` words `w0 .. w{n-1}` split at whitespace.

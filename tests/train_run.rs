@@ -88,6 +88,11 @@ fn loss_on_a_repeating_text_falls_below_half_and_generate_prints_the_sampled_byt
     assert_eq!(measured, [30, 60]);
     assert!(records[59].val_bpb.unwrap() < records[29].val_bpb.unwrap());
     assert!(records.iter().all(|r| r.tokens_per_s > 0.0 && r.lr > 0.0));
+    for r in &records {
+        // Bytes: one token is one byte, so bits per byte are the loss in bits.
+        let want = r.train_loss / std::f64::consts::LN_2;
+        assert!((r.train_bpb.unwrap() - want).abs() < 1e-9 * want, "{r:?}");
+    }
     let png = std::fs::read(run.join("loss.png")).unwrap();
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
 
@@ -226,4 +231,107 @@ fn chunk_auto_is_chosen_for_the_sequence_length_and_kept_in_the_checkpoint() {
     let resumed = Checkpoint::load(&run).unwrap();
     assert_eq!((resumed.step, resumed.config.chunk), (2, 128));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The commands of the README's "Set-up: two commands" block, continuation lines joined.
+fn readme_commands(readme: &str) -> Vec<String> {
+    let section = readme
+        .split("## Set-up: two commands")
+        .nth(1)
+        .expect("the README has its set-up section");
+    let block = section
+        .split("```sh")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .expect("the set-up section has a sh block");
+    let joined = block.replace("\\\n", " ");
+    joined
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect()
+}
+
+/// A copy of the repository's tracked files, as `git clone` would give them (with this
+/// working tree's edits), in a folder with nothing beside it (no `../shared`).
+fn fresh_clone(dir: &Path) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let listed = std::process::Command::new("git")
+        .args(["ls-files", "-z"])
+        .current_dir(root)
+        .output()
+        .expect("git ls-files (the tests run from a git checkout)");
+    assert!(listed.status.success());
+    let clone = dir.join("alone").join("flash");
+    for name in listed.stdout.split(|&b| b == 0).filter(|n| !n.is_empty()) {
+        let name = std::str::from_utf8(name).unwrap();
+        let (from, to) = (root.join(name), clone.join(name));
+        if from.is_file() {
+            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+            std::fs::copy(&from, &to).unwrap();
+        }
+    }
+    assert!(!clone.parent().unwrap().join("shared").exists());
+    clone
+}
+
+#[test]
+fn the_readme_main_job_runs_from_a_fresh_clone_and_ci_runs_its_test_command() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let commands = readme_commands(&readme);
+    assert_eq!(commands.len(), 2, "two commands: {commands:?}");
+    let (main_job, test) = (&commands[0], &commands[1]);
+    let ci = std::fs::read_to_string(root.join(".ci/run")).unwrap();
+    assert!(
+        ci.lines().any(|l| l.trim() == test),
+        ".ci/run runs the README's test command {test:?}"
+    );
+    // The main job exactly as written, but for its length: a few steps, not 10 minutes.
+    let args = main_job
+        .strip_prefix("cargo run --release -- ")
+        .expect("the main job runs the flash binary")
+        .replace("--steps 1000", "--steps 3")
+        .replace("--eval-every 100", "--eval-every 3");
+    assert!(args.contains("--steps 3"), "{args}");
+    let dir = cli_support::temp_dir("fresh-clone");
+    let clone = fresh_clone(&dir);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_flash"))
+        .args(args.split(' '))
+        .current_dir(&clone)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{args}:\n{stdout}\n{stderr}");
+    assert!(stdout.contains("step 3: bits per byte: train "), "{stdout}");
+    let run = clone.join("runs/flash-tiny");
+    let records = read_metrics(&run.join("metrics.jsonl")).unwrap();
+    assert_eq!(records.last().unwrap().step, 3);
+    assert!(run.join("checkpoint.safetensors").is_file());
+    assert!(run.join("loss.png").is_file());
+    assert!(!run.join(".flash-train.lock").exists(), "the lock goes");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_run_ended_by_its_time_limit_says_where_and_why_it_stopped() {
+    let dir = setup("time-limit");
+    let run = dir.join("run");
+    let stdout = train(
+        &dir,
+        &["--steps", "50", "--time-limit", "0.0001", "--out", &s(&run)],
+    );
+    assert!(
+        stdout.starts_with("step 1 of 50 (the 0.0001 min time limit): bits per byte: train "),
+        "{stdout}"
+    );
+    let records = read_metrics(&run.join("metrics.jsonl")).unwrap();
+    assert_eq!(
+        records.last().unwrap().step,
+        1,
+        "evaluated and saved at the stop"
+    );
+    assert!(!run.join(".flash-train.lock").exists());
 }

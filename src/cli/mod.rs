@@ -20,6 +20,7 @@ mod progress;
 mod run;
 mod setup;
 mod train;
+mod train_bar;
 
 use clap::{Parser, Subcommand};
 use output::note;

@@ -41,9 +41,10 @@ impl PlainProgress {
     pub fn stepped(&mut self, r: &StepReport) {
         if self.enabled && self.last_line.elapsed() >= PLAIN_INTERVAL {
             note!(
-                "step {}/{}: loss {:.4}, {:.0} tokens/s, lr {:.2e} ({:.0} s)",
+                "step {}/{}: train {:.4} bits per byte ({:.4} nats/token), {:.0} tokens/s, lr {:.2e} ({:.0} s)",
                 r.step,
                 self.total,
+                r.bits_per_byte,
                 r.loss,
                 r.tokens_per_s,
                 r.lr,

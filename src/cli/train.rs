@@ -8,16 +8,15 @@
 use super::device_args::{DeviceArgs, MeshArgs};
 use super::model_args::{ModelArgs, OptimizerArgs};
 use super::output::{note, outln};
-use super::progress::PlainProgress;
+use super::train_bar::TrainBar;
 use crate::chunk_choice::ChunkChoice;
 use crate::config::ModelConfig;
 use crate::target::{Target, TargetOf};
 use crate::train::options::check_kept;
-use crate::train::run::{Observer, RunSettings, RunSpec, RunSummary, StepReport};
+use crate::train::run::{RunSettings, RunSpec, RunSummary};
 use crate::train::{run_training, Checkpoint, StopRequest, TrainOverrides};
 use anyhow::{bail, Context};
 use clap::Args;
-use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
@@ -31,10 +30,12 @@ pub struct TrainArgs {
     #[command(flatten)]
     pub model: ModelArgs,
     /// The data: a text file (tokenized in memory, the last 10% of its tokens held out for
-    /// validation), or a folder written by `flash data prepare` (memory-mapped).
-    #[arg(long)]
-    pub data: PathBuf,
-    /// The tokenizer.json for a text file [default: bytes; a prepared folder's own].
+    /// validation), or a folder written by `flash data prepare` (memory-mapped) [with
+    /// --resume: the data the run recorded].
+    #[arg(long, required_unless_present = "resume")]
+    pub data: Option<PathBuf>,
+    /// The tokenizer.json for a text file [default: bytes; a prepared folder's own; with
+    /// --resume, the run's own].
     #[arg(long)]
     pub tokenizer: Option<PathBuf>,
     /// Tokens (bytes) per sequence T [default: 256].
@@ -161,12 +162,13 @@ fn run_spec(a: &TrainArgs) -> anyhow::Result<RunSpec> {
             (config, name, settings, None, out)
         }
     };
+    let (data, tokenizer) = data_of(a, resume.as_ref())?;
     let mut config = match a.chunk {
         Some(choice) => with_chunk(a, choice, &config, &settings, resume.as_ref())?,
         None => config,
     };
     if resume.is_none() {
-        config.vocab = crate::data::vocab_of(&a.data, a.tokenizer.as_deref())?;
+        config.vocab = crate::data::vocab_of(&data, tokenizer.as_deref())?;
     }
     let pipeline = crate::passes::PipelineOptions {
         verify_each: cfg!(debug_assertions),
@@ -176,8 +178,8 @@ fn run_spec(a: &TrainArgs) -> anyhow::Result<RunSpec> {
         config,
         model_name,
         settings,
-        data: a.data.clone(),
-        tokenizer: a.tokenizer.clone(),
+        data,
+        tokenizer,
         steps: a.steps,
         eval_every: a.eval_every,
         log_every: a.log_every,
@@ -192,6 +194,42 @@ fn run_spec(a: &TrainArgs) -> anyhow::Result<RunSpec> {
         new_data: a.new_data,
         parallel: a.mesh.parallelism(),
     })
+}
+
+/// The data and tokenizer of the run: the flags, else (on `--resume`) the data the checkpoint
+/// recorded and the run folder's own tokenizer for a text file.
+fn data_of(
+    a: &TrainArgs,
+    resume: Option<&Checkpoint>,
+) -> anyhow::Result<(PathBuf, Option<PathBuf>)> {
+    let (Some(ckpt), Some(dir)) = (resume, &a.resume) else {
+        let data = a.data.clone().context("--data is required for a new run")?;
+        return Ok((data, a.tokenizer.clone()));
+    };
+    let data = match (&a.data, &ckpt.data) {
+        (Some(data), _) => data.clone(),
+        (None, Some(recorded)) => {
+            let path = PathBuf::from(&recorded.path);
+            if !path.exists() {
+                bail!(
+                    "{}: the run trained on {}, which no longer exists; give its new place with                      --data (or other data with --data PATH --new-data)",
+                    dir.display(),
+                    path.display()
+                );
+            }
+            path
+        }
+        (None, None) => bail!(
+            "{}: the checkpoint does not record its data (written by an older flash); give it              with --data",
+            dir.display()
+        ),
+    };
+    let tokenizer = match &a.tokenizer {
+        Some(t) => Some(t.clone()),
+        None if data.is_dir() => None,
+        None => ckpt.tokenizer_file(dir),
+    };
+    Ok((data, tokenizer))
 }
 
 /// `config` with the chunk size `--chunk` asks for (`auto` loads the plugin to learn the
@@ -220,69 +258,6 @@ fn with_chunk(
             ckpt.config.chunk
         ),
         _ => Ok(chosen),
-    }
-}
-
-/// Draws the progress bar (loss, tokens/s, learning rate, last validation, time left),
-/// created once the programs are compiled so its clock counts training only.
-struct Bar {
-    style: ProgressStyle,
-    bar: Option<ProgressBar>,
-    last: Option<StepReport>,
-    val: Option<f64>,
-    plain: PlainProgress,
-    /// What the chunk size does at this sequence length, said once training starts.
-    chunk_note: Option<String>,
-}
-
-impl Bar {
-    fn refresh(&self) {
-        let (Some(bar), Some(r)) = (&self.bar, &self.last) else {
-            return;
-        };
-        let val = self
-            .val
-            .map(|v| format!(" | val {v:.3} bpb"))
-            .unwrap_or_default();
-        bar.set_message(format!(
-            "loss {:.4} | {:.0} tok/s | lr {:.2e}{val}",
-            r.loss, r.tokens_per_s, r.lr
-        ));
-        bar.set_position(r.step);
-    }
-}
-
-impl Observer for Bar {
-    fn started(&mut self, first: u64, total: u64, compile: Duration) {
-        note!(
-            "compiled the train and eval programs in {:.1} s",
-            compile.as_secs_f64()
-        );
-        if let Some(n) = self.chunk_note.take() {
-            note!("note: {n}");
-        }
-        let bar = ProgressBar::new(total).with_style(self.style.clone());
-        bar.set_position(first);
-        bar.reset_eta();
-        self.bar = Some(bar);
-        self.plain.started(total);
-    }
-
-    fn stepped(&mut self, r: &StepReport) {
-        self.last = Some(r.clone());
-        self.plain.stepped(r);
-        self.refresh();
-    }
-
-    fn evaluated(&mut self, step: u64, val_bpb: f64) {
-        self.val = Some(val_bpb);
-        self.plain.evaluated(step, val_bpb);
-        if let Some(bar) = &self.bar {
-            bar.println(format!(
-                "step {step}: validation {val_bpb:.4} bits per byte"
-            ));
-        }
-        self.refresh();
     }
 }
 
@@ -319,22 +294,16 @@ fn signal_name(n: i32) -> String {
 }
 
 /// Says what a run stopped by `signal` saved and how to continue it; exits 128 + `signal`.
-fn exit_stopped(args: &TrainArgs, spec: &RunSpec, summary: &RunSummary, signal: i32) -> ! {
+fn exit_stopped(spec: &RunSpec, summary: &RunSummary, signal: i32) -> ! {
     let out = spec.out.display();
     let saved = match summary.checkpoint_step {
         Some(step) => format!("checkpoint (step {step}) and metrics saved in {out}"),
         None => format!("stopped before its first step; nothing new saved in {out}"),
     };
-    let tokenizer = args
-        .tokenizer
-        .as_ref()
-        .map(|t| format!(" --tokenizer {}", t.display()))
-        .unwrap_or_default();
     let can_resume = summary.checkpoint_step.is_some() || spec.resume.is_some();
     let how = if can_resume {
         format!(
-            "; continue with: flash train --resume {out} --data {}{tokenizer} --steps {}",
-            spec.data.display(),
+            "; continue with: flash train --resume {out} --steps {}",
             spec.steps
         )
     } else {
@@ -355,42 +324,44 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
     let spec = run_spec(&args)?;
     super::paths::check_output_dir("--out", &spec.out)?;
     stop_on_signals(&spec.stop)?;
-    let style = ProgressStyle::with_template(
-        "{bar:30} {pos}/{len} [{elapsed_precise} < {eta_precise}] {msg}",
-    )
-    .context("progress bar template")?;
-    let mut bar = Bar {
-        style,
-        bar: None,
-        last: None,
-        val: None,
-        plain: PlainProgress::for_stderr(),
-        chunk_note: crate::chunk_choice::chunk_note(&spec.config, spec.settings.train.seq_len),
-    };
+    let chunk_note = crate::chunk_choice::chunk_note(&spec.config, spec.settings.train.seq_len);
+    let mut bar = TrainBar::new(spec.time_limit, chunk_note)?;
     let summary = run_training(&spec, &mut bar)?;
-    if let Some(b) = &bar.bar {
-        b.finish();
-    }
+    bar.finish(summary.step);
     if let (Some(signal), None) = (summary.stopped_by, summary.checkpoint_step) {
-        exit_stopped(&args, &spec, &summary, signal);
+        exit_stopped(&spec, &summary, signal);
     }
-    let t = &spec.settings.train;
-    let ms = summary.step_time.as_secs_f64() * 1e3;
-    let tok_s = (t.batch * t.seq_len) as f64 / summary.step_time.as_secs_f64().max(1e-9);
-    let val = summary
-        .val_bpb
-        .map(|v| format!(", validation {v:.4} bits per byte"))
-        .unwrap_or_default();
-    outln!(
-        "step {}: train loss {:.4} (first {:.4}){val}; {ms:.1} ms/step ({tok_s:.0} tokens/s), compile {:.1} s; run folder {}",
-        summary.step,
-        summary.last_loss,
-        summary.first_loss,
-        summary.compile_time.as_secs_f64(),
-        spec.out.display()
-    );
+    outln!("{}", summary_line(&spec, args.time_limit, &summary));
     if let Some(signal) = summary.stopped_by {
-        exit_stopped(&args, &spec, &summary, signal);
+        exit_stopped(&spec, &summary, signal);
     }
     Ok(())
+}
+
+/// The line that ends a run: where it stopped and why (`time_limit`: `--time-limit` in
+/// minutes), its losses in bits per byte (the raw loss too), its speed, and the run folder.
+fn summary_line(spec: &RunSpec, time_limit: Option<f64>, summary: &RunSummary) -> String {
+    let ms = summary.step_time.as_secs_f64() * 1e3;
+    let val = summary
+        .val_bpb
+        .map(|v| format!(", validation {v:.4}"))
+        .unwrap_or_default();
+    let stopped_early = summary.step < spec.steps && summary.stopped_by.is_none();
+    let why = match time_limit {
+        Some(minutes) if stopped_early => {
+            format!(" of {} (the {minutes} min time limit)", spec.steps)
+        }
+        _ => String::new(),
+    };
+    format!(
+        "step {}{why}: bits per byte: train {:.4} (first {:.4}){val}; train loss {:.4} nats/token; \
+         {ms:.1} ms/step ({:.0} tokens/s), compile {:.1} s; run folder {}",
+        summary.step,
+        summary.last_bpb,
+        summary.first_bpb,
+        summary.last_loss,
+        summary.tokens_per_s,
+        summary.compile_time.as_secs_f64(),
+        spec.out.display()
+    )
 }

@@ -248,13 +248,17 @@ fn check_sha256(
 }
 
 impl Checkpoint {
+    /// The run's own tokenizer file in run folder `dir` (`None`: the run is byte-level).
+    pub fn tokenizer_file(&self, dir: &Path) -> Option<PathBuf> {
+        (self.tokenizer_sha256 != BYTES).then(|| dir.join(TOKENIZER_FILE))
+    }
+
     /// The tokenizer of the run folder `dir` this checkpoint was loaded from: bytes, or
     /// `dir/tokenizer.json`, which must have the recorded hash and the model's vocabulary.
     pub fn tokenizer(&self, dir: &Path) -> Result<Tokenizer, TrainError> {
-        if self.tokenizer_sha256 == BYTES {
+        let Some(path) = self.tokenizer_file(dir) else {
             return Ok(Tokenizer::Bytes);
-        }
-        let path = dir.join(TOKENIZER_FILE);
+        };
         let tk = Tokenizer::load(&path)?;
         // The vocabulary first: a tokenizer of another size is the more telling mismatch.
         check_vocab(&tk, self.config.vocab, &path)?;

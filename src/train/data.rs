@@ -93,6 +93,15 @@ pub fn token_windows(
     })
 }
 
+/// One training batch: its token windows and the text they predict.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrainBatch {
+    /// `i32 [batch, seq_len + 1]`.
+    pub tokens: HostTensor,
+    /// The text bytes the windows' targets cover (for the training loss in bits per byte).
+    pub target_bytes: u64,
+}
+
 /// The training batch of `step`: `batch` random windows of `seq_len + 1` tokens, drawn from a
 /// generator keyed by `(seed, step)`.
 pub fn train_batch(
@@ -101,11 +110,28 @@ pub fn train_batch(
     step: u64,
     batch: usize,
     seq_len: usize,
-) -> Result<HostTensor, DataError> {
+) -> Result<TrainBatch, DataError> {
     let mut rng = Rng::new(seed, step);
     let count = (data.train.len() - seq_len) as u64;
     let starts: Vec<usize> = (0..batch).map(|_| rng.below(count) as usize).collect();
-    token_windows(&data.train, &starts, seq_len, data.vocab_size())
+    Ok(TrainBatch {
+        tokens: token_windows(&data.train, &starts, seq_len, data.vocab_size())?,
+        target_bytes: target_bytes(data, &data.train, &starts, seq_len),
+    })
+}
+
+/// The text bytes covered by the targets of the windows of `tokens` starting at `starts`.
+fn target_bytes(data: &Dataset, tokens: &Tokens, starts: &[usize], seq_len: usize) -> u64 {
+    starts
+        .iter()
+        .map(|&s| data.bytes_of(tokens, s + 1, seq_len))
+        .sum()
+}
+
+/// Bits per byte from a mean loss per token (nats) over `tokens` tokens covering `bytes`
+/// bytes of text.
+pub fn bits_per_byte(mean_loss: f64, tokens: u64, bytes: u64) -> f64 {
+    mean_loss * tokens as f64 / (bytes.max(1) as f64 * std::f64::consts::LN_2)
 }
 
 /// The fixed validation set.
@@ -122,7 +148,7 @@ pub struct ValidationSet {
 impl ValidationSet {
     /// Bits per byte from the mean loss per token (nats) over the set.
     pub fn bits_per_byte(&self, mean_loss: f64) -> f64 {
-        mean_loss * self.tokens as f64 / (self.bytes.max(1) as f64 * std::f64::consts::LN_2)
+        bits_per_byte(mean_loss, self.tokens, self.bytes)
     }
 }
 
@@ -146,10 +172,7 @@ pub fn validation_batches(
             }
         })
         .collect();
-    let bytes = starts
-        .iter()
-        .map(|&s| data.bytes_of(tokens, s + 1, seq_len))
-        .sum();
+    let bytes = target_bytes(data, tokens, &starts, seq_len);
     let batches = starts
         .chunks(batch)
         .map(|c| token_windows(tokens, c, seq_len, data.vocab_size()))

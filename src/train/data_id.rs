@@ -13,7 +13,8 @@ use std::path::Path;
 /// The identity of a `--data` path.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DataIdentity {
-    /// The path as given.
+    /// The path, absolute where it could be resolved (older checkpoints: as given), so that
+    /// `flash train --resume DIR` finds the data from any working directory.
     pub path: String,
     /// Bytes of the text file, or of the folder's token files.
     pub bytes: u64,
@@ -33,8 +34,9 @@ impl DataIdentity {
         } else {
             (file_size(path)?, sha256_of(path)?)
         };
+        let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
         Ok(DataIdentity {
-            path: path.display().to_string(),
+            path: absolute.display().to_string(),
             bytes,
             sha256,
         })

@@ -1,6 +1,7 @@
 //! [`RunFolder`]: a run folder held by one training process. Opening it takes an advisory
 //! lock (`DIR/.flash-train.lock`, naming the holder's pid; the OS drops it when the process
-//! ends, so a killed run never blocks the next), removes what interrupted runs left behind
+//! ends, so a killed run never blocks the next, and a run that ends normally removes the file
+//! while it still holds the lock), removes what interrupted runs left behind
 //! (temporary files of atomic writes, an unfinished `--overwrite`'s staging folder) and
 //! finishes a replacement that was committed but not completed.
 //!
@@ -57,18 +58,7 @@ impl RunFolder {
     pub fn lock(dir: &Path) -> Result<RunFolder, TrainError> {
         std::fs::create_dir_all(dir).map_err(io_error(dir))?;
         let path = dir.join(LOCK_FILE);
-        let mut file = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(io_error(&path))?;
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(TryLockError::WouldBlock) => return Err(held_by_another(dir, &mut file)),
-            Err(TryLockError::Error(source)) => return Err(io_error(&path)(source)),
-        }
+        let mut file = lock_file(dir, &path)?;
         let pid = std::process::id().to_string();
         file.set_len(0)
             .and_then(|_| file.rewind())
@@ -151,9 +141,45 @@ impl RunFolder {
 }
 
 impl Drop for RunFolder {
-    /// An uncommitted staging folder belongs to a run that failed: the old run stays.
+    /// An uncommitted staging folder belongs to a run that failed: the old run stays. The
+    /// lock file goes while the lock is still held (the file handle closes after this), so
+    /// no other process can hold a lock on the removed file (see [`lock_file`]).
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(self.dir.join(STAGING_DIR));
+        let _ = std::fs::remove_file(self.dir.join(LOCK_FILE));
+    }
+}
+
+/// Opens and locks the lock file `path` of `dir`. A holder removes the file before it lets
+/// go, so a lock taken on a file that is no longer at `path` is stale: open it again.
+fn lock_file(dir: &Path, path: &Path) -> Result<File, TrainError> {
+    loop {
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .map_err(io_error(path))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(TryLockError::WouldBlock) => return Err(held_by_another(dir, &mut file)),
+            Err(TryLockError::Error(source)) => return Err(io_error(path)(source)),
+        }
+        if is_same_file(&file, path)? {
+            return Ok(file);
+        }
+    }
+}
+
+/// Whether `file` is the file now at `path` (a missing path is not).
+fn is_same_file(file: &File, path: &Path) -> Result<bool, TrainError> {
+    use std::os::unix::fs::MetadataExt;
+    let held = file.metadata().map_err(io_error(path))?;
+    match std::fs::metadata(path) {
+        Ok(now) => Ok(now.dev() == held.dev() && now.ino() == held.ino()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(io_error(path)(e)),
     }
 }
 
@@ -216,7 +242,24 @@ mod tests {
         assert!(err.contains(&format!("in use by process {pid}")), "{err}");
         assert!(err.contains(&dir.display().to_string()), "{err}");
         drop(first);
+        assert!(
+            !dir.join(LOCK_FILE).exists(),
+            "the lock file goes with the lock"
+        );
         RunFolder::lock(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_lock_on_a_file_removed_by_its_last_holder_is_taken_again_on_the_new_file() {
+        let dir = scratch("stale");
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(LOCK_FILE);
+        // Opened before the last holder removed it: locking it must not count.
+        let stale = std::fs::File::create(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        assert!(!is_same_file(&stale, &path).unwrap());
+        let folder = RunFolder::lock(&dir).unwrap();
+        assert!(is_same_file(&folder._lock, &path).unwrap());
     }
 
     #[test]

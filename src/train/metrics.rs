@@ -1,5 +1,6 @@
-//! `DIR/metrics.jsonl`: one JSON object per logged step (`step`, `train_loss` in nats,
-//! `val_bpb` where measured, `tokens_per_s`, `lr`, `grad_norm`, and `elapsed_s`: wall-clock
+//! `DIR/metrics.jsonl`: one JSON object per logged step (`step`, `train_loss` in nats per
+//! token, `train_bpb` the same loss in bits per byte of the text it predicted, `val_bpb` where
+//! measured, `tokens_per_s`, `lr`, `grad_norm`, and `elapsed_s`: wall-clock
 //! seconds of training since the run began, counted after compiling and on across
 //! resumptions),
 //! appended as the run goes and trimmed back to the checkpoint's step when a run resumes.
@@ -19,8 +20,12 @@ pub const METRICS_FILE: &str = "metrics.jsonl";
 pub struct Record {
     /// Steps taken when this was logged (1-based).
     pub step: u64,
-    /// Mean training loss (nats per byte) of the steps since the previous record.
+    /// Mean training loss (nats per token) of the steps since the previous record.
     pub train_loss: f64,
+    /// The same loss in bits per byte of the text the steps predicted, the unit of `val_bpb`
+    /// (absent in files written before it was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub train_bpb: Option<f64>,
     /// Validation loss in bits per byte, where measured.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub val_bpb: Option<f64>,
@@ -141,6 +146,7 @@ mod tests {
         Record {
             step,
             train_loss: 1.0,
+            train_bpb: Some(1.0 / std::f64::consts::LN_2),
             val_bpb: None,
             tokens_per_s: 1.0,
             lr: 0.1,

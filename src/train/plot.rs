@@ -1,5 +1,6 @@
-//! `DIR/loss.png`: the training and validation loss curves of a run, both in bits per byte
-//! (training loss / ln 2), drawn with plotters' bitmap backend. No system fonts are needed:
+//! `DIR/loss.png`: the training and validation loss curves of a run, both in bits per byte of
+//! text (metrics files written before `train_bpb` was recorded: training loss / ln 2, which is
+//! bits per byte for byte-level models), drawn with plotters' bitmap backend. No system fonts are needed:
 //! text comes from a built-in bitmap font ([`text::TextBackend`]). The file is written to a
 //! temporary sibling and moved into place by [`crate::atomic_write`].
 
@@ -66,7 +67,10 @@ type Curve = Vec<(f64, f64)>;
 fn series(records: &[Record]) -> (Curve, Curve) {
     let train = records
         .iter()
-        .map(|r| (r.step as f64, r.train_loss / std::f64::consts::LN_2))
+        .map(|r| {
+            let bpb = r.train_bpb.unwrap_or(r.train_loss / std::f64::consts::LN_2);
+            (r.step as f64, bpb)
+        })
         .filter(|p| p.1.is_finite());
     let val = records
         .iter()

@@ -6,7 +6,7 @@
 
 use super::checkpoint::check_vocab;
 use super::checkpoint::{checkpoint_path, Checkpoint};
-use super::data::{train_batch, validation_batches, ValidationSet};
+use super::data::{bits_per_byte, train_batch, validation_batches, ValidationSet};
 use super::data_id::DataIdentity;
 use super::error::{checkpoint_error, TrainError};
 use super::folder::RunFolder;
@@ -86,9 +86,13 @@ pub struct StepReport {
     pub step: u64,
     /// The run's last step.
     pub total: u64,
-    /// This step's training loss (nats per byte).
+    /// This step's training loss (nats per token).
     pub loss: f32,
-    /// This step's throughput.
+    /// The same loss in bits per byte of the text the step predicted (the unit of
+    /// validation).
+    pub bits_per_byte: f64,
+    /// Training throughput of this invocation so far (compilation and evaluation excluded;
+    /// after the last step, the summary's [`RunSummary::tokens_per_s`]).
     pub tokens_per_s: f64,
     /// This step's learning rate.
     pub lr: f64,
@@ -115,14 +119,20 @@ impl Observer for Quiet {}
 pub struct RunSummary {
     /// Steps taken in total.
     pub step: u64,
-    /// The first training loss of this invocation.
+    /// The first training loss of this invocation (nats per token).
     pub first_loss: f64,
-    /// The last training loss.
+    /// The last training loss (nats per token).
     pub last_loss: f64,
+    /// The first training loss of this invocation in bits per byte.
+    pub first_bpb: f64,
+    /// The last training loss in bits per byte.
+    pub last_bpb: f64,
     /// The last validation loss in bits per byte.
     pub val_bpb: Option<f64>,
     /// Mean wall time of a train step (compilation excluded).
     pub step_time: Duration,
+    /// Training throughput of this invocation (compilation and evaluation excluded).
+    pub tokens_per_s: f64,
     /// Our compile time plus XLA's, for the train and evaluation programs.
     pub compile_time: Duration,
     /// The signal of the [`StopRequest`] that ended the run before its last step, if one did.
@@ -321,6 +331,13 @@ struct Window {
     loss_sum: f64,
     steps: u64,
     time: Duration,
+    /// Text bytes the window's targets covered.
+    target_bytes: u64,
+}
+
+/// Tokens per second of `steps` steps of `tokens_per_step` tokens taking `time`.
+fn throughput(tokens_per_step: usize, steps: u64, time: Duration) -> f64 {
+    tokens_per_step as f64 * steps as f64 / time.as_secs_f64().max(1e-9)
 }
 
 /// The state of the step loop.
@@ -354,8 +371,11 @@ impl Loop<'_> {
             step: start,
             first_loss: f64::NAN,
             last_loss: f64::NAN,
+            first_bpb: f64::NAN,
+            last_bpb: f64::NAN,
             val_bpb: None,
             step_time: Duration::ZERO,
+            tokens_per_s: 0.0,
             compile_time: self.trainer.compile_time,
             stopped_by: None,
             checkpoint_step: None,
@@ -367,24 +387,37 @@ impl Loop<'_> {
                 // Stopped while compiling: nothing new to save.
                 break;
             }
-            let tokens = train_batch(data, spec.settings.seed, k, t.batch, t.seq_len)?;
+            let batch = train_batch(data, spec.settings.seed, k, t.batch, t.seq_len)?;
             let began = Instant::now();
-            let loss = self.trainer.train_step(&tokens)?;
+            let loss = self.trainer.train_step(&batch.tokens)?;
             let dt = began.elapsed();
             total_time += dt;
             if !loss.is_finite() {
                 return Err(diverged(spec, k, "training loss"));
             }
+            let tokens = (t.batch * t.seq_len) as u64;
+            let bpb = bits_per_byte(f64::from(loss), tokens, batch.target_bytes);
             if k == start {
                 summary.first_loss = f64::from(loss);
+                summary.first_bpb = bpb;
             }
             summary.last_loss = f64::from(loss);
+            summary.last_bpb = bpb;
             summary.step = k + 1;
+            summary.tokens_per_s = throughput(t.batch * t.seq_len, k + 1 - start, total_time);
             let out_of_time = spec
                 .time_limit
                 .is_some_and(|limit| began_training.elapsed() >= limit);
             let stopping = out_of_time || spec.stop.signal().is_some();
-            let val_bpb = self.after_step(k, loss, dt, stopping, obs)?;
+            let report = StepReport {
+                step: k + 1,
+                total: spec.steps,
+                loss,
+                bits_per_byte: bpb,
+                tokens_per_s: summary.tokens_per_s,
+                lr: t.schedule.lr_at(k),
+            };
+            let val_bpb = self.after_step(&report, batch.target_bytes, dt, stopping, obs)?;
             summary.val_bpb = val_bpb.or(summary.val_bpb);
             if stopping {
                 break;
@@ -398,29 +431,23 @@ impl Loop<'_> {
         Ok(summary)
     }
 
-    /// Reports step `k`, logs, evaluates and checkpoints when due; returns the bpb if measured.
+    /// Reports a step (which predicted `target_bytes` bytes of text in `dt`), logs,
+    /// evaluates and checkpoints when due; returns the bpb if measured.
     fn after_step(
         &mut self,
-        k: u64,
-        loss: f32,
+        report: &StepReport,
+        target_bytes: u64,
         dt: Duration,
         last: bool,
         obs: &mut dyn Observer,
     ) -> Result<Option<f64>, TrainError> {
         let (spec, t) = (self.spec, &self.spec.settings.train);
-        let tokens = (t.batch * t.seq_len) as f64;
-        let lr = t.schedule.lr_at(k);
-        let done = k + 1;
-        obs.stepped(&StepReport {
-            step: done,
-            total: spec.steps,
-            loss,
-            tokens_per_s: tokens / dt.as_secs_f64().max(1e-9),
-            lr,
-        });
-        self.window.loss_sum += f64::from(loss);
+        let (done, k) = (report.step, report.step - 1);
+        obs.stepped(report);
+        self.window.loss_sum += f64::from(report.loss);
         self.window.steps += 1;
         self.window.time += dt;
+        self.window.target_bytes += target_bytes;
         let eval = last
             || done == spec.steps
             || (spec.eval_every > 0 && done.is_multiple_of(spec.eval_every));
@@ -433,12 +460,15 @@ impl Loop<'_> {
             None
         };
         let w = std::mem::take(&mut self.window);
+        let tokens = (t.batch * t.seq_len) as u64;
+        let train_loss = w.loss_sum / w.steps as f64;
         let record = Record {
             step: done,
-            train_loss: w.loss_sum / w.steps as f64,
+            train_loss,
+            train_bpb: Some(bits_per_byte(train_loss, tokens * w.steps, w.target_bytes)),
             val_bpb,
-            tokens_per_s: tokens * w.steps as f64 / w.time.as_secs_f64().max(1e-9),
-            lr,
+            tokens_per_s: throughput(t.batch * t.seq_len, w.steps, w.time),
+            lr: report.lr,
             grad_norm: self.trainer.last_grad_norm()?.map(f64::from),
         };
         self.writer.append(&record)?;
