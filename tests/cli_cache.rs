@@ -1,6 +1,7 @@
 //! The persistent executable cache through the `flash` binary: a second `flash run` loads
 //! the program from disk (the `FLASH_CACHE_LOG` line), `--no-cache` and `FLASH_CACHE=0`
-//! leave the disk alone, and `flash info` shows the cache's place and size.
+//! leave the disk alone, and `flash info` shows the cache's place and size; commands that
+//! compile nothing do not offer `--no-cache`.
 
 mod cli_support;
 
@@ -46,7 +47,7 @@ fn no_cache_flag_and_env_turn_it_off() {
     let dir = temp_dir("cli-no-cache");
     let program = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/handwritten.mlir");
     let p = program.to_str().unwrap();
-    let (_, log) = flash_cached(&dir, &[], &["--no-cache", "run", p, "--random"]);
+    let (_, log) = flash_cached(&dir, &[], &["run", p, "--random", "--no-cache"]);
     assert!(!log.contains("executable cache"), "{log}");
     let (_, log) = flash_cached(&dir, &[("FLASH_CACHE", "0")], &["run", p, "--random"]);
     assert!(!log.contains("executable cache"), "{log}");
@@ -57,4 +58,44 @@ fn no_cache_flag_and_env_turn_it_off() {
     );
     let (info, _) = flash_cached(&dir, &[], &["info", "--no-cache"]);
     assert!(info.contains("exe cache:   off"), "{info}");
+}
+
+#[test]
+fn no_cache_is_offered_only_where_programs_compile() {
+    let dir = temp_dir("cli-no-cache-where");
+    let text = dir.join("t.txt");
+    std::fs::write(&text, "abc abc abc\n".repeat(20)).unwrap();
+    let t = text.to_str().unwrap();
+    let out = dir.join("out");
+    let o = out.to_str().unwrap();
+    for args in [
+        vec![
+            "tokenizer",
+            "train",
+            "--data",
+            t,
+            "--vocab",
+            "260",
+            "-o",
+            o,
+            "--no-cache",
+        ],
+        vec!["data", "prepare", "--data", t, "-o", o, "--no-cache"],
+        vec!["--no-cache", "run", t, "--random"],
+    ] {
+        let e = cli_support::flash(&args);
+        let stderr = String::from_utf8_lossy(&e.stderr);
+        assert_eq!(e.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("unexpected argument '--no-cache'"),
+            "{stderr}"
+        );
+    }
+    for command in ["run", "bench", "info", "train", "eval", "generate"] {
+        let help = cli_support::ok(&[command, "--help"]);
+        assert!(
+            help.contains("--no-cache"),
+            "flash {command} --help: {help}"
+        );
+    }
 }

@@ -1,6 +1,8 @@
 //! `flash compile --decode/--prefill`, `flash run` on a decode step, and `flash generate`
-//! through the decode programs: greedy output equals the full-recompute oracle, and bad
-//! input (sampling ranges, --tokens 0, a prompt beyond a key/value cache) is one clear error.
+//! through the decode programs: greedy output equals the full-recompute oracle, written to a
+//! pipe as the raw bytes (samples of a batch separated by NUL), and bad input (sampling
+//! ranges, --tokens 0, a prompt beyond a key/value cache, the checkpoint file for its run
+//! folder) is one clear error.
 
 mod cli_support;
 
@@ -144,8 +146,27 @@ fn greedy_generate_equals_the_full_recompute_oracle() {
         let bytes = oracle.generate(b"to be", 20, &Sampling::greedy()).unwrap();
         let mut want = b"to be".to_vec();
         want.extend(&bytes);
-        want.push(b'\n');
+        // To a pipe: the raw bytes, no newline added.
         assert_eq!(printed.as_bytes(), want, "{preset}");
+        // Greedy samples of a batch are the same text, separated by a NUL byte.
+        let batch = ok(&[
+            "generate",
+            "--checkpoint",
+            &s(&run),
+            "--prompt",
+            "to be",
+            "--tokens",
+            "20",
+            "--temperature",
+            "0",
+            "--batch",
+            "2",
+        ]);
+        assert_eq!(
+            batch.as_bytes(),
+            [&want[..], b"\0", &want[..]].concat(),
+            "{preset}"
+        );
     }
 }
 
@@ -184,7 +205,7 @@ fn generate_rejects_bad_sampling_and_a_prompt_beyond_the_cache() {
         e.contains("beyond the key/value cache's 4 positions"),
         "{e}"
     );
-    let sampled = ok(&[
+    let sampled = cli_support::flash(&[
         "generate",
         "--checkpoint",
         &c,
@@ -199,10 +220,22 @@ fn generate_rejects_bad_sampling_and_a_prompt_beyond_the_cache() {
         "--seed",
         "4",
     ]);
-    assert_eq!(
-        sampled.split('\n').filter(|l| l.starts_with("to")).count(),
-        3,
-        "{sampled:?}"
+    assert!(sampled.status.success(), "{sampled:?}");
+    // Three samples of the prompt and 5 bytes each, a NUL between them, nothing after.
+    let out = sampled.stdout;
+    assert_eq!(out.len(), 3 * 7 + 2, "{out:?}");
+    for i in 0..3 {
+        assert_eq!(&out[8 * i..8 * i + 2], b"to", "{out:?}");
+    }
+    assert_eq!((out[7], out[15]), (0, 0), "{out:?}");
+    // The checkpoint file where its run folder is expected: the error names the folder.
+    let file = s(&run.join("checkpoint.safetensors"));
+    let e = fails(&["generate", "--checkpoint", &file]);
+    assert!(
+        e.contains(&format!(
+            "{file}: is a file, not a run folder; give the run folder that holds it: {c}"
+        )),
+        "{e}"
     );
 }
 

@@ -6,8 +6,10 @@ mod models_support;
 
 use flash::chunk_choice::ChunkChoice;
 use flash::config::{ModelConfig, ModelKind, Precision};
-use flash::models::{build_lm, BuildOptions, Mode};
+use flash::ir::{DType, TensorType};
+use flash::models::{build_lm, build_lm_scored, BuildOptions, Mode};
 use flash::target::Target;
+use flash::tensor::HostTensor;
 use models_support::*;
 
 /// Loss and logits on XLA equal the interpreter's (with parameters large enough that every
@@ -199,5 +201,45 @@ fn bf16_models_run_close_to_f32() {
                 "{kind:?} {mode:?}: f32 {full} vs bf16 {half}"
             );
         }
+    }
+}
+
+/// `flash eval`'s scoring graph: the summed cross entropy of the targets its loss mask
+/// selects, on XLA, equals the same sum taken on the host from the LM's logits.
+#[test]
+fn scored_graph_sums_the_masked_targets_loss() {
+    let (b, t, vocab) = (2, 10, 256);
+    for kind in [ModelKind::Flash, ModelKind::TransformerPlusPlus] {
+        let cfg = tiny(kind);
+        let opts = BuildOptions {
+            batch: b,
+            seq_len: t,
+            mode: Mode::Lm,
+            forward: true,
+        };
+        let forward = xla_compile(&build_lm(&cfg, &opts).unwrap());
+        let scored = xla_compile(&build_lm_scored(&cfg, b, t).unwrap());
+        let params = params_with_std(&cfg, 0.3);
+        let tokens = token_inputs(vocab, Mode::Lm, b, t, 9).remove(0);
+        let mask: Vec<f64> = (0..b * t).map(|i| f64::from(i % 3 != 1)).collect();
+        let mask_t = HostTensor::from_f64(TensorType::new(DType::F32, [b, t]), &mask);
+        let logits =
+            xla_run(&forward, &[params.clone(), vec![tokens.clone()]].concat())[1].to_f64();
+        let ids = tokens.to_f64();
+        let want: f64 = (0..b * t)
+            .filter(|&i| mask[i] > 0.0)
+            .map(|i| {
+                let row = &logits[i * vocab..(i + 1) * vocab];
+                let max = row.iter().copied().fold(f64::MIN, f64::max);
+                let lse = max + row.iter().map(|x| (x - max).exp()).sum::<f64>().ln();
+                let target = ids[(i / t) * (t + 1) + i % t + 1] as usize;
+                lse - row[target]
+            })
+            .sum();
+        let got = scalar(&xla_run(&scored, &[params, vec![tokens, mask_t]].concat())[0]);
+        assert!(
+            (got - want).abs() <= 1e-4 * want.abs(),
+            "{kind:?}: XLA {got} vs host {want}"
+        );
     }
 }

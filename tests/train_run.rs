@@ -115,9 +115,10 @@ fn loss_on_a_repeating_text_falls_below_half_and_generate_prints_the_sampled_byt
         .generate(b"the quick", 24, &Sampling::greedy())
         .unwrap();
     assert_eq!(bytes.len(), 24);
+    // To a pipe: the prompt and the sampled bytes, no newline added.
     assert_eq!(
         printed,
-        format!("the quick{}\n", String::from_utf8_lossy(&bytes))
+        format!("the quick{}", String::from_utf8_lossy(&bytes))
     );
 }
 

@@ -1,5 +1,7 @@
 //! Flags choosing where programs run: the PJRT plugin and the CPU plugin's device count
-//! ([`DeviceArgs`]), and the device mesh a program is spread over ([`MeshArgs`]).
+//! ([`DeviceArgs`]), the device mesh a program is spread over ([`MeshArgs`]), and
+//! `--no-cache` ([`CacheArgs`]), offered by every command that compiles programs on a plugin
+//! (through [`DeviceArgs`], or flattened beside a command's own `--plugin`).
 
 use crate::ir::Mesh;
 use crate::parallel::{parse_mesh, Parallelism};
@@ -17,6 +19,27 @@ pub struct DeviceArgs {
     /// the plugin's, 4]; ignored by other plugins.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=4096))]
     pub cpu_devices: Option<u32>,
+    /// The executable cache.
+    #[command(flatten)]
+    pub cache: CacheArgs,
+}
+
+/// `--no-cache`: the one definition of the flag.
+#[derive(Debug, Args)]
+pub struct CacheArgs {
+    /// Do not read or write the persistent executable cache (as FLASH_CACHE=0).
+    #[arg(long)]
+    pub no_cache: bool,
+}
+
+impl CacheArgs {
+    /// Turns the persistent cache off when asked; called before any client exists, since the
+    /// setting is read when the first client is created.
+    pub(super) fn apply(&self) {
+        if self.no_cache {
+            std::env::set_var(crate::runtime::CACHE_ENV, "0");
+        }
+    }
 }
 
 impl DeviceArgs {

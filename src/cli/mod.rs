@@ -34,9 +34,6 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
-    /// Do not read or write the persistent executable cache (as FLASH_CACHE=0).
-    #[arg(long, global = true)]
-    pub no_cache: bool,
 }
 
 /// The subcommands.
@@ -66,8 +63,29 @@ pub enum Command {
     /// Token datasets: `flash data prepare`.
     #[command(subcommand)]
     Data(data::DataCommand),
-    /// Sample bytes from a trained checkpoint.
+    /// Continue a prompt with a trained checkpoint (raw bytes to a pipe or file).
     Generate(generate::GenerateArgs),
+}
+
+impl Command {
+    /// The `--no-cache` flag of a command that compiles programs on a plugin (`None` for the
+    /// others, which do not offer it).
+    fn cache_args(&self) -> Option<&device_args::CacheArgs> {
+        match self {
+            Command::Run(a) => Some(&a.cache),
+            Command::Bench(a) => Some(&a.devices.cache),
+            Command::Info(a) => Some(&a.devices.cache),
+            Command::Train(a) => Some(&a.devices.cache),
+            Command::Eval(a) => Some(&a.cache),
+            Command::Generate(a) => Some(&a.cache),
+            Command::Compile(_)
+            | Command::Params(_)
+            | Command::Init(_)
+            | Command::Setup(_)
+            | Command::Tokenizer(_)
+            | Command::Data(_) => None,
+        }
+    }
 }
 
 /// Parses the process's arguments, runs the command and gives the exit status.
@@ -114,9 +132,8 @@ fn clap_exit(e: &clap::Error) -> ExitCode {
 /// Runs one parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     device_args::quiet_plugin_info_logs();
-    if cli.no_cache {
-        // Read when the first client is created, after this.
-        std::env::set_var(crate::runtime::CACHE_ENV, "0");
+    if let Some(cache) = cli.command.cache_args() {
+        cache.apply();
     }
     match cli.command {
         Command::Compile(a) => compile::run(a),

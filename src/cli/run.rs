@@ -41,6 +41,9 @@ pub struct RunArgs {
     /// and temporary bytes) and exit, without inputs or running it.
     #[arg(long, conflicts_with_all = ["inputs", "random", "output", "bench"])]
     pub memory_stats: bool,
+    /// The executable cache.
+    #[command(flatten)]
+    pub cache: super::device_args::CacheArgs,
 }
 
 /// Runs `flash run`.

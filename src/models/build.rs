@@ -34,15 +34,7 @@ pub fn build_lm_with_regions(
     cfg: &ModelConfig,
     opts: &BuildOptions,
 ) -> Result<(Graph, ModelRegions), ModelError> {
-    check_config(cfg)?;
-    check_options(cfg, opts)?;
-    let ctx = Ctx::new(&format!(
-        "{}_{}",
-        cfg.kind.name().replace('+', "p").replace('-', "_"),
-        opts.mode.name()
-    ));
-    let p = Params::new(&ctx, DType::F32, cfg.precision.dtype());
-    let model = LanguageModel::new(&p, cfg, opts.mode.causal());
+    let (ctx, model) = start(cfg, opts, opts.mode.name())?;
     let (b, t) = (opts.batch, opts.seq_len);
     let (loss, logits) = match opts.mode {
         Mode::Lm => {
@@ -74,6 +66,47 @@ pub fn build_lm_with_regions(
         attention: ctx.regions(ATTENTION_REGION),
     };
     Ok((ctx.finish(&outputs)?, regions))
+}
+
+/// Builds the scoring graph of `cfg`'s causal LM for `batch` windows of `seq_len` predicted
+/// tokens (`flash eval`): inputs the parameters, `tokens` i32 `[B, T+1]` (as [`Mode::Lm`])
+/// and `loss_mask` f32 `[B, T]` (1 where a target counts, 0 where it does not); output the
+/// f32 scalar `sum(loss_mask * CE)`, the summed next-token loss in nats, so windows that
+/// share tokens or pad a batch count each target once.
+pub fn build_lm_scored(
+    cfg: &ModelConfig,
+    batch: usize,
+    seq_len: usize,
+) -> Result<Graph, ModelError> {
+    let opts = BuildOptions {
+        batch,
+        seq_len,
+        mode: Mode::Lm,
+        forward: false,
+    };
+    let (ctx, model) = start(cfg, &opts, "scored")?;
+    let tokens = ctx.input("tokens", DType::I32, &[batch, seq_len + 1]);
+    let mask = ctx.input("loss_mask", DType::F32, &[batch, seq_len]);
+    let logits = model.logits(&tokens.slice(1, 0, seq_len));
+    let ce = cross_entropy(&logits, &tokens.slice(1, 1, seq_len + 1));
+    Ok(ctx.finish(&[&(ce * &mask).sum_all()])?)
+}
+
+/// The checked context and model of a graph named after `cfg`'s kind and `what`.
+fn start(
+    cfg: &ModelConfig,
+    opts: &BuildOptions,
+    what: &str,
+) -> Result<(Ctx, LanguageModel), ModelError> {
+    check_config(cfg)?;
+    check_options(cfg, opts)?;
+    let ctx = Ctx::new(&format!(
+        "{}_{what}",
+        cfg.kind.name().replace('+', "p").replace('-', "_"),
+    ));
+    let p = Params::new(&ctx, DType::F32, cfg.precision.dtype());
+    let model = LanguageModel::new(&p, cfg, opts.mode.causal());
+    Ok((ctx, model))
 }
 
 /// Validates `cfg`, including the combinations the layers do not support.

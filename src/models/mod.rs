@@ -33,7 +33,8 @@
 //!
 //! # Graphs
 //!
-//! [`build_lm`] builds the loss graph; [`Mode`] documents the inputs. Under
+//! [`build_lm`] builds the loss graph; [`Mode`] documents the inputs; [`build_lm_scored`]
+//! the summed loss of masked targets that `flash eval` runs. Under
 //! `Precision::Bf16` parameters stay f32 and are converted to bf16 for compute; the tied
 //! output layer accumulates into f32 and the loss is f32.
 
@@ -47,7 +48,7 @@ mod stack;
 
 pub use crate::nn::{count_params, init_params, Init, ParamSpec};
 pub(crate) use build::check_config;
-pub use build::{build_lm, build_lm_with_regions, ModelRegions};
+pub use build::{build_lm, build_lm_scored, build_lm_with_regions, ModelRegions};
 pub use error::{ModelError, ParamTotal};
 pub use layers::{Layer, LayerState, LayerStateMismatch};
 pub use loss::{cross_entropy, masked_mean_loss, mean_loss};

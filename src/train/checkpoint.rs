@@ -119,6 +119,9 @@ impl Checkpoint {
 
     /// Reads `dir/checkpoint.safetensors`, checking its metadata and every tensor's type.
     pub fn load(dir: &Path) -> Result<Checkpoint, TrainError> {
+        if dir.is_file() {
+            return Err(given_a_file(dir));
+        }
         if !dir.is_dir() {
             return Err(checkpoint_error(
                 dir,
@@ -155,6 +158,20 @@ impl Checkpoint {
         }
         Ok(ckpt)
     }
+}
+
+/// The error for a file (say the checkpoint itself) given where a run folder is expected,
+/// naming the folder that holds it.
+fn given_a_file(path: &Path) -> TrainError {
+    let folder = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let msg = format!(
+        "is a file, not a run folder; give the run folder that holds it: {}",
+        folder.display()
+    );
+    checkpoint_error(path, msg)
 }
 
 /// The step, config and settings of the metadata, and the config's layout (state left empty).

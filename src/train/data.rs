@@ -76,21 +76,25 @@ pub fn token_windows(
     let mut out = Vec::with_capacity(starts.len() * width * 4);
     for &s in starts {
         for i in s..s + width {
-            let id = tokens.get(i);
-            if id as usize >= vocab {
-                let origin = tokens.origin().map(|p| p.to_path_buf()).unwrap_or_default();
-                let msg = format!(
-                    "token id {id} at position {i} is out of range for the vocabulary of {vocab}"
-                );
-                return Err(DataError::new(origin, msg));
-            }
-            out.extend_from_slice(&(id as i32).to_le_bytes());
+            out.extend_from_slice(&checked_id(tokens, i, vocab)?.to_le_bytes());
         }
     }
     Ok(HostTensor {
         ty: TensorType::new(DType::I32, vec![starts.len(), width]),
         bytes: out,
     })
+}
+
+/// Id `i` of `tokens` (`i < len`); one not below `vocab` is an error naming the file.
+pub(crate) fn checked_id(tokens: &Tokens, i: usize, vocab: usize) -> Result<i32, DataError> {
+    let id = tokens.get(i);
+    if id as usize >= vocab {
+        let origin = tokens.origin().map(|p| p.to_path_buf()).unwrap_or_default();
+        let msg =
+            format!("token id {id} at position {i} is out of range for the vocabulary of {vocab}");
+        return Err(DataError::new(origin, msg));
+    }
+    Ok(id as i32)
 }
 
 /// One training batch: its token windows and the text they predict.

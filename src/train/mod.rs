@@ -6,7 +6,8 @@
 //!   [`options`]: AdamW, clipping and the defaults ([`TrainOverrides`]); [`schedule`]: the
 //!   learning-rate [`Schedule`], one formula for the host and the graph; [`decay`]: which
 //!   parameters are decayed.
-//! - [`data`]: UTF-8 bytes, the 90/10 split, batches keyed by `(seed, step)`.
+//! - [`data`]: UTF-8 bytes, the 90/10 split, batches keyed by `(seed, step)`; [`eval`]:
+//!   `flash eval`, scoring every token of a text once in the windows of [`scoring`].
 //! - [`session`]: [`Trainer`], the compiled programs and the state kept on the device.
 //! - [`run`]: [`run_training`], the whole run; [`checkpoint`], [`metrics`] and `plot` (with
 //!   the `cli` feature): its files; [`folder`]: the run folder's lock, leftovers and the
@@ -30,6 +31,7 @@ pub mod remat;
 pub mod run;
 pub mod sample;
 pub mod schedule;
+pub mod scoring;
 pub mod session;
 pub mod step;
 pub mod stop;
