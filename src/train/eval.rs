@@ -121,7 +121,7 @@ pub fn evaluate(spec: &EvalSpec) -> Result<EvalReport, TrainError> {
     Ok(EvalReport {
         loss_per_token: loss,
         perplexity: loss.exp(),
-        bits_per_byte: total / (bytes.max(1) as f64 * std::f64::consts::LN_2),
+        bits_per_byte: super::data::bits_per_byte(loss, tokens, bytes),
         tokens,
         bytes,
         of_tokens: data.val.len() as u64 - 1,
