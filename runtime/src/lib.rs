@@ -7,7 +7,8 @@
 //! - [`Client`] compiles StableHLO text into [`LoadedExecutable`]s (cached) and moves arrays
 //!   between host and device as [`Buffer`]s;
 //! - [`DiskCache`] keeps serialized executables across processes (`FLASH_CACHE=0` turns
-//!   it off);
+//!   it off; [`set_cache_dir`] moves it for this process, [`use_test_cache`] into a
+//!   build's target folder for tests);
 //! - several devices: [`ClientOptions`] sets the CPU device count,
 //!   [`CompileOptions::spmd`] compiles a sharded program for several devices, and
 //!   [`LoadedExecutable::execute_sharded`] runs it with one argument list per device.
@@ -57,8 +58,9 @@ pub use compile::CacheStats;
 pub use compile_options::{CompileOptions, DeviceAssignment};
 pub use device::Device;
 pub use disk_cache::{
-    enabled_by_env as cache_enabled_by_env, DiskCache, DiskUsage, CACHE_DIR_ENV, CACHE_ENV,
-    CACHE_LOG_ENV, CACHE_MAX_ENV, DEFAULT_MAX_BYTES,
+    enabled_by_env as cache_enabled_by_env, set_cache_dir, test_cache_dir, use_test_cache,
+    DiskCache, DiskUsage, CACHE_DIR_ENV, CACHE_ENV, CACHE_LOG_ENV, CACHE_MAX_ENV,
+    DEFAULT_MAX_BYTES, TEST_CACHE_FOLDER,
 };
 pub use element::{Element, ElementType};
 pub use error::{Result, RuntimeError};
