@@ -40,28 +40,25 @@ pub enum XlaLog {
 impl XlaLog {
     /// Parses a `FLASH_XLA_LOG` value (any case, surrounding spaces ignored).
     pub fn parse(value: &str) -> Result<XlaLog> {
-        Ok(match value.trim().to_ascii_lowercase().as_str() {
-            "" | "0" | "off" => XlaLog::Quiet,
-            "error" => XlaLog::Error,
-            "warning" => XlaLog::Warning,
-            "1" | "info" => XlaLog::Info,
-            _ => {
-                return Err(RuntimeError::BadXlaLogEnv {
-                    value: value.to_string(),
-                })
-            }
+        XlaLog::named(value).ok_or_else(|| RuntimeError::BadXlaLogEnv {
+            value: value.to_string(),
         })
     }
 
     /// The setting `FLASH_XLA_LOG` asks for: `None` when it is unset.
     pub fn from_env() -> Result<Option<XlaLog>> {
-        match std::env::var(XLA_LOG_ENV) {
-            Ok(v) => XlaLog::parse(&v).map(Some),
-            Err(std::env::VarError::NotPresent) => Ok(None),
-            Err(std::env::VarError::NotUnicode(v)) => Err(RuntimeError::BadXlaLogEnv {
-                value: v.to_string_lossy().into_owned(),
-            }),
-        }
+        setting_in_env().map_err(|value| RuntimeError::BadXlaLogEnv { value })
+    }
+
+    /// The setting a value names, if any.
+    fn named(value: &str) -> Option<XlaLog> {
+        Some(match value.trim().to_ascii_lowercase().as_str() {
+            "" | "0" | "off" => XlaLog::Quiet,
+            "error" => XlaLog::Error,
+            "warning" => XlaLog::Warning,
+            "1" | "info" => XlaLog::Info,
+            _ => return None,
+        })
     }
 
     /// The `TF_CPP_MIN_LOG_LEVEL` that lets this much through.
@@ -75,20 +72,22 @@ impl XlaLog {
     }
 }
 
+/// `FLASH_XLA_LOG`'s setting (`None`: unset), or the value it cannot take.
+fn setting_in_env() -> std::result::Result<Option<XlaLog>, String> {
+    match std::env::var(XLA_LOG_ENV) {
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(v)) => Err(v.to_string_lossy().into_owned()),
+        Ok(v) => XlaLog::named(&v).map(Some).ok_or(v),
+    }
+}
+
 /// Applies `FLASH_XLA_LOG` (see the module doc) by setting `TF_CPP_MIN_LOG_LEVEL`, once per
 /// process: later calls give the first call's outcome. Call it before a plugin is loaded
 /// (the plugin reads the threshold then) and, where possible, before other threads start:
 /// the CLI calls it first thing, [`crate::Plugin::load`] before the first `dlopen`.
 pub fn apply_xla_log_setting() -> Result<()> {
     static APPLIED: OnceLock<std::result::Result<(), String>> = OnceLock::new();
-    let outcome = APPLIED.get_or_init(|| match XlaLog::from_env() {
-        Ok(setting) => {
-            set_threshold(setting);
-            Ok(())
-        }
-        Err(RuntimeError::BadXlaLogEnv { value }) => Err(value),
-        Err(e) => Err(e.to_string()),
-    });
+    let outcome = APPLIED.get_or_init(|| setting_in_env().map(set_threshold));
     outcome
         .clone()
         .map_err(|value| RuntimeError::BadXlaLogEnv { value })
