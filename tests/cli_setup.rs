@@ -5,10 +5,9 @@
 
 mod cli_support;
 
-use cli_support::temp_dir;
+use cli_support::{flash_command, temp_dir};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// A folder holding only a `python3` that fails, and an empty cache folder.
 fn failing_python(name: &str) -> (PathBuf, PathBuf) {
@@ -27,7 +26,7 @@ fn failing_python(name: &str) -> (PathBuf, PathBuf) {
 
 /// Runs `flash ARGS` with that PATH and cache; it must fail with one `error:` message.
 fn fails_with(bin: &Path, cache: &Path, offline: bool, args: &[&str]) -> String {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_flash"));
+    let mut cmd = flash_command();
     cmd.args(args)
         .env("PATH", bin)
         .env("FLASH_CACHE_DIR", cache)
@@ -164,7 +163,7 @@ fn setup_cpu_force_repairs_a_truncated_plugin() {
     let (bin, cache) = cache_with_truncated_plugin("setup-force", 4 << 20);
     copying_pip(&bin);
     let run = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_flash"))
+        flash_command()
             .args(args)
             .env("PATH", &bin)
             .env("FLASH_CACHE_DIR", &cache)

@@ -141,6 +141,7 @@ fn greedy_generate_equals_the_full_recompute_oracle() {
             "0",
         ]);
         let ckpt = Checkpoint::load(&run).unwrap();
+        cli_support::test_cache();
         let client = flash::runtime::shared_client(None).unwrap();
         let oracle = Generator::new(client, &ckpt, &PipelineOptions::default()).unwrap();
         let bytes = oracle.generate(b"to be", 20, &Sampling::greedy()).unwrap();

@@ -361,7 +361,7 @@ fn train_args(extra: &[&str]) -> Vec<String> {
 /// Asserts that `flash args` (with the environment variable `env`, if any) fails with exit
 /// `code` and one clear message (`error:` first, no panic) naming each of `needles`.
 fn assert_refused(args: &[String], env: Option<(&str, &str)>, code: i32, needles: &[&str]) {
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_flash"));
+    let mut command = cli_support::flash_command();
     command.args(args);
     if let Some((key, value)) = env {
         command.env(key, value);

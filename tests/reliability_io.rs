@@ -5,7 +5,7 @@
 
 mod cli_support;
 
-use cli_support::{fails, flash, ok, temp_dir};
+use cli_support::{fails, flash, flash_command, ok, temp_dir};
 use flash::ir::{DType, TensorType};
 use flash::safetensors_io::write_tensors;
 use flash::tensor::HostTensor;
@@ -118,7 +118,7 @@ fn init_output_to_dev_null_leaves_the_device() {
 fn a_closed_stdout_ends_the_command_quietly() {
     let (reader, writer) = std::io::pipe().unwrap();
     drop(reader);
-    let out = Command::new(env!("CARGO_BIN_EXE_flash"))
+    let out = flash_command()
         .args(["params", "--preset", "flash-base"])
         .stdout(writer)
         .stderr(Stdio::piped())
@@ -136,11 +136,7 @@ fn a_full_stdout_is_an_error() {
             .write(true)
             .open("/dev/full")
             .unwrap();
-        let out = Command::new(env!("CARGO_BIN_EXE_flash"))
-            .args(args)
-            .stdout(full)
-            .output()
-            .unwrap();
+        let out = flash_command().args(args).stdout(full).output().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
         assert!(
@@ -283,7 +279,7 @@ fn xla_diagnostics_name_the_program_file() {
 
 #[test]
 fn environment_settings_with_no_meaning_are_refused() {
-    let banana = Command::new(env!("CARGO_BIN_EXE_flash"))
+    let banana = flash_command()
         .args(["params", "--preset", "flash-tiny"])
         .env("FLASH_KEEP_HOST_MEMORY", "banana")
         .output()
@@ -294,7 +290,7 @@ fn environment_settings_with_no_meaning_are_refused() {
         e.contains("FLASH_KEEP_HOST_MEMORY") && e.contains("give 0"),
         "{e}"
     );
-    let empty = Command::new(env!("CARGO_BIN_EXE_flash"))
+    let empty = flash_command()
         .arg("info")
         .env("FLASH_PJRT_PLUGIN", "")
         .output()

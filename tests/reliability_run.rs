@@ -7,7 +7,7 @@
 
 mod cli_support;
 
-use cli_support::{fails, flash, ok, temp_dir};
+use cli_support::{fails, flash, flash_command, ok, temp_dir, with_test_cache};
 use flash::safetensors_io::{read_tensors, write_tensors};
 use flash::train::folder::{LOCK_FILE, STAGING_DIR};
 use flash::train::metrics::read_metrics;
@@ -60,7 +60,7 @@ fn resume_args(dir: &Path, data: &str, extra: &[&str]) -> Vec<String> {
 
 /// Starts `flash` with `args`, its output captured.
 fn spawn(args: &[String]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_flash"))
+    flash_command()
         .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -374,7 +374,7 @@ fn a_file_size_limit_during_a_checkpoint_write_is_an_error_and_keeps_the_last_ch
     ok(&train_args(&dir, &["--steps", "2"]));
     let before = std::fs::read(run.join("checkpoint.safetensors")).unwrap();
     // 100 blocks of 512 bytes: less than a checkpoint, so its write fails (SIGXFSZ, EFBIG).
-    let out = Command::new("sh")
+    let out = with_test_cache(&mut Command::new("sh"))
         .arg("-c")
         .arg("ulimit -f 100; exec \"$0\" \"$@\"")
         .arg(env!("CARGO_BIN_EXE_flash"))

@@ -1,14 +1,14 @@
 //! bf16 compute with f32 master weights trains on the XLA CPU plugin (its mixed
 //! bf16 x bf16 -> f32 dots are widened by `upcast_mixed_dots`) and tracks the f32 run.
 
-use std::process::Command;
+mod cli_support;
 
 fn train(dir: &std::path::Path, config: &str, data: &std::path::Path) -> Vec<f64> {
     let cfg = dir.join(format!("{config}.toml"));
     let precision = if config == "bf16" { "bf16" } else { "f32" };
     std::fs::write(&cfg, format!("kind = \"flash\"\nwidth = 32\nlayers = 1\nshared = 16\nchunk = 8\nprecision = \"{precision}\"\n")).unwrap();
     let out_dir = dir.join(config);
-    let out = Command::new(env!("CARGO_BIN_EXE_flash"))
+    let out = cli_support::flash_command()
         .args([
             "train",
             "--config",

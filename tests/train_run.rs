@@ -109,6 +109,7 @@ fn loss_on_a_repeating_text_falls_below_half_and_generate_prints_the_sampled_byt
     ];
     let printed = ok(&args.map(String::from));
     let ckpt = Checkpoint::load(&run).unwrap();
+    cli_support::test_cache();
     let client = flash::runtime::shared_client(None).unwrap();
     let generator = Generator::new(client, &ckpt, &PipelineOptions::default()).unwrap();
     let bytes = generator

@@ -4,6 +4,8 @@
 //! decoupled weight decay on matrices only. Also the program's signature and donation, and
 //! the learning-rate schedule's graph against its host value for every kind.
 
+mod common;
+
 use flash::compiler::compile;
 use flash::config::names::Named;
 use flash::config::{ModelConfig, ModelKind};
@@ -44,7 +46,7 @@ fn run(g: Graph, inputs: &[HostTensor]) -> Vec<Vec<f64>> {
         ..PipelineOptions::default()
     };
     let program = compile(g, &opts).expect("compile");
-    let client = flash::runtime::shared_client(None).expect("the XLA CPU plugin");
+    let client = common::client();
     let out = flash::exec::run_mlir(&client, &program.mlir, inputs).expect("run on XLA");
     out.iter().map(HostTensor::to_f64).collect()
 }
@@ -240,7 +242,7 @@ fn step_program_donates_parameters_and_moments_in_place() {
     assert_eq!(mlir.matches("tf.aliasing_output").count(), 3 * layout.n());
 
     // XLA honours it: after one execution the state buffers are gone, the others are not.
-    let client = flash::runtime::shared_client(None).expect("the XLA CPU plugin");
+    let client = common::client();
     let exe = client.compile(&mlir).unwrap();
     let mut inputs = state(&layout);
     inputs.push(HostTensor::from_f64(TensorType::scalar(DType::I32), &[0.0]));

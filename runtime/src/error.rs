@@ -262,6 +262,16 @@ pub enum RuntimeError {
         /// The variable's value.
         value: String,
     },
+    /// `FLASH_XLA_LOG` is none of the values it takes.
+    #[error(
+        "{env}={value:?} is not a log setting: use 0 (quiet, the default), error, warning \
+         or info (or 1), or unset it",
+        env = crate::xla_log::XLA_LOG_ENV
+    )]
+    BadXlaLogEnv {
+        /// The variable's value.
+        value: String,
+    },
     /// A platform plugin was not found in any searched place.
     #[error(
         "the {platform} PJRT plugin is missing; looked in:\n{}\n{hint}",

@@ -7,7 +7,10 @@
 //! - [`Client`] compiles StableHLO text into [`LoadedExecutable`]s (cached) and moves arrays
 //!   between host and device as [`Buffer`]s;
 //! - [`DiskCache`] keeps serialized executables across processes (`FLASH_CACHE=0` turns
-//!   it off);
+//!   it off; [`set_cache_dir`] moves it for this process, [`use_test_cache`] into a
+//!   build's target folder for tests);
+//! - [`apply_xla_log_setting`] keeps XLA's own log lines off standard error unless
+//!   `FLASH_XLA_LOG` asks for them (applied before the first plugin is loaded);
 //! - several devices: [`ClientOptions`] sets the CPU device count,
 //!   [`CompileOptions::spmd`] compiles a sharded program for several devices, and
 //!   [`LoadedExecutable::execute_sharded`] runs it with one argument list per device.
@@ -48,6 +51,7 @@ mod host;
 mod host_memory;
 pub mod locate;
 mod plugin;
+mod xla_log;
 
 pub use attributes::AttrValue;
 pub use buffer::Buffer;
@@ -57,8 +61,9 @@ pub use compile::CacheStats;
 pub use compile_options::{CompileOptions, DeviceAssignment};
 pub use device::Device;
 pub use disk_cache::{
-    enabled_by_env as cache_enabled_by_env, DiskCache, DiskUsage, CACHE_DIR_ENV, CACHE_ENV,
-    CACHE_LOG_ENV, CACHE_MAX_ENV, DEFAULT_MAX_BYTES,
+    enabled_by_env as cache_enabled_by_env, set_cache_dir, test_cache_dir, use_test_cache,
+    DiskCache, DiskUsage, CACHE_DIR_ENV, CACHE_ENV, CACHE_LOG_ENV, CACHE_MAX_ENV,
+    DEFAULT_MAX_BYTES, TEST_CACHE_FOLDER,
 };
 pub use element::{Element, ElementType};
 pub use error::{Result, RuntimeError};
@@ -71,6 +76,7 @@ pub use host_memory::{
 };
 pub use locate::PluginSpec;
 pub use plugin::{check_api_version, ApiVersion, Plugin, BINDINGS_API_VERSION};
+pub use xla_log::{apply_xla_log_setting, XlaLog, XLA_LOG_ENV};
 
 use std::sync::Arc;
 

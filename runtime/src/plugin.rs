@@ -3,6 +3,7 @@
 //! and never unloaded, because XLA plugins do not support `dlclose`. Before `dlopen` the file
 //! is checked against its wheel's RECORD size and its own ELF headers
 //! ([`crate::locate::check_before_load`]), so a truncated plugin is an error, not a SIGBUS.
+//! XLA's logging threshold is set before the first `dlopen` (`FLASH_XLA_LOG`, `xla_log.rs`).
 
 use crate::api::Api;
 use crate::attributes::{self, AttrValue};
@@ -45,7 +46,9 @@ fn registry() -> &'static Mutex<HashMap<PathBuf, Arc<Plugin>>> {
 
 impl Plugin {
     /// Loads the plugin at `path`, or returns the one already loaded from the same file.
+    /// XLA's logging is set up first (`FLASH_XLA_LOG`, see [`crate::apply_xla_log_setting`]).
     pub fn load(path: &Path) -> Result<Arc<Plugin>> {
+        crate::xla_log::apply_xla_log_setting()?;
         let canonical = canonical(path)?;
         let mut plugins = registry().lock().unwrap_or_else(|e| e.into_inner());
         if let Some(p) = plugins.get(&canonical) {

@@ -165,3 +165,51 @@ fn two_processes_fill_one_cache() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A constant no other program of the tests uses: this process's id and the time.
+fn unique_constant() -> u32 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .subsec_nanos();
+    (std::process::id() ^ nanos) % 1_000_000 + 1_000_000
+}
+
+/// The entry files of a cache directory.
+fn entry_names(dir: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let names = entries
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned());
+    names.filter(|n| n.ends_with(".xla")).collect()
+}
+
+#[test]
+fn clients_of_the_tests_cache_in_the_target_folder_not_the_users() {
+    let test_dir = flash_runtime::test_cache_dir(env!("CARGO_TARGET_TMPDIR"));
+    assert_eq!(common::use_test_cache(), test_dir);
+    let plugin = common::client().plugin().clone();
+    let fresh = Client::create(plugin).expect("client");
+    let Some(disk) = fresh.disk_cache() else {
+        assert!(!flash_runtime::cache_enabled_by_env(), "no disk cache");
+        return; // FLASH_CACHE=0: nothing is written anywhere
+    };
+    assert_eq!(disk.dir(), test_dir);
+    let before = entry_names(&test_dir);
+    let k = unique_constant();
+    assert_eq!(run(&fresh, k)[0], 4.0 + k as f32);
+    assert_eq!(
+        fresh.cache_stats().disk_stores,
+        1,
+        "{:?}",
+        fresh.cache_stats()
+    );
+    let after = entry_names(&test_dir);
+    assert!(
+        after.iter().any(|n| !before.contains(n)),
+        "no new entry in {}",
+        test_dir.display()
+    );
+}

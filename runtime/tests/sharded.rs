@@ -250,3 +250,69 @@ fn gspmd_sharding_custom_call_constrains_an_intermediate() {
 fn shardy_sharding_constraint_constrains_an_intermediate() {
     check_constraint(Shardy);
 }
+
+/// The environment variable that marks a child process of the log test below.
+const LOG_CHILD_ENV: &str = "FLASH_TEST_XLA_LOG_CHILD";
+
+/// Runs two tests of this binary that make XLA log (a GSPMD program: a deprecation warning;
+/// a Shardy program without the Shardy flag: a RET_CHECK error) in a child process, with
+/// `FLASH_XLA_LOG` set to `setting` (unset for `None`) and compiling afresh; gives whether
+/// it passed and its stderr.
+fn run_logging_tests(setting: Option<&str>) -> (bool, String) {
+    let exe = std::env::current_exe().expect("this test binary");
+    let mut command = std::process::Command::new(exe);
+    command
+        .args(["--exact", "--test-threads", "1", "--nocapture"])
+        .args([
+            "data_parallel_gspmd_shards_rows_and_all_reduces_the_sum",
+            "shardy_program_without_the_shardy_flag_is_an_error",
+        ])
+        .env(LOG_CHILD_ENV, "1")
+        .env("FLASH_CACHE", "0")
+        .env_remove("TF_CPP_MIN_LOG_LEVEL")
+        .env_remove(flash_runtime::XLA_LOG_ENV);
+    if let Some(value) = setting {
+        command.env(flash_runtime::XLA_LOG_ENV, value);
+    }
+    let out = command.output().expect("runs this test binary");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    (out.status.success(), format!("{stderr}{stdout}"))
+}
+
+/// XLA's log lines seen while those programs compile.
+const XLA_NOISE: [&str; 5] = [
+    "RET_CHECK",
+    "E0000",
+    "absl::InitializeLog",
+    "GSPMD sharding propagation is going to be deprecated",
+    "stack trace",
+];
+
+#[test]
+fn xla_logs_stay_off_stderr_unless_flash_xla_log_asks() {
+    if std::env::var_os(LOG_CHILD_ENV).is_some() {
+        return; // a child runs only the two logging tests
+    }
+    for quiet in [None, Some("0")] {
+        let (passed, output) = run_logging_tests(quiet);
+        assert!(passed, "FLASH_XLA_LOG={quiet:?}: {output}");
+        for noise in XLA_NOISE {
+            assert!(
+                !output.contains(noise),
+                "FLASH_XLA_LOG={quiet:?}: {noise:?} in {output}"
+            );
+        }
+    }
+    let (passed, warnings) = run_logging_tests(Some("warning"));
+    assert!(passed && warnings.contains(XLA_NOISE[3]), "{warnings}");
+    let (passed, errors) = run_logging_tests(Some("error"));
+    assert!(passed && errors.contains("RET_CHECK"), "{errors}");
+    assert!(!errors.contains(XLA_NOISE[3]), "{errors}");
+    let (passed, refused) = run_logging_tests(Some("banana"));
+    assert!(!passed, "FLASH_XLA_LOG=banana was accepted: {refused}");
+    assert!(
+        refused.contains("FLASH_XLA_LOG=\"banana\" is not a log setting"),
+        "{refused}"
+    );
+}

@@ -60,20 +60,6 @@ impl DeviceArgs {
     }
 }
 
-/// The variable of XLA's logging threshold (0 info, 1 warnings, 2 errors).
-const XLA_LOG_LEVEL_ENV: &str = "TF_CPP_MIN_LOG_LEVEL";
-
-/// Hides the XLA plugin's informational log lines (unless the user set the threshold): the
-/// CPU plugin writes two to stderr when given a device count, ahead of any error of ours,
-/// so a failing command's stderr would no longer start with its `error:` line. Warnings and
-/// errors still print. Called before any client exists.
-pub(super) fn quiet_plugin_info_logs() {
-    if std::env::var_os(XLA_LOG_LEVEL_ENV).is_none() {
-        // Read by the plugin when its client is created, after this.
-        std::env::set_var(XLA_LOG_LEVEL_ENV, "1");
-    }
-}
-
 /// Spreading a program over several devices.
 #[derive(Debug, Args)]
 pub struct MeshArgs {

@@ -131,7 +131,9 @@ fn clap_exit(e: &clap::Error) -> ExitCode {
 
 /// Runs one parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
-    device_args::quiet_plugin_info_logs();
+    // XLA's own log lines stay off stderr unless FLASH_XLA_LOG asks (set before any thread
+    // or plugin; an unknown value is refused here, before the work starts).
+    crate::runtime::apply_xla_log_setting()?;
     if let Some(cache) = cli.command.cache_args() {
         cache.apply();
     }

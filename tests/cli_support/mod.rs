@@ -1,5 +1,6 @@
-//! Shared helpers of the tests that run the `flash` binary: run it, require success (its
-//! stdout) or one clear failure (its stderr), and make a scratch folder.
+//! Shared helpers of the tests that run the `flash` binary: start it (always through
+//! [`flash_command`], which keeps its executables out of the user's cache), require success
+//! (its stdout) or one clear failure (its stderr), and make a scratch folder.
 #![allow(dead_code)]
 
 use std::ffi::OsStr;
@@ -7,12 +8,28 @@ use std::fmt::Debug;
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
+/// The tests' executable cache, a folder of the build's target directory, set as this
+/// process's cache too (for the clients a test makes itself).
+pub fn test_cache() -> PathBuf {
+    flash::runtime::use_test_cache(env!("CARGO_TARGET_TMPDIR"))
+}
+
+/// The `flash` binary built for these tests, its executables cached in [`test_cache`]
+/// (never in the user's cache): every test that starts `flash` starts it from here.
+pub fn flash_command() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_flash"));
+    with_test_cache(&mut command);
+    command
+}
+
+/// Gives a command that starts `flash` indirectly (through a shell) the tests' cache.
+pub fn with_test_cache(command: &mut Command) -> &mut Command {
+    command.env(flash::runtime::CACHE_DIR_ENV, test_cache())
+}
+
 /// Runs the `flash` binary built for these tests.
 pub fn flash<S: AsRef<OsStr>>(args: &[S]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_flash"))
-        .args(args)
-        .output()
-        .expect("run flash")
+    flash_command().args(args).output().expect("run flash")
 }
 
 /// Runs `flash` and returns its stdout, failing the test with both streams on a non-zero exit.

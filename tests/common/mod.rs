@@ -10,9 +10,10 @@ use flash::runtime::Client;
 use flash::tensor::HostTensor;
 use std::sync::Arc;
 
-/// The process-wide client of the CPU plugin (installed on first use); a clear failure if it
-/// cannot be had.
+/// The process-wide client of the CPU plugin (installed on first use), its executables in the
+/// build's target folder (never the user's cache); a clear failure if it cannot be had.
 pub fn client() -> Arc<Client> {
+    flash::runtime::use_test_cache(env!("CARGO_TARGET_TMPDIR"));
     flash::runtime::shared_client(None).unwrap_or_else(|e| {
         panic!("the XLA CPU plugin is needed for this test: {e}\nrun `cargo run -- setup cpu` or `pip install xla-cpu-pjrt`")
     })

@@ -35,8 +35,10 @@ pub fn tiny(kind: ModelKind) -> ModelConfig {
     }
 }
 
-/// The process-wide client of the XLA CPU plugin.
+/// The process-wide client of the XLA CPU plugin, its executables in the build's target
+/// folder (never the user's cache).
 pub fn client() -> Arc<Client> {
+    flash::runtime::use_test_cache(env!("CARGO_TARGET_TMPDIR"));
     flash::runtime::shared_client(None)
         .unwrap_or_else(|e| panic!("the XLA CPU plugin is needed: {e}"))
 }

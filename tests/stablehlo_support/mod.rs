@@ -275,8 +275,10 @@ pub fn snapshot_graphs() -> Vec<Graph> {
     ]
 }
 
-/// The process-wide client of the plugin chosen by `FLASH_PJRT_PLUGIN` (or the CPU plugin).
+/// The process-wide client of the plugin chosen by `FLASH_PJRT_PLUGIN` (or the CPU plugin),
+/// its executables in the build's target folder (never the user's cache).
 pub fn client() -> Arc<flash_runtime::Client> {
+    flash_runtime::use_test_cache(env!("CARGO_TARGET_TMPDIR"));
     flash_runtime::shared_client(None).unwrap_or_else(|e| panic!("no PJRT client: {e}"))
 }
 

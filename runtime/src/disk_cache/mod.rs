@@ -12,10 +12,13 @@
 //!   (oldest modification time; a hit touches the file) are removed until it fits.
 //!
 //! `FLASH_CACHE=0` turns the cache off; `FLASH_EXECUTABLE_CACHE_DIR` moves it (default
-//! `<flash cache>/executables`); `FLASH_CACHE_MAX_MB` sets the cap (default 4096);
+//! `<flash cache>/executables`; a program's [`set_cache_dir`] wins over both, see `dir.rs`); `FLASH_CACHE_MAX_MB` sets the cap (default 4096);
 //! `FLASH_CACHE_LOG=1` prints one line per hit, miss and store on standard error.
 
+pub(crate) mod dir;
 pub(crate) mod key;
+
+pub use dir::{set_cache_dir, test_cache_dir, use_test_cache, TEST_CACHE_FOLDER};
 
 use sha2::{Digest, Sha256};
 use std::fs;
@@ -69,16 +72,13 @@ impl DiskCache {
         }
     }
 
-    /// The cache the environment asks for: `None` when `FLASH_CACHE` turns it off or there
-    /// is no per-user cache directory.
+    /// The cache the environment asks for, in the directory [`set_cache_dir`] chose if any:
+    /// `None` when `FLASH_CACHE` turns it off or there is no per-user cache directory.
     pub fn from_env() -> Option<DiskCache> {
         if !enabled_by_env() {
             return None;
         }
-        let dir = match std::env::var_os(CACHE_DIR_ENV).filter(|v| !v.is_empty()) {
-            Some(d) => PathBuf::from(d),
-            None => crate::locate::cache_dir().ok()?.join("executables"),
-        };
+        let dir = dir::chosen(|| Some(crate::locate::cache_dir().ok()?.join("executables")))?;
         let max_mb = std::env::var(CACHE_MAX_ENV)
             .ok()
             .and_then(|v| v.trim().parse::<u64>().ok());

@@ -1,13 +1,21 @@
 //! Shared set-up for the integration tests: one process-wide client on the real plugin,
-//! found by the normal discovery (which installs the CPU plugin into the cache if needed).
+//! found by the normal discovery (which installs the CPU plugin into the cache if needed),
+//! its executables cached in the build's target folder, never in the user's cache.
 
 #![allow(dead_code)]
 
 use flash_runtime::{Buffer, Client, Element, HostData};
 use std::sync::Arc;
 
+/// Points this process's executable cache into the build's target folder, never the user's
+/// cache; every client of these tests is made after it.
+pub fn use_test_cache() -> std::path::PathBuf {
+    flash_runtime::use_test_cache(env!("CARGO_TARGET_TMPDIR"))
+}
+
 /// The shared client; fails the test with instructions when no plugin can be had.
 pub fn client() -> Arc<Client> {
+    use_test_cache();
     match flash_runtime::shared_client(None) {
         Ok(c) => c,
         Err(e) => panic!(
@@ -37,6 +45,7 @@ pub fn download<T: Element>(buffer: &Buffer) -> Vec<T> {
 
 /// The process-wide client on the test plugin with `count` CPU devices.
 pub fn client_with_devices(count: usize) -> Arc<Client> {
+    use_test_cache();
     let options = flash_runtime::ClientOptions::cpu_devices(count);
     match flash_runtime::shared_client_with(None, &options) {
         Ok(c) => c,
