@@ -168,6 +168,28 @@ fn greedy_generate_equals_the_full_recompute_oracle() {
             [&want[..], b"\0", &want[..]].concat(),
             "{preset}"
         );
+        // Or each sample in a file of its own, and a line naming them.
+        let out_dir = run.parent().unwrap().join("samples");
+        let named = ok(&[
+            "generate",
+            "--checkpoint",
+            &s(&run),
+            "--prompt",
+            "to be",
+            "--tokens",
+            "20",
+            "--temperature",
+            "0",
+            "--batch",
+            "2",
+            "--out-dir",
+            &s(&out_dir),
+        ]);
+        assert!(named.starts_with("wrote 2 sample(s): "), "{named}");
+        for i in 1..=2 {
+            let file = out_dir.join(format!("sample-{i}.txt"));
+            assert_eq!(std::fs::read(&file).unwrap(), want, "{preset} {i}");
+        }
     }
 }
 
@@ -263,12 +285,17 @@ fn bench_decode_writes_records_and_a_plot() {
         "2",
         "--precision",
         "bf16",
+        "--bandwidth-size",
+        "8",
         "--json",
         &s(&json),
         "--plot",
         &s(&png),
     ]);
-    assert!(table.contains("tok/s"), "{table}");
+    assert!(
+        table.contains("tok/s") && table.contains("x bound"),
+        "{table}"
+    );
     let records: Vec<serde_json::Value> =
         serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     assert_eq!(records.len(), 4);
@@ -286,6 +313,11 @@ fn bench_decode_writes_records_and_a_plot() {
         }
         assert_eq!(r["batch"], 2);
         assert_eq!(r["precision"], "bf16", "{r}");
+        // The roofline: a step reads its parameters and its state; 8 MiB read and written.
+        let (bytes, state) = (r["bytes_per_step"].as_u64(), r["state_bytes"].as_u64());
+        assert!(bytes.unwrap() > state.unwrap(), "{r}");
+        assert_eq!(r["bandwidth"]["bytes"], 16 << 20, "{r}");
+        assert!(r["bandwidth"]["best_s"].as_f64().unwrap() > 0.0, "{r}");
     }
     let state = |model: &str, n: u64| {
         records

@@ -14,10 +14,18 @@
 //! CPU runtime: the pipeline runs it where the target's tuning says so
 //! ([`crate::pipeline::Tuning::materialize_tables`]).
 //!
+//! A *positional* table is one that also reads integer scalar parameters (a decode step's
+//! `position`): RoPE's `[1, s]` row of the token being decoded. It is small, but XLA fused it
+//! into every consumer of every head and layer (20 fusions of the four-layer FLASH decode
+//! step, each a libm `sincosf` per element: 13% of the step); one dot in its place costs one
+//! small kernel. So positional tables count by the elements their duplicates would recompute.
+//!
 //! Needs: a graph that verifies. Guarantees: the same values, bit for bit; only f32 and f64
-//! tables of at least [`MIN_ELEMENTS`] elements, whose last dim is at most [`MAX_LAST_DIM`]
-//! and which reach at least [`MIN_CONSUMERS`] consumers (counted through broadcasts, reshapes
-//! and transposes) are touched; one identity per size is shared. Run after `cse`, which merges the copies of a table before they are counted.
+//! tables whose last dim is at most [`MAX_LAST_DIM`] and which reach at least
+//! [`MIN_CONSUMERS`] consumers (counted through broadcasts, reshapes and transposes) are
+//! touched: constant tables of at least [`MIN_ELEMENTS`] elements, positional ones whose
+//! duplicates would recompute at least [`MIN_RECOMPUTED`] elements; one identity per size is
+//! shared. Run after `cse`, which merges the copies of a table before they are counted.
 //!
 //! ```text
 //! before:
@@ -51,6 +59,10 @@ pub const MAX_LAST_DIM: usize = 256;
 /// every consumer costs less than launching one more dot.
 pub const MIN_ELEMENTS: usize = 1 << 14;
 
+/// The fewest elements the duplicates of a positional table would recompute (its elements
+/// times its consumers but one) for which it is materialised.
+pub const MIN_RECOMPUTED: usize = 1 << 10;
+
 /// The table-materialising pass.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct MaterializeTables;
@@ -80,7 +92,7 @@ impl Pass for MaterializeTables {
 
 /// Which nodes are tables to materialise.
 fn tables(g: &Graph) -> Vec<bool> {
-    let constant = constant_like(g);
+    let kinds = table_kinds(g);
     let consumers = consumers(g);
     g.nodes
         .iter()
@@ -89,8 +101,13 @@ fn tables(g: &Graph) -> Vec<bool> {
             let ty = &n.ty;
             let last = ty.shape.last().copied().unwrap_or(0);
             let float = matches!(ty.dtype, DType::F32 | DType::F64);
-            constant[i]
-                && ty.num_elements() >= MIN_ELEMENTS
+            let elements = ty.num_elements();
+            let large = match kinds[i] {
+                Kind::Constant => elements >= MIN_ELEMENTS,
+                Kind::Positional => elements * consumers[i].saturating_sub(1) >= MIN_RECOMPUTED,
+                Kind::Activation => false,
+            };
+            large
                 && transcendental(&n.op)
                 && float
                 && (1..=MAX_LAST_DIM).contains(&last)
@@ -99,17 +116,31 @@ fn tables(g: &Graph) -> Vec<bool> {
         .collect()
 }
 
-/// Whether each node depends on no parameter (only on iotas and constants).
-fn constant_like(g: &Graph) -> Vec<bool> {
-    let mut out: Vec<bool> = Vec::with_capacity(g.nodes.len());
+/// What a value is computed from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Kind {
+    /// Iotas and constants only.
+    Constant,
+    /// Those and integer scalar parameters (positions), at least one.
+    Positional,
+    /// Anything else (a tensor parameter): not a table.
+    Activation,
+}
+
+/// The [`Kind`] of each node: the widest of its operands' (a leaf's own).
+fn table_kinds(g: &Graph) -> Vec<Kind> {
+    let mut out: Vec<Kind> = Vec::with_capacity(g.nodes.len());
     for n in &g.nodes {
         let leaf = match &n.op {
-            Op::Parameter { .. } => Some(false),
-            op if op.has(Traits::SOURCE) => Some(true),
+            Op::Parameter { .. } if n.ty.rank() == 0 && n.ty.dtype.is_int() => {
+                Some(Kind::Positional)
+            }
+            Op::Parameter { .. } => Some(Kind::Activation),
+            op if op.has(Traits::SOURCE) => Some(Kind::Constant),
             _ => None,
         };
-        let all = n.operands.iter().all(|o| out[o.index()]);
-        out.push(leaf.unwrap_or(all));
+        let widest = n.operands.iter().map(|o| out[o.index()]).max();
+        out.push(leaf.unwrap_or(widest.unwrap_or(Kind::Constant)));
     }
     out
 }

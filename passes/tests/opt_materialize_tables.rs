@@ -106,3 +106,39 @@ fn identity_products_are_recognised_for_the_cost_model() {
     assert_eq!(dots, [true]);
     assert!(!is_identity_product(&out, flash_ir::ValueId(0)));
 }
+
+/// RoPE's row of one decode position (an i32 scalar parameter) read by `readers` rotations.
+fn position_row(readers: usize) -> String {
+    let mut src = String::from(
+        r#"graph @main {
+  %0 = parameter {index = 0, name = "x"} : f32[1,128]
+  %1 = parameter {index = 1, name = "position"} : i32[]
+  %2 = convert(%1) {to = f32} : f32[]
+  %3 = broadcast_in_dim(%2) {shape = [1, 128], dims = []} : f32[1,128]
+  %4 = iota {dim = 1} : f32[1,128]
+  %5 = mul(%3, %4) : f32[1,128]
+  %6 = cos(%5) : f32[1,128]
+"#,
+    );
+    let ids: Vec<String> = (0..readers).map(|i| format!("%{}", 7 + i)).collect();
+    for id in &ids {
+        src.push_str(&format!("  {id} = mul(%0, %6) : f32[1,128]\n"));
+    }
+    src + &format!("  return {}\n}}", ids.join(", "))
+}
+
+#[test]
+fn a_decode_steps_position_row_read_by_many_heads_is_materialised_once() {
+    // Small, but its duplicates would recompute 11 x 128 elements per step.
+    let out = MaterializeTables
+        .run(parse(&position_row(12)), &PassOptions::default())
+        .unwrap();
+    let dots = out
+        .nodes
+        .iter()
+        .filter(|n| n.op.name() == "dot_general")
+        .count();
+    assert_eq!(dots, 1, "one identity product");
+    // Read by four rotations, it would recompute 3 x 128 elements: left alone.
+    assert_left_alone(&position_row(4));
+}

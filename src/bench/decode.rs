@@ -3,7 +3,14 @@
 //! n-token prompt (one execution, compile excluded) and then single decode steps at
 //! positions n, n + 1, ... (median and minimum), and reports tokens per second and the size of
 //! the decode state. FLASH's step should not depend on n; a key/value cache's grows with it.
+//!
+//! A step is a memory-bound program: it reads every parameter and the whole state once to
+//! produce a handful of logits. So each record also says what the step must read
+//! ([`DecodeRecord::bytes_per_step`]) and, when a [`Bandwidth`] was measured in the same run,
+//! the least time that takes ([`DecodeRecord::bound_s`]): the decode roofline, as the train
+//! bench's FLOP/s are set against a matmul peak.
 
+use super::bandwidth::Bandwidth;
 use super::error::BenchError;
 use super::measure::median;
 use super::options::bench_config;
@@ -41,6 +48,8 @@ pub struct DecodeBenchOptions {
     pub prefill: bool,
     /// The models' compute precision.
     pub precision: Precision,
+    /// The bandwidth the steps are compared with (`None`: not measured).
+    pub bandwidth: Option<Bandwidth>,
 }
 
 /// One measured case.
@@ -72,6 +81,26 @@ pub struct DecodeRecord {
     /// The compute precision (`f32`, `bf16`).
     #[serde(default, with = "crate::config::names::by_name")]
     pub precision: Precision,
+    /// Bytes a step reads at the least: every parameter and the whole state (0 in records
+    /// written before it was measured).
+    #[serde(default)]
+    pub bytes_per_step: u64,
+    /// The bandwidth measured in the same run (`None`: not measured).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bandwidth: Option<Bandwidth>,
+}
+
+impl DecodeRecord {
+    /// The bytes a step reads per second at the median step time.
+    pub fn bytes_per_s(&self) -> f64 {
+        self.bytes_per_step as f64 / self.median_s.max(f64::MIN_POSITIVE)
+    }
+
+    /// The least time a step can take: its bytes at the measured bandwidth.
+    pub fn bound_s(&self) -> Option<f64> {
+        let b = self.bandwidth.as_ref()?;
+        Some(b.time_for(self.bytes_per_step).as_secs_f64())
+    }
 }
 
 /// Runs every case of `opts` on `client`, calling `progress(done, total)` after each.
@@ -114,6 +143,7 @@ fn run_case(
         .into_iter()
         .map(|(_, t)| t)
         .collect();
+    let param_bytes: u64 = params.iter().map(|t| t.bytes.len() as u64).sum();
     let decode = DecodeOptions {
         batch: opts.batch,
         capacity,
@@ -160,6 +190,8 @@ fn run_case(
         state_bytes: state_bytes(&cfg, opts.batch, capacity),
         platform: client.platform_name().to_string(),
         precision: opts.precision,
+        bytes_per_step: param_bytes + state_bytes(&cfg, opts.batch, capacity),
+        bandwidth: opts.bandwidth,
     })
 }
 
@@ -171,14 +203,18 @@ fn state_bytes(cfg: &crate::config::ModelConfig, batch: usize, capacity: usize) 
         .sum()
 }
 
-/// The records as a table, one line per case.
+/// The records as a table, one line per case: the step's latency and throughput, its bytes
+/// and the rate it reads them at, and the step time over the bandwidth bound ("x bound").
 pub fn decode_table(records: &[DecodeRecord]) -> String {
+    let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
     let mut out = String::from(
-        "model           context  batch   step ms (median/min)   tok/s   prefill s   state MiB\n",
+        "model           context  batch   step ms (median/min)   tok/s   prefill s   state MiB  \
+         MiB/step   GB/s  x bound\n",
     );
     for r in records {
+        let of_bound = r.bound_s().map_or(f64::NAN, |b| r.median_s / b);
         out.push_str(&format!(
-            "{:<15} {:>7} {:>6} {:>11.3} / {:<8.3} {:>8.1} {:>11.3} {:>11.3}\n",
+            "{:<15} {:>7} {:>6} {:>11.3} / {:<8.3} {:>8.1} {:>11.3} {:>11.3} {:>9.2} {:>6.1} {:>8.2}\n",
             r.model,
             r.seq_len,
             r.batch,
@@ -186,7 +222,10 @@ pub fn decode_table(records: &[DecodeRecord]) -> String {
             r.min_s * 1e3,
             r.tokens_per_s,
             r.prefill_s.unwrap_or(f64::NAN),
-            r.state_bytes as f64 / (1024.0 * 1024.0)
+            mib(r.state_bytes),
+            mib(r.bytes_per_step),
+            r.bytes_per_s() / 1e9,
+            of_bound
         ));
     }
     out

@@ -25,6 +25,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod bandwidth;
 pub mod decode;
 pub mod error;
 pub mod measure;
@@ -34,6 +35,7 @@ pub mod plot;
 pub mod program;
 pub mod record;
 
+pub use bandwidth::{measure_bandwidth, Bandwidth};
 pub use decode::{decode_table, run_decode_bench, DecodeBenchOptions, DecodeRecord};
 pub use error::BenchError;
 pub use measure::Peak;

@@ -78,6 +78,10 @@ pub struct BenchArgs {
     /// it).
     #[arg(long, default_value_t = 2048)]
     pub peak_size: usize,
+    /// With --decode: MiB of the array whose copy measures the memory bandwidth the steps
+    /// are set against (0 skips it).
+    #[arg(long, value_name = "MIB", default_value_t = 256, requires = "decode")]
+    pub bandwidth_size: usize,
     /// Seed of the random parameters and tokens.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,

@@ -6,7 +6,9 @@ use super::bench::{write_json, BenchArgs};
 use super::output;
 use super::output::note;
 use crate::bench::plot::plot_curves;
-use crate::bench::{decode_table, parse_model, run_decode_bench, DecodeBenchOptions};
+use crate::bench::{
+    decode_table, measure_bandwidth, parse_model, run_decode_bench, DecodeBenchOptions,
+};
 
 /// Runs `flash bench --decode`.
 pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
@@ -21,6 +23,22 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     if args.batch == 0 || args.reps == 0 {
         anyhow::bail!("--batch and --reps must be at least 1");
     }
+    let client = args.devices.client()?;
+    let bandwidth = match args.bandwidth_size {
+        0 => None,
+        mib => {
+            note!("decode bench: measuring the memory bandwidth ({mib} MiB copy)");
+            Some(measure_bandwidth(&client, mib, 5)?)
+        }
+    };
+    if let Some(b) = &bandwidth {
+        note!(
+            "bandwidth: {:.1} GB/s ({} MiB read and written on {})",
+            b.bytes_per_s() / 1e9,
+            b.bytes >> 20,
+            client.platform_name()
+        );
+    }
     let opts = DecodeBenchOptions {
         models,
         seq_lens: args.seq_lens.clone(),
@@ -32,8 +50,8 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         seed: args.seed,
         prefill: !args.no_prefill,
         precision: args.precision,
+        bandwidth,
     };
-    let client = args.devices.client()?;
     let records = run_decode_bench(&client, &opts, &mut |done, total| {
         note!("decode bench: {done}/{total} cases");
     })?;

@@ -11,6 +11,11 @@
 //! - to a terminal, each sample of a batch above 1 comes after a header line
 //!   `--- sample I of N ---`, and a sample that does not end with a newline gets one, so the
 //!   shell prompt starts on a line of its own.
+//!
+//! With `--out-dir DIR`, each sample goes to a file of its own instead, `DIR/sample-I.txt`
+//! (the prompt and the drawn bytes, nothing added), written whole when the samples are
+//! drawn (the one output-file writer, [`crate::atomic_write`]: a failed run leaves no
+//! half-written sample), and stdout gets one line naming the files.
 
 use super::device_args::CacheArgs;
 use super::output::{write_bytes, OutputError};
@@ -61,6 +66,10 @@ pub struct GenerateArgs {
     /// constant-size state and needs none.
     #[arg(long, value_name = "N")]
     pub max_len: Option<usize>,
+    /// Write each sample to its own file in this folder, `sample-1.txt` ... `sample-N.txt`
+    /// (created if needed; files of those names are replaced), instead of to stdout.
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
     /// PJRT plugin: `cpu`, `cuda`, `tpu` or a path (default: FLASH_PJRT_PLUGIN, else cpu).
     #[arg(long)]
     pub plugin: Option<String>,
@@ -72,6 +81,9 @@ pub struct GenerateArgs {
 /// Runs `flash generate`.
 pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
     let sampling = sampling_of(&args)?;
+    if let Some(dir) = &args.out_dir {
+        super::paths::check_output_dir("--out-dir", dir)?;
+    }
     let prompt = prompt_bytes(&args)?;
     let ckpt = Checkpoint::load(&args.checkpoint)?;
     let tokenizer = ckpt.tokenizer(&args.checkpoint)?;
@@ -92,6 +104,7 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
     let framing = Framing {
         tty: std::io::stdout().is_terminal(),
         batch: args.batch,
+        files: args.out_dir.is_some(),
     };
     let mut out = Samples::start(framing, prompt)?;
     decoder
@@ -104,7 +117,34 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
             DecodeError::Write(io) => anyhow::Error::from(OutputError::from(io)),
             other => other.into(),
         })?;
-    Ok(out.finish()?)
+    match &args.out_dir {
+        Some(dir) => write_sample_files(dir, &out),
+        None => Ok(out.finish()?),
+    }
+}
+
+/// The name of sample `i` (from 0) in `--out-dir`.
+fn sample_file(dir: &Path, i: usize) -> PathBuf {
+    dir.join(format!("sample-{}.txt", i + 1))
+}
+
+/// Writes each of the kept samples to its own file in `dir` and names them on stdout.
+fn write_sample_files(dir: &Path, out: &Samples) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("--out-dir {}", dir.display()))?;
+    for (i, sample) in out.kept.iter().enumerate() {
+        let path = sample_file(dir, i);
+        let text = [&out.prompt[..], sample].concat();
+        crate::atomic_write::write_atomically(&path, &text)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    let last = sample_file(dir, out.kept.len() - 1);
+    super::output::outln!(
+        "wrote {} sample(s): {} ... {}",
+        out.kept.len(),
+        sample_file(dir, 0).display(),
+        last.display()
+    );
+    Ok(())
 }
 
 /// The sampling flags, checked, with `--tokens` and `--batch`.
@@ -133,6 +173,8 @@ struct Framing {
     tty: bool,
     /// Samples drawn (`--batch`).
     batch: usize,
+    /// The samples go to files (`--out-dir`): every sample is kept, none streamed.
+    files: bool,
 }
 
 impl Framing {
@@ -172,7 +214,7 @@ struct Samples {
 impl Samples {
     /// Starts the output: a single sample's prompt is written at once.
     fn start(framing: Framing, prompt: Vec<u8>) -> Result<Samples, OutputError> {
-        let streaming = framing.batch == 1;
+        let streaming = framing.batch == 1 && !framing.files;
         if streaming {
             write_bytes(&prompt)?;
         }
@@ -234,6 +276,7 @@ mod tests {
         let tty = Framing {
             tty: true,
             batch: 3,
+            files: false,
         };
         assert_eq!(tty.before(0), b"--- sample 1 of 3 ---\n");
         assert_eq!(tty.before(2), b"--- sample 3 of 3 ---\n");
@@ -243,6 +286,7 @@ mod tests {
         let single = Framing {
             tty: true,
             batch: 1,
+            files: false,
         };
         assert_eq!(single.before(0), b"");
         assert_eq!(single.after(Some(b'x')), b"\n");
@@ -253,6 +297,7 @@ mod tests {
         let pipe = Framing {
             tty: false,
             batch: 3,
+            files: false,
         };
         assert_eq!(pipe.before(0), b"");
         assert_eq!(pipe.before(1), b"\0");
@@ -260,6 +305,7 @@ mod tests {
         let single = Framing {
             tty: false,
             batch: 1,
+            files: false,
         };
         assert_eq!(single.before(0), b"");
         assert_eq!(single.after(None), b"");

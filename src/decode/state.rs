@@ -9,7 +9,7 @@
 //! |---|---|
 //! | transformer, transformer++ | `state.layers.i.k`, `.v`: `[B, h, L, d/h]` |
 //! | flash-quad | `state.layers.i.k` `[B, L, s]`, `.v` `[B, L, e]` |
-//! | flash | `state.layers.i.memory`, `.partial` `[B, s, e]`, `.k_quad` `[B, C, s]`, `.v` `[B, C, e]` |
+//! | flash | `state.layers.i.sum` `[B, s, e]`, `.k_lin`, `.k_quad` `[B, C, s]`, `.v` `[B, C, e]` |
 //!
 //! All in the model's compute dtype. FLASH's state does not depend on `L`.
 
@@ -23,7 +23,7 @@ use crate::nn::KvCache;
 /// One state tensor of a decode program.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StateSpec {
-    /// Input and output name, e.g. `state.layers.0.memory`.
+    /// Input and output name, e.g. `state.layers.0.sum`.
     pub name: String,
     /// Its type.
     pub ty: TensorType,
@@ -55,8 +55,8 @@ fn layer_shapes(cfg: &ModelConfig, b: usize, l: usize) -> Vec<(&'static str, Vec
         }
         ModelKind::FlashQuad => vec![("k", vec![b, l, s]), ("v", vec![b, l, e])],
         ModelKind::Flash => vec![
-            ("memory", vec![b, s, e]),
-            ("partial", vec![b, s, e]),
+            ("sum", vec![b, s, e]),
+            ("k_lin", vec![b, c, s]),
             ("k_quad", vec![b, c, s]),
             ("v", vec![b, c, e]),
         ],
@@ -74,8 +74,8 @@ pub(crate) fn state_inputs(ctx: &Ctx, cfg: &ModelConfig, specs: &[StateSpec]) ->
         .chunks(per_layer.max(1))
         .map(|t| match cfg.kind {
             ModelKind::Flash => LayerState::Flash(FlashState {
-                memory: t[0].clone(),
-                partial: t[1].clone(),
+                sum: t[0].clone(),
+                k_lin: t[1].clone(),
                 k_quad: t[2].clone(),
                 v: t[3].clone(),
             }),

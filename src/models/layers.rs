@@ -122,8 +122,8 @@ impl LayerState {
         match self {
             LayerState::Kv(c) => vec![("k", &c.k), ("v", &c.v)],
             LayerState::Flash(s) => vec![
-                ("memory", &s.memory),
-                ("partial", &s.partial),
+                ("sum", &s.sum),
+                ("k_lin", &s.k_lin),
                 ("k_quad", &s.k_quad),
                 ("v", &s.v),
             ],

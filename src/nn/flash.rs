@@ -55,17 +55,23 @@ impl Flash {
 }
 
 /// The decode state of one causal FLASH layer (FLASH.md section 4), of constant size: the
-/// running sum over finished chunks of `k_lin^T v` (unnormalised, as the lowering keeps it),
-/// the current chunk's partial sum, and the current chunk's quadratic keys and values. A
-/// step writes its row of the buffers at its offset in the chunk and never clears them: rows
-/// past the current token still hold the previous chunk's (zeros in the first chunk), which
-/// the local attention masks out. So a step touches only its own rows of the buffers.
+/// running sum over every token so far of `k_lin^T v` (unnormalised, as the lowering keeps
+/// it), and the current chunk's rotated `k_lin` and `k_quad` rows and its `v` rows. A step
+/// writes its row of the buffers at its offset in the chunk and never clears them: rows past
+/// the current token still hold the previous chunk's (zeros in the first chunk), which the
+/// attention masks out.
+///
+/// The linear part of a token reads the sum over the *finished* chunks, which is the running
+/// sum less the current chunk's rows so far: `q (S - K_c^T V_c) = q S - (q K_c^T) V_c`. So a
+/// step only adds its own `k_lin^T v` to the sum and writes its rows into the buffers (all
+/// in place in the donated buffers, every read after the write), and its product with the
+/// chunk's values is one `[C] x [C, e]` product for the local and linear parts together.
 #[derive(Clone, Debug)]
 pub struct FlashState {
-    /// `sum over finished chunks h of k_lin_h^T v_h`, `[B, s, e]`.
-    pub memory: Tensor,
-    /// `sum over the current chunk's tokens of k_lin_t^T v_t`, `[B, s, e]`.
-    pub partial: Tensor,
+    /// `sum over every token so far of k_lin_t^T v_t`, `[B, s, e]`.
+    pub sum: Tensor,
+    /// The current chunk's rotated `k_lin` rows, `[B, C, s]`.
+    pub k_lin: Tensor,
     /// The current chunk's rotated `k_quad` rows, `[B, C, s]`.
     pub k_quad: Tensor,
     /// The current chunk's `v` rows, `[B, C, e]`.
@@ -80,14 +86,10 @@ impl Flash {
         let c = self.attention.chunk;
         let p = x.dim(1);
         let finished = p / c * c;
-        let products = |from: usize, to: usize| {
-            let (kl, vs) = (h[3].slice(1, from, to), v.slice(1, from, to));
-            kl.t().matmul(&vs)
-        };
         let buffer = |t: &Tensor| current_chunk_rows(t, finished, p, c);
         let state = FlashState {
-            memory: products(0, finished),
-            partial: products(finished, p),
+            sum: h[3].t().matmul(&v),
+            k_lin: buffer(&h[3]),
             k_quad: buffer(&h[1]),
             v: buffer(&v),
         };
@@ -96,16 +98,19 @@ impl Flash {
 
     /// One decode step of token `x` (`[B, 1, d]`) at `position` (an i32 scalar): exact
     /// attention over the current chunk's keys so far plus the linear attention over the
-    /// finished chunks; returns the output and the updated state (at a chunk's last token
-    /// the chunk's partial sum is folded into the memory).
+    /// finished chunks (see [`FlashState`]); returns the output and the updated state.
     pub fn step(&self, x: &Tensor, state: &FlashState, position: &Tensor) -> (Tensor, FlashState) {
         let c = self.attention.chunk;
         let proj = self.unit.project(&self.norm.forward(x));
         let h: Vec<Tensor> = proj.heads.iter().map(|t| rope_at(t, position)).collect();
         let chunk = position / c as f64;
         let offset = position - &chunk * c as f64;
-        let k_quad = write_at(&state.k_quad, &h[1], 1, &offset);
-        let v = write_at(&state.v, &proj.v, 1, &offset);
+        let next = FlashState {
+            sum: &state.sum + h[3].t().matmul(&proj.v),
+            k_lin: write_at(&state.k_lin, &h[3], 1, &offset),
+            k_quad: write_at(&state.k_quad, &h[1], 1, &offset),
+            v: write_at(&state.v, &proj.v, 1, &offset),
+        };
         let visible = visible_keys(&offset, c);
         let local = ScoreOptions {
             score: self.attention.score,
@@ -113,17 +118,11 @@ impl Flash {
             bias: None,
             scale_len: c,
         };
-        let local = attention_matrix(&h[0], &k_quad, local).matmul(&v);
-        let global = self.linear_queries(&h[2], &chunk).matmul(&state.memory);
-        let y = self.unit.output(x, &proj.u, &(local + global));
-        let partial = &state.partial + h[3].t().matmul(&proj.v);
-        let last = offset.eq(c as f64 - 1.0);
-        let next = FlashState {
-            memory: last.select(&state.memory + &partial, &state.memory),
-            partial: last.select(0.0, &partial),
-            k_quad,
-            v,
-        };
+        let local = attention_matrix(&h[0], &next.k_quad, local);
+        let q_lin = self.linear_queries(&h[2], &chunk);
+        let current = visible.select(q_lin.matmul(&next.k_lin.t()), 0.0);
+        let attended = (local - current).matmul(&next.v) + q_lin.matmul(&next.sum);
+        let y = self.unit.output(x, &proj.u, &attended);
         (y, next)
     }
 

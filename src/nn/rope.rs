@@ -18,20 +18,53 @@ pub fn rope(x: &Tensor) -> Tensor {
 
 /// RoPE of `x` (`[.., T, n]`, n even) at positions `start..start + T`.
 pub fn rope_from(x: &Tensor, start: usize) -> Tensor {
-    rotate(x, |positions| positions + start as f64)
+    rotate(x, Halves::Sliced, |positions| positions + start as f64)
 }
 
 /// RoPE of `x` (`[.., T, n]`, n even) at positions `start..start + T` for an integer scalar
-/// tensor `start` (a decode step's position).
+/// tensor `start` (a decode step's position). The halves are swapped by a product with a
+/// signed permutation, which is exact: on XLA's CPU runtime one small dot costs less than the
+/// two slices, the negation and the concatenation it replaces, a few kernels per head of a
+/// decode step where every kernel launch counts.
 pub fn rope_at(x: &Tensor, start: &Tensor) -> Tensor {
-    rotate(x, |positions| {
+    rotate(x, Halves::Permuted, |positions| {
         let offset = start.cast(positions.dtype());
         positions + offset
     })
 }
 
-/// RoPE of `x` at the positions `shift` makes of `0..T` (a `[T, n]` iota).
-fn rotate(x: &Tensor, shift: impl FnOnce(Tensor) -> Tensor) -> Tensor {
+/// How `rotate_half` is computed (the same values either way).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Halves {
+    /// Slices of the two halves, concatenated.
+    Sliced,
+    /// A product with the `[n, n]` signed permutation.
+    Permuted,
+}
+
+/// `rotate_half(x) = [-x2, x1]` over the last axis (of even width `n`).
+fn rotate_half(x: &Tensor, n: usize, how: Halves) -> Tensor {
+    let half = n / 2;
+    match how {
+        Halves::Sliced => {
+            let (x1, x2) = (x.slice(-1, 0, half), x.slice(-1, half, n));
+            x.ctx().concat(&[-x2, x1], -1)
+        }
+        Halves::Permuted => {
+            // Column j < n/2 takes -x[j + n/2]; column j >= n/2 takes x[j - n/2].
+            let mut p = vec![0.0; n * n];
+            for j in 0..half {
+                p[(j + half) * n + j] = -1.0;
+                p[j * n + j + half] = 1.0;
+            }
+            x.matmul(&x.ctx().constant_dense(&p, x.dtype(), &[n, n]))
+        }
+    }
+}
+
+/// RoPE of `x` at the positions `shift` makes of `0..T` (a `[T, n]` iota), its halves
+/// swapped `how`.
+fn rotate(x: &Tensor, how: Halves, shift: impl FnOnce(Tensor) -> Tensor) -> Tensor {
     let (t, n) = (x.dim(-2), x.dim(-1));
     if n % 2 != 0 {
         x.ctx()
@@ -41,9 +74,7 @@ fn rotate(x: &Tensor, shift: impl FnOnce(Tensor) -> Tensor) -> Tensor {
     let freqs = frequencies(x, n);
     let positions = shift(x.ctx().iota(angle_dtype(x), &[t, n], 0));
     let (cos, sin) = tables(x, &freqs, positions);
-    let half = n / 2;
-    let (x1, x2) = (x.slice(-1, 0, half), x.slice(-1, half, n));
-    let rotated = x.ctx().concat(&[-x2, x1], -1);
+    let rotated = rotate_half(x, n, how);
     x * cos + rotated * sin
 }
 
