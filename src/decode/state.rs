@@ -7,7 +7,7 @@
 //!
 //! | kind | tensors |
 //! |---|---|
-//! | transformer, transformer++ | `state.layers.i.k`, `.v`: `[B, h, L, d/h]` |
+//! | transformer, transformer++ | `state.layers.i.k`, `.v`: `[B h, L, d/h]` (batch and heads as one axis) |
 //! | flash-quad | `state.layers.i.k` `[B, L, s]`, `.v` `[B, L, e]` |
 //! | flash | `state.layers.i.sum` `[B, s, e]`, `.k_lin`, `.k_quad` `[B, C, s]`, `.v` `[B, C, e]` |
 //!
@@ -50,7 +50,7 @@ fn layer_shapes(cfg: &ModelConfig, b: usize, l: usize) -> Vec<(&'static str, Vec
     match cfg.kind {
         ModelKind::Transformer | ModelKind::TransformerPlusPlus => {
             let h = cfg.heads.max(1);
-            let kv = vec![b, h, l, d / h];
+            let kv = vec![b * h, l, d / h];
             vec![("k", kv.clone()), ("v", kv)]
         }
         ModelKind::FlashQuad => vec![("k", vec![b, l, s]), ("v", vec![b, l, e])],

@@ -66,20 +66,27 @@ impl Attention {
     }
 
     /// Attention of a prompt `x` (`[B, P, d]`, positions `0..P`) over itself, and the cache
-    /// of its keys and values (`[B, h, capacity, d/h]`, rotated when RoPE is on).
+    /// of its keys and values (`[B h, capacity, d/h]`, rotated when RoPE is on).
     pub fn prefill(&self, x: &Tensor, capacity: usize) -> (Tensor, KvCache) {
         let (y, k, v) = self.full(x);
-        (y, KvCache::from_prompt(&k, &v, 2, capacity))
+        let (k, v) = (merge_batch_and_heads(&k), merge_batch_and_heads(&v));
+        (y, KvCache::from_prompt(&k, &v, 1, capacity))
     }
 
     /// One decode step: the attention of token `x` (`[B, 1, d]`) at `position` (an integer
     /// scalar tensor) over the cached tokens `0..=position`, and the cache with its key and
     /// value written.
+    ///
+    /// The cache keeps batch and heads as one axis, `[B h, capacity, d/h]`: the layout of
+    /// XLA's batched dot, so the attention reads the cache buffer the step updated in place
+    /// (with `[B, h, ...]` XLA fused the update into a relayout for the dot too, and copied
+    /// the whole cache twice per step to do so).
     pub fn step(&self, x: &Tensor, cache: &KvCache, position: &Tensor) -> (Tensor, KvCache) {
         let (q, k, v) = self.project(x);
         let (q, k, v) = self.heads(x, [q, k, v], |h| rope_at(h, position));
-        let cache = cache.write(&k, &v, 2, position);
-        let mask = visible_keys(position, cache.k.dim(2));
+        let [q, k, v] = [q, k, v].map(|t| merge_batch_and_heads(&t));
+        let cache = cache.write(&k, &v, 1, position);
+        let mask = visible_keys(position, cache.k.dim(1));
         let y = self.mix(x, &q, &cache.k, &cache.v, Some(mask));
         (self.o.forward(&y), cache)
     }
@@ -126,7 +133,8 @@ impl Attention {
     }
 
     /// `softmax(q k^T / sqrt(d/h))` over the keys `mask` keeps, applied to `v`, heads merged:
-    /// `[B, T, d]` for queries of `x`'s `T` tokens (before the output projection).
+    /// `[B, T, d]` for queries of `x`'s `T` tokens (before the output projection). The heads
+    /// come as `[B, h, T, d/h]`, or as `[B h, T, d/h]` (a decode step's).
     fn mix(&self, x: &Tensor, q: &Tensor, k: &Tensor, v: &Tensor, mask: Option<Tensor>) -> Tensor {
         let (b, t, d) = (x.dim(0), x.dim(1), x.dim(2));
         let heads = self.opts.heads.max(1);
@@ -134,7 +142,15 @@ impl Attention {
         if let Some(mask) = mask {
             scores = mask.select(&scores, MASK_VALUE);
         }
-        let heads_out = scores.softmax(-1).matmul(v);
+        let mut heads_out = scores.softmax(-1).matmul(v);
+        if heads_out.rank() == 3 {
+            heads_out = heads_out.reshape(&[b, heads, t, d / heads]);
+        }
         heads_out.permute(&[0, 2, 1, 3]).reshape(&[b, t, d])
     }
+}
+
+/// `[B, h, T, d/h]` heads as `[B h, T, d/h]`.
+fn merge_batch_and_heads(t: &Tensor) -> Tensor {
+    t.reshape(&[t.dim(0) * t.dim(1), t.dim(2), t.dim(3)])
 }
