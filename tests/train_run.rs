@@ -337,3 +337,58 @@ fn a_run_ended_by_its_time_limit_says_where_and_why_it_stopped() {
     );
     assert!(!run.join(".flash-train.lock").exists());
 }
+
+/// Keeps every step report.
+#[derive(Default)]
+struct Reports(Vec<flash::train::StepReport>);
+
+impl flash::train::Observer for Reports {
+    fn stepped(&mut self, r: &flash::train::StepReport) {
+        self.0.push(r.clone());
+    }
+}
+
+#[test]
+fn the_last_step_report_and_the_summary_agree_on_throughput_and_bits_per_byte() {
+    let dir = setup("agree");
+    let config: flash::config::ModelConfig = serde_json::from_str(CONFIG).unwrap();
+    let overrides = flash::train::TrainOverrides {
+        batch: Some(4),
+        seq_len: Some(32),
+        ..Default::default()
+    };
+    let spec = flash::train::RunSpec {
+        settings: flash::train::RunSettings {
+            train: overrides.options(&config, 5),
+            seed: 0,
+            eval_batches: 1,
+        },
+        config,
+        model_name: "model.json".into(),
+        data: dir.join("data.txt"),
+        tokenizer: None,
+        steps: 5,
+        eval_every: 0,
+        log_every: 1,
+        out: dir.join("run"),
+        resume: None,
+        overwrite: false,
+        plugin: None,
+        client_options: Default::default(),
+        pipeline: PipelineOptions::default(),
+        time_limit: None,
+        stop: flash::train::StopRequest::new(),
+        new_data: false,
+        parallel: None,
+    };
+    cli_support::test_cache();
+    let mut reports = Reports::default();
+    let summary = flash::train::run_training(&spec, &mut reports).unwrap();
+    let last = reports.0.last().unwrap();
+    assert_eq!(reports.0.len(), 5);
+    assert_eq!(last.tokens_per_s, summary.tokens_per_s, "one throughput");
+    assert_eq!(last.bits_per_byte, summary.last_bpb);
+    // Bytes: bits per byte are the loss in bits.
+    let want = f64::from(last.loss) / std::f64::consts::LN_2;
+    assert!((last.bits_per_byte - want).abs() < 1e-6 * want, "{last:?}");
+}

@@ -140,6 +140,16 @@ mod tests {
     }
 
     #[test]
+    fn a_run_stopped_early_leaves_the_bar_at_the_step_it_reached() {
+        let mut bar = TrainBar::new(Some(Duration::from_secs(60)), None).unwrap();
+        bar.started(0, 1000, Duration::ZERO);
+        bar.finish(829);
+        let drawn = bar.bar.as_ref().unwrap();
+        assert_eq!(drawn.position(), 829, "not the schedule's 1000");
+        assert!(drawn.is_finished());
+    }
+
+    #[test]
     fn the_bar_shows_both_losses_in_bits_per_byte() {
         let r = StepReport {
             step: 3,
