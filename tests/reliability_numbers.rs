@@ -4,7 +4,7 @@
 
 mod cli_support;
 
-use cli_support::{fails, flash_command, ok, temp_dir};
+use cli_support::{fails, flash_command, temp_dir};
 use std::path::Path;
 
 /// The path as a string argument.
@@ -84,4 +84,128 @@ fn cpu_devices_flag_and_variable_share_their_bound() {
     assert!(e.contains("1..=4096"), "{e}");
     let e = refused_env("FLASH_CPU_DEVICES", "4097");
     assert!(e.contains("1 to 4096"), "{e}");
+}
+
+/// A folder holding a small training text, `data.txt`.
+fn text_dir(name: &str) -> std::path::PathBuf {
+    let dir = temp_dir(name);
+    std::fs::write(dir.join("data.txt"), "abcdefghij\n".repeat(100)).unwrap();
+    dir
+}
+
+/// `train` of a one-layer FLASH model on `dir/data.txt` for 3 steps into `dir/run`, then
+/// `extra`.
+fn train_args(dir: &Path, extra: &[&str]) -> Vec<String> {
+    let config = dir.join("model.json");
+    let model = r#"{"kind": "flash", "width": 32, "layers": 1, "shared": 16, "chunk": 16}"#;
+    std::fs::write(&config, model).unwrap();
+    let base = [
+        "train",
+        "--config",
+        &s(&config),
+        "--data",
+        &s(&dir.join("data.txt")),
+    ];
+    let rest = [
+        "--seq-len",
+        "16",
+        "--batch",
+        "2",
+        "--steps",
+        "3",
+        "--out",
+        &s(&dir.join("run")),
+    ];
+    let all = base.iter().chain(&rest).chain(extra);
+    all.map(|a| a.to_string()).collect()
+}
+
+#[test]
+fn a_time_limit_beyond_ten_years_is_refused_not_a_panic() {
+    let dir = text_dir("rel-numbers-time");
+    for minutes in ["1e12", "1e300", "inf", "nan", "0", "-1"] {
+        let e = fails(&train_args(&dir, &[&format!("--time-limit={minutes}")]));
+        assert!(
+            e.contains("--time-limit") && e.contains("ten years"),
+            "{minutes}: {e}"
+        );
+    }
+}
+
+#[test]
+fn an_lr_finite_in_f64_but_infinite_in_f32_is_refused() {
+    let dir = text_dir("rel-numbers-lr");
+    let e = fails(&train_args(&dir, &["--lr", "1e39"]));
+    assert!(e.contains("--lr") && e.contains("f32"), "{e}");
+    assert!(!dir.join("run").join("checkpoint.safetensors").exists());
+}
+
+#[test]
+fn a_fresh_run_that_diverges_does_not_claim_a_checkpoint_was_kept() {
+    let dir = text_dir("rel-numbers-diverged");
+    let out = cli_support::flash(&train_args(&dir, &["--lr", "1e30", "--eval-every", "100"]));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let e = stderr.lines().last().unwrap_or_default();
+    assert!(e.starts_with("error: ") && e.contains("diverged"), "{e}");
+    assert!(
+        e.contains("no checkpoint of this run was written") && !e.contains("is kept"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_mesh_beyond_an_i32_device_count_is_refused() {
+    let dir = temp_dir("rel-numbers-mesh");
+    let out = s(&dir.join("p.mlir"));
+    let mesh = "data=65536,model=32768";
+    let e = fails(&[
+        "compile",
+        "--preset",
+        "flash-tiny",
+        "--mesh",
+        mesh,
+        "-o",
+        &out,
+    ]);
+    assert!(
+        e.contains("too many devices") && e.contains("2147483647"),
+        "{e}"
+    );
+}
+
+#[test]
+fn tokenizer_errors_about_the_text_name_the_text_not_the_output() {
+    let dir = text_dir("rel-numbers-vocab");
+    let (text, out) = (s(&dir.join("data.txt")), s(&dir.join("tok.json")));
+    let e = fails(&[
+        "tokenizer",
+        "train",
+        "--data",
+        &text,
+        "--vocab",
+        "1000000000000",
+        "-o",
+        &out,
+    ]);
+    assert!(
+        e.contains("data.txt") && e.contains("can give at most"),
+        "{e}"
+    );
+    assert!(!e.contains("tok.json"), "{e}");
+    std::fs::write(dir.join("data.txt"), b"caf\xe9").unwrap();
+    let e = fails(&[
+        "tokenizer",
+        "train",
+        "--data",
+        &text,
+        "--vocab",
+        "300",
+        "-o",
+        &out,
+    ]);
+    assert!(
+        e.contains("data.txt") && e.contains("not UTF-8") && !e.contains("tok.json"),
+        "{e}"
+    );
 }
