@@ -209,3 +209,30 @@ fn tokenizer_errors_about_the_text_name_the_text_not_the_output() {
         "{e}"
     );
 }
+
+#[test]
+fn a_late_error_in_ir_text_carries_the_files_line_and_column() {
+    let dir = temp_dir("rel-numbers-loc");
+    let fir = dir.join("c.fir");
+    let text = "graph @main {\n  %c = constant {value = splat(1.5)} : i32[]\n  return %c\n}\n";
+    std::fs::write(&fir, text).unwrap();
+    let e = fails(&["compile", &s(&fir), "-o", &s(&dir.join("c.mlir"))]);
+    assert!(e.contains(&format!("{}:2:8", fir.display())), "{e}");
+    assert!(!e.contains("unknown:0:0"), "{e}");
+}
+
+#[test]
+fn a_variable_that_is_not_unicode_is_refused_naming_it() {
+    use std::os::unix::ffi::OsStrExt;
+    let value = std::ffi::OsStr::from_bytes(b"cp\xffu");
+    for name in ["FLASH_PJRT_PLUGIN", "FLASH_CACHE", "FLASH_CPU_DEVICES"] {
+        let out = flash_command()
+            .args(["params", "--preset", "flash-tiny"])
+            .env(name, value)
+            .output()
+            .unwrap();
+        let e = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{name}: {e}");
+        assert!(e.starts_with(&format!("error: {name}=")), "{e}");
+    }
+}

@@ -31,4 +31,4 @@ pub use sharding::{
     IotaDevices, Mesh, MeshAxis, MeshError, Sharding, ShardingError, TileLayout, MAX_MESH_DEVICES,
 };
 pub use size::{checked_product, checked_sum, SizeError, MAX_TENSOR_BYTES};
-pub use text::{parse_graph, print_graph, ParseError};
+pub use text::{parse_graph, parse_graph_file, print_graph, ParseError};
