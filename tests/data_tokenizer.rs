@@ -89,3 +89,36 @@ fn a_tokenizer_json_that_does_not_parse_is_an_error_naming_the_file() {
         .to_string();
     assert!(missing.contains("nope.json"), "{missing}");
 }
+
+#[test]
+fn a_vocabulary_beyond_what_the_text_can_give_is_refused_naming_the_text() {
+    let dir = tmp("huge");
+    let text = corpus(&dir);
+    let out = dir.join("tok.json");
+    for vocab in [1_000_000, 1_000_000_000_000, usize::MAX] {
+        let msg = Tokenizer::train_bpe(std::slice::from_ref(&text), vocab, &out)
+            .unwrap_err()
+            .to_string();
+        let names_text = msg.contains("corpus.txt") && msg.contains("can give at most");
+        assert!(
+            names_text || msg.contains("largest dimension"),
+            "{vocab}: {msg}"
+        );
+    }
+    assert!(!out.exists());
+}
+
+#[test]
+fn a_training_text_that_is_not_utf8_is_an_error_naming_the_text_and_the_offset() {
+    let dir = tmp("latin1");
+    let text = dir.join("latin1.txt");
+    std::fs::write(&text, b"caf\xe9 au lait").unwrap();
+    let out = dir.join("tok.json");
+    let msg = Tokenizer::train_bpe(&[text], 300, &out)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        msg.contains("latin1.txt") && msg.contains("offset 3") && !msg.contains("tok.json"),
+        "{msg}"
+    );
+}

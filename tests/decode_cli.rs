@@ -212,8 +212,8 @@ fn generate_rejects_bad_sampling_and_a_prompt_beyond_the_cache() {
         "--max-len",
         "4",
     ]);
-    assert!(e.contains("do not fit in a key/value cache of 4"), "{e}");
-    let e = fails(&[
+    assert!(e.contains("key/value cache, which holds 4"), "{e}");
+    let beyond = [
         "generate",
         "--checkpoint",
         &c,
@@ -223,9 +223,15 @@ fn generate_rejects_bad_sampling_and_a_prompt_beyond_the_cache() {
         "4",
         "--tokens",
         "9",
-    ]);
+    ];
+    // Refused before the first byte is written, not after 3 streamed tokens.
+    let out = cli_support::flash(&beyond);
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && out.stdout.is_empty(), "{out:?}");
     assert!(
-        e.contains("beyond the key/value cache's 4 positions"),
+        e.starts_with("error: ")
+            && e.contains("--tokens 9 need 10 positions")
+            && e.contains("holds 4"),
         "{e}"
     );
     let sampled = cli_support::flash(&[

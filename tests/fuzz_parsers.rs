@@ -1,9 +1,12 @@
 //! Fuzzing every parser of untrusted input (issue 10, "Also"): the IR text form, model
 //! configs (TOML and JSON), safetensors files and training checkpoints, and the StableHLO
-//! signature reader. Inputs are mutations of real printed/written artefacts (deleted, inserted
+//! signature reader, and the environment's values (every `FLASH_*` variable and `XLA_FLAGS`,
+//! through the readers and through the `flash` binary). Inputs are mutations of real printed/written artefacts (deleted, inserted
 //! and overwritten bytes, huge numbers spliced in) plus random bytes; each parser must return
 //! `Ok` or `Err`, never panic. `FLASH_FUZZ_CASES` (default 256 per target, under a minute in
 //! all) sets the budget; RELIABILITY.md records a long run.
+
+mod cli_support;
 
 use flash::compiler::compile;
 use flash::config::ModelConfig;
@@ -11,6 +14,8 @@ use flash::ir::{parse_graph, print_graph};
 use flash::mlir_signature::parse_signature;
 use flash::models::{build_lm, init_params, param_specs, BuildOptions, Mode};
 use flash::passes::PipelineOptions;
+use flash::runtime::env::{parse_switch, parse_whole_number, parse_xla_flags};
+use flash::runtime::XlaLog;
 use flash::safetensors_io::{read_tensors, write_tensors};
 use flash::train::checkpoint::{checkpoint_path, Checkpoint, FORMAT};
 use proptest::prelude::*;
@@ -169,8 +174,80 @@ fn checkpoint_bytes() -> &'static [u8] {
     })
 }
 
+/// Values the environment takes, the bases of the fuzzed environment values.
+const ENV_BASES: [&str; 6] = [
+    "1",
+    "off",
+    "4096",
+    " 64 ",
+    "info",
+    "--xla_dump_to=/tmp/x --xla_b",
+];
+
+/// The variables flash reads, fuzzed through the binary.
+const ENV_NAMES: [&str; 8] = [
+    "FLASH_CACHE",
+    "FLASH_CACHE_LOG",
+    "FLASH_CACHE_MAX_MB",
+    "FLASH_OFFLINE",
+    "FLASH_KEEP_HOST_MEMORY",
+    "FLASH_CPU_DEVICES",
+    "FLASH_XLA_LOG",
+    "XLA_FLAGS",
+];
+
+/// A mutated environment value (NUL bytes, which no variable can hold, removed).
+fn env_value() -> impl Strategy<Value = String> {
+    prop::sample::select(ENV_BASES.to_vec())
+        .prop_flat_map(|base| input(base.as_bytes()))
+        .prop_map(|bytes| String::from_utf8_lossy(&bytes).replace('\0', ""))
+}
+
+/// A few cases of the binary per run: each starts a process.
+fn binary_config() -> Config {
+    let base = config();
+    Config {
+        cases: (base.cases / 8).max(4),
+        ..base
+    }
+}
+
+proptest! {
+    #![proptest_config(binary_config())]
+
+    #[test]
+    fn flash_takes_or_refuses_every_environment_value_in_one_line(
+        name in prop::sample::select(ENV_NAMES.to_vec()),
+        value in env_value(),
+    ) {
+        let out = cli_support::flash_command()
+            .args(["params", "--preset", "flash-tiny"])
+            .env(name, &value)
+            .output()
+            .unwrap();
+        let e = String::from_utf8_lossy(&out.stderr);
+        if !out.status.success() {
+            prop_assert_eq!(out.status.code(), Some(1), "{}={:?}: {}", name, value, e);
+            prop_assert!(e.starts_with("error: ") && e.lines().count() == 1, "{}", e);
+            prop_assert!(e.contains(name), "{}", e);
+        }
+    }
+}
+
 proptest! {
     #![proptest_config(config())]
+
+    #[test]
+    fn environment_readers_never_panic_and_keep_their_ranges(value in env_value()) {
+        let word = value.trim().to_ascii_lowercase();
+        let known = ["", "1", "on", "true", "yes", "0", "off", "false", "no"];
+        prop_assert_eq!(parse_switch(&value, true).is_some(), known.contains(&word.as_str()));
+        if let Ok(Some(n)) = parse_whole_number(&value, &(1..=4096)) {
+            prop_assert!((1..=4096).contains(&n) && value.trim().parse::<u64>() == Ok(n));
+        }
+        let _ = parse_xla_flags(&value);
+        let _ = XlaLog::parse(&value);
+    }
 
     #[test]
     fn ir_text_parser_never_panics(bytes in input(printed_graph())) {

@@ -287,7 +287,7 @@ fn environment_settings_with_no_meaning_are_refused() {
     let e = String::from_utf8_lossy(&banana.stderr);
     assert_eq!(banana.status.code(), Some(1), "{e}");
     assert!(
-        e.contains("FLASH_KEEP_HOST_MEMORY") && e.contains("give 0"),
+        e.contains("FLASH_KEEP_HOST_MEMORY") && e.contains("0, off"),
         "{e}"
     );
     let empty = flash_command()

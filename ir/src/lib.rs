@@ -27,6 +27,8 @@ pub use op::{
     Arity, BinaryOp, ChunkAttention, CmpDir, DotDims, LinearNorm, Literal, Op, OpKind, OpSpec,
     ReduceKind, ScoreFn, Traits, UnaryOp,
 };
-pub use sharding::{IotaDevices, Mesh, MeshAxis, MeshError, Sharding, ShardingError, TileLayout};
+pub use sharding::{
+    IotaDevices, Mesh, MeshAxis, MeshError, Sharding, ShardingError, TileLayout, MAX_MESH_DEVICES,
+};
 pub use size::{checked_product, checked_sum, SizeError, MAX_TENSOR_BYTES};
-pub use text::{parse_graph, print_graph, ParseError};
+pub use text::{parse_graph, parse_graph_file, print_graph, ParseError};

@@ -40,8 +40,11 @@ pub enum MeshError {
     /// An axis name appears twice.
     #[error("mesh axis `{0}` appears twice")]
     Duplicate(String),
-    /// The device count overflows.
-    #[error("the mesh has too many devices (the product of its axis sizes overflows)")]
+    /// The device count is above [`MAX_MESH_DEVICES`].
+    #[error(
+        "the mesh has too many devices: the product of its axis sizes is above {MAX_MESH_DEVICES} \
+         (a program's device count, mhlo.num_partitions, is an i32)"
+    )]
     TooLarge,
 }
 
@@ -92,6 +95,10 @@ pub enum ShardingError {
     },
 }
 
+/// The most devices a mesh may have: a program's device count (`mhlo.num_partitions`) and
+/// device ids are `i32`s in StableHLO and PJRT.
+pub const MAX_MESH_DEVICES: usize = i32::MAX as usize;
+
 impl Mesh {
     /// A mesh from `(name, size)` pairs, checked.
     pub fn new<S: Into<String>>(
@@ -126,6 +133,7 @@ impl Mesh {
         self.axes
             .iter()
             .try_fold(1usize, |n, a| n.checked_mul(a.size))
+            .filter(|&n| n <= MAX_MESH_DEVICES)
             .ok_or(MeshError::TooLarge)?;
         Ok(())
     }
@@ -342,6 +350,9 @@ mod tests {
             Err(MeshError::Duplicate(_))
         ));
         assert!(matches!(Mesh::new([("1x", 2)]), Err(MeshError::BadName(_))));
+        let big = [("data", 65536), ("model", 32768)];
+        assert!(matches!(Mesh::new(big), Err(MeshError::TooLarge)));
+        assert!(Mesh::new([("data", 65536), ("model", 32767)]).is_ok());
         let m = Mesh::new([("data", 4)]).unwrap();
         let err = Sharding::split(2, 0, "data")
             .check(&m, &[6, 2])

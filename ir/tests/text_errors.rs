@@ -464,3 +464,31 @@ fn malformed_mesh_and_shard_lines() {
         "`shard` or `}`",
     );
 }
+
+#[test]
+fn an_integer_literal_beyond_2_pow_53_is_refused_as_written() {
+    let at_limit = graph("%c = constant {value = splat(-9007199254740992)} : i64[]\nreturn %c");
+    assert!(parse_graph(&at_limit).is_ok());
+    for n in [
+        "9007199254740993",
+        "9223372036854775807",
+        "-99999999999999999999",
+    ] {
+        let text = graph(&format!(
+            "%c = constant {{value = dense([1, {n}])}} : i64[2]\nreturn %c"
+        ));
+        let e = check(&text, 3, 34, "is out of range");
+        assert!(e.message.contains(&format!("`{n}`")), "{e}");
+    }
+}
+
+#[test]
+fn a_float_literal_beyond_f64_is_refused_not_made_infinite() {
+    let e = check(
+        &graph("%c = constant {value = splat(1e400)} : f32[]\nreturn %c"),
+        3,
+        30,
+        "`1e400` is out of range",
+    );
+    assert!(e.message.contains("inf"), "{e}");
+}

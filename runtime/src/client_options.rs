@@ -21,24 +21,28 @@ pub struct ClientOptions {
     pub cpu_device_count: Option<usize>,
 }
 
+/// The most CPU devices a client may ask for (`--cpu-devices` and [`CPU_DEVICES_ENV`]):
+/// the CPU plugin makes a device, with its threads, for each, so a count far beyond any
+/// machine would take minutes to create.
+pub const MAX_CPU_DEVICES: usize = 4096;
+
+/// The device counts a CPU client may ask for.
+pub const CPU_DEVICES: std::ops::RangeInclusive<usize> = 1..=MAX_CPU_DEVICES;
+
 /// The environment variable setting the CPU plugin's device count (`FLASH_CPU_DEVICES=8`).
 pub const CPU_DEVICES_ENV: &str = "FLASH_CPU_DEVICES";
 
 impl ClientOptions {
     /// The options the environment asks for: [`CPU_DEVICES_ENV`] (unset or empty: the
-    /// plugin's default). A value that is not a whole number of at least 1 is an error naming
-    /// the variable.
+    /// plugin's default). A value that is not a whole number in [`CPU_DEVICES`] is an error
+    /// naming the variable.
     pub fn from_env() -> crate::Result<Self> {
-        let Ok(text) = std::env::var(CPU_DEVICES_ENV) else {
-            return Ok(ClientOptions::default());
-        };
-        if text.trim().is_empty() {
-            return Ok(ClientOptions::default());
-        }
-        match text.trim().parse::<usize>() {
-            Ok(n) if n >= 1 => Ok(ClientOptions::cpu_devices(n)),
-            _ => Err(crate::RuntimeError::BadCpuDevicesEnv { value: text }),
-        }
+        let range = 1..=MAX_CPU_DEVICES as u64;
+        let count = crate::env::whole_number(CPU_DEVICES_ENV, range)?;
+        // In range, so it fits a usize.
+        Ok(count.map_or_else(ClientOptions::default, |n| {
+            ClientOptions::cpu_devices(n as usize)
+        }))
     }
 
     /// Options asking a CPU client for `count` devices.

@@ -252,15 +252,23 @@ pub enum RuntimeError {
          .so, or unset it"
     )]
     EmptyEnvSpec,
-    /// `FLASH_CPU_DEVICES` is not a whole number of at least 1.
-    #[error(
-        "{env}={value:?} is not a device count: use a whole number of at least 1 (or leave \
-         it unset for the plugin's default)",
-        env = crate::client_options::CPU_DEVICES_ENV
-    )]
-    BadCpuDevicesEnv {
+    /// An environment variable holds a value it does not take.
+    #[error("{name}={value:?} is not a value {name} takes: it takes {takes}")]
+    BadEnv {
+        /// The variable.
+        name: &'static str,
+        /// Its value.
+        value: String,
+        /// The values it takes.
+        takes: String,
+    },
+    /// `XLA_FLAGS` is not a list of flags (XLA would end the process on it).
+    #[error("XLA_FLAGS={value:?}: {why}")]
+    BadXlaFlags {
         /// The variable's value.
         value: String,
+        /// The word at fault and what the variable takes.
+        why: String,
     },
     /// `FLASH_XLA_LOG` is none of the values it takes.
     #[error(

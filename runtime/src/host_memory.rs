@@ -17,21 +17,14 @@
 //! [`release_freed_host_memory`] in between. `FLASH_KEEP_HOST_MEMORY=0` keeps glibc's
 //! defaults. Elsewhere than Linux with glibc both functions do nothing.
 
-/// The environment variable that turns the policy off (value `0`; `1` or unset: on).
+/// The environment variable that turns the policy off (a switch: `0`; `1` or unset: on).
 pub const KEEP_HOST_MEMORY_ENV: &str = "FLASH_KEEP_HOST_MEMORY";
 
-/// What `FLASH_KEEP_HOST_MEMORY` asks for: `Ok(true)` to keep freed memory (unset, empty
-/// or `1`), `Ok(false)` for glibc's defaults (`0`), or the value when it is neither, for an
-/// error that names the valid values (the policy then stays on).
-pub fn keep_host_memory_setting() -> Result<bool, String> {
-    match std::env::var(KEEP_HOST_MEMORY_ENV) {
-        Err(_) => Ok(true),
-        Ok(v) => match v.trim() {
-            "" | "1" => Ok(true),
-            "0" => Ok(false),
-            _ => Err(v),
-        },
-    }
+/// What `FLASH_KEEP_HOST_MEMORY` asks for (a switch, on by default): `Ok(true)` to keep
+/// freed memory, `Ok(false)` for glibc's defaults, or the error naming the values it takes
+/// (the policy then stays on).
+pub fn keep_host_memory_setting() -> crate::Result<bool> {
+    crate::env::switch(KEEP_HOST_MEMORY_ENV, true)
 }
 
 /// Tells the C allocator to keep freed memory for reuse instead of returning it to the

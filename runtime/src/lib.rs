@@ -42,6 +42,7 @@ mod compile_options;
 mod device;
 mod disk_cache;
 mod element;
+pub mod env;
 mod error;
 mod event;
 mod executable;
@@ -56,7 +57,7 @@ mod xla_log;
 pub use attributes::AttrValue;
 pub use buffer::Buffer;
 pub use client::Client;
-pub use client_options::{ClientOptions, CPU_DEVICES_ENV};
+pub use client_options::{ClientOptions, CPU_DEVICES, CPU_DEVICES_ENV, MAX_CPU_DEVICES};
 pub use compile::CacheStats;
 pub use compile_options::{CompileOptions, DeviceAssignment};
 pub use device::Device;
@@ -66,6 +67,7 @@ pub use disk_cache::{
     DEFAULT_MAX_BYTES, TEST_CACHE_FOLDER,
 };
 pub use element::{Element, ElementType};
+pub use env::check_environment;
 pub use error::{Result, RuntimeError};
 pub use executable::{LoadedExecutable, MemoryStats};
 pub use execute::ExecuteOptions;

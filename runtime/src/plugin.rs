@@ -49,6 +49,7 @@ impl Plugin {
     /// XLA's logging is set up first (`FLASH_XLA_LOG`, see [`crate::apply_xla_log_setting`]).
     pub fn load(path: &Path) -> Result<Arc<Plugin>> {
         crate::xla_log::apply_xla_log_setting()?;
+        crate::env::check_environment()?;
         let canonical = canonical(path)?;
         let mut plugins = registry().lock().unwrap_or_else(|e| e.into_inner());
         if let Some(p) = plugins.get(&canonical) {

@@ -9,7 +9,7 @@ use crate::chunk_choice::{chunk_note, ChunkChoice};
 use crate::compiler::{compile, Program};
 use crate::config::ModelConfig;
 use crate::decode::{build_decode_step, build_prefill, DecodeOptions};
-use crate::ir::text::parse_graph;
+use crate::ir::text::parse_graph_file;
 use crate::ir::Graph;
 use crate::models::{build_lm, BuildOptions, Mode};
 use crate::passes::{CumsumStrategy, PipelineOptions};
@@ -184,7 +184,8 @@ pub fn run(args: CompileArgs) -> anyhow::Result<()> {
 fn read_graph(path: &Path) -> anyhow::Result<Graph> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    parse_graph(&text).map_err(|e| anyhow::anyhow!("{}:{e}", path.display()))
+    let file = path.display().to_string();
+    parse_graph_file(&text, &file).map_err(|e| anyhow::anyhow!("{file}:{e}"))
 }
 
 /// The model program the flags ask for, with the note on its chunk size if it needs one.

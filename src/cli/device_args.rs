@@ -5,7 +5,7 @@
 
 use crate::ir::Mesh;
 use crate::parallel::{parse_mesh, Parallelism};
-use crate::runtime::{shared_client_with, Client, ClientOptions};
+use crate::runtime::{shared_client_with, Client, ClientOptions, MAX_CPU_DEVICES};
 use clap::Args;
 use std::sync::Arc;
 
@@ -17,7 +17,7 @@ pub struct DeviceArgs {
     pub plugin: Option<String>,
     /// The number of devices of the CPU plugin's client [default: FLASH_CPU_DEVICES, else
     /// the plugin's, 4]; ignored by other plugins.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=4096))]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=MAX_CPU_DEVICES as i64))]
     pub cpu_devices: Option<u32>,
     /// The executable cache.
     #[command(flatten)]

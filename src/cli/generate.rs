@@ -19,7 +19,8 @@
 
 use super::device_args::CacheArgs;
 use super::output::{write_bytes, OutputError};
-use crate::decode::{DecodeError, DecodeOptions, Decoder, Sampling};
+use crate::config::ModelConfig;
+use crate::decode::{uses_kv_cache, DecodeError, DecodeOptions, Decoder, Sampling};
 use crate::passes::PipelineOptions;
 use crate::target::{Target, TargetOf};
 use crate::train::Checkpoint;
@@ -98,6 +99,7 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
         batch: args.batch,
         capacity: args.max_len.unwrap_or(ckpt.settings.train.seq_len),
     };
+    check_cache_room(&ckpt.config, opts.capacity, tokens.len(), args.tokens)?;
     let client = crate::runtime::shared_client(args.plugin.as_deref())?;
     let pipeline = PipelineOptions::for_target(Target::of(&client));
     let mut decoder = Decoder::new(client, &ckpt.config, ckpt.params()?, opts, &pipeline)?;
@@ -121,6 +123,28 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
         Some(dir) => write_sample_files(dir, &out),
         None => Ok(out.finish()?),
     }
+}
+
+/// Refuses, before anything is streamed, a prompt of `prompt` tokens plus `n` generated ones
+/// that a model with a key/value cache of `capacity` positions cannot hold: the first token
+/// (the prompt's, else the start token) and each generated one but the last take a position.
+fn check_cache_room(
+    config: &ModelConfig,
+    capacity: usize,
+    prompt: usize,
+    n: usize,
+) -> anyhow::Result<()> {
+    if let Some(why) = crate::config::limits::dim_too_large(capacity) {
+        bail!("--max-len {why}");
+    }
+    let needed = prompt.max(1).saturating_add(n.saturating_sub(1));
+    if uses_kv_cache(config.kind) && needed > capacity {
+        bail!(
+            "a prompt of {prompt} tokens and --tokens {n} need {needed} positions of the \
+             key/value cache, which holds {capacity}; raise --max-len or lower --tokens"
+        );
+    }
+    Ok(())
 }
 
 /// The name of sample `i` (from 0) in `--out-dir`.

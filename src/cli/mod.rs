@@ -90,12 +90,10 @@ impl Command {
 
 /// Parses the process's arguments, runs the command and gives the exit status.
 pub fn main() -> ExitCode {
-    if let Err(value) = crate::runtime::keep_host_memory_setting() {
-        note!(
-            "error: {}={value:?}: give 0 (glibc's defaults) or 1 (keep freed host memory, \
-             the default), or unset it",
-            crate::runtime::KEEP_HOST_MEMORY_ENV
-        );
+    // Every variable flash takes, read once up front: a value one does not take is one
+    // error line before any work (the same readers serve the library's later reads).
+    if let Err(e) = crate::runtime::check_environment() {
+        note!("error: {e}");
         return ExitCode::FAILURE;
     }
     let cli = match Cli::try_parse() {

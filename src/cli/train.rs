@@ -56,7 +56,7 @@ pub struct TrainArgs {
     pub optimizer: OptimizerArgs,
     /// Stop after this many minutes of training (evaluating and checkpointing first); the
     /// learning-rate schedule still spans --steps.
-    #[arg(long, value_name = "MINUTES")]
+    #[arg(long, value_name = "MINUTES", value_parser = minutes_flag)]
     pub time_limit: Option<f64>,
     /// Seed of the initial parameters and of every step's batch [default: 0].
     #[arg(long)]
@@ -90,6 +90,21 @@ pub struct TrainArgs {
     /// The device mesh (a checkpoint does not depend on it: resume on any mesh).
     #[command(flatten)]
     pub mesh: MeshArgs,
+}
+
+/// The longest `--time-limit`, in minutes: ten years (a deadline this far off is still a
+/// point in time the clock can hold).
+pub const MAX_TIME_LIMIT_MINUTES: f64 = 10.0 * 366.0 * 24.0 * 60.0;
+
+/// Parses `--time-limit`: a number of minutes above 0 and at most
+/// [`MAX_TIME_LIMIT_MINUTES`].
+fn minutes_flag(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(m) if m > 0.0 && m <= MAX_TIME_LIMIT_MINUTES => Ok(m),
+        _ => Err(format!(
+            "give a number of minutes above 0 and at most {MAX_TIME_LIMIT_MINUTES} (ten years)"
+        )),
+    }
 }
 
 /// The model named on the command line: `(config, name)`, if any.
@@ -131,9 +146,6 @@ impl TrainArgs {
 
 /// The run the flags describe (loading and checking the checkpoint on `--resume`).
 fn run_spec(a: &TrainArgs) -> anyhow::Result<RunSpec> {
-    if a.time_limit.is_some_and(|m| !(m > 0.0 && m.is_finite())) {
-        bail!("--time-limit must be a positive number of minutes");
-    }
     let model = model_from_flags(&a.model)?;
     let (config, model_name, settings, resume, out) = match &a.resume {
         Some(dir) => {

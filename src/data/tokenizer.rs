@@ -86,8 +86,9 @@ impl Tokenizer {
             );
             return Err(DataError::new(out, message));
         }
-        for f in files {
-            std::fs::metadata(f).map_err(|e| DataError::new(f, format!("cannot read: {e}")))?;
+        check_training_texts(files, vocab)?;
+        if let Some(why) = crate::config::limits::dim_too_large(vocab) {
+            return Err(DataError::new(out, format!("--vocab {why}")));
         }
         let mut trainer = BpeTrainerBuilder::new()
             .vocab_size(vocab)
@@ -112,7 +113,7 @@ impl Tokenizer {
             .map_err(|e| DataError::new(out, e.to_string()))?;
         let names = files.iter().map(|f| f.display().to_string()).collect();
         tk.train_from_files(&mut trainer, names)
-            .map_err(|e| DataError::new(out, format!("training the tokenizer: {e}")))?;
+            .map_err(|e| DataError::new(&files[0], format!("training the tokenizer: {e}")))?;
         let text = tk
             .to_string(false)
             .map_err(|e| DataError::new(out, e.to_string()))?;
@@ -212,6 +213,55 @@ impl Tokenizer {
                     })
                     .collect()
             }
+        }
+    }
+}
+
+/// Checks the training texts before the trainer reads them: each is readable UTF-8 (the
+/// error names the file and the byte offset), and together they can give `vocab` tokens:
+/// each merge joins a pair of tokens the text holds, so `n` bytes give at most `256 + n`
+/// tokens (a larger vocabulary would only size the trainer's tables beyond memory).
+fn check_training_texts(files: &[PathBuf], vocab: usize) -> Result<(), DataError> {
+    let mut total = 0u64;
+    for f in files {
+        total = total.saturating_add(check_utf8_file(f)?);
+    }
+    let most = (ByteLevel::alphabet().len() as u64).saturating_add(total);
+    if vocab as u64 > most {
+        let which = files.first().map_or(Path::new(""), |f| f.as_path());
+        let message =
+            format!(
+            "the training text{} ({total} bytes in all) can give at most {most} tokens (one per \
+             byte, then one per merge), but --vocab asks for {vocab}",
+            if files.len() > 1 { "s from here on" } else { "" }
+        );
+        return Err(DataError::new(which, message));
+    }
+    Ok(())
+}
+
+/// Reads `path` through, checking it is UTF-8; gives its length in bytes.
+fn check_utf8_file(path: &Path) -> Result<u64, DataError> {
+    use std::io::Read;
+    let cannot = |e: std::io::Error| DataError::new(path, format!("cannot read: {e}"));
+    let mut file = std::fs::File::open(path).map_err(cannot)?;
+    let (mut buf, mut carry, mut offset) = (vec![0u8; 1 << 20], Vec::new(), 0u64);
+    loop {
+        let n = file.read(&mut buf).map_err(cannot)?;
+        carry.extend_from_slice(&buf[..n]);
+        let valid = match std::str::from_utf8(&carry) {
+            Ok(_) => carry.len(),
+            Err(e) if e.error_len().is_none() && n > 0 => e.valid_up_to(),
+            Err(e) => {
+                let at = offset + e.valid_up_to() as u64;
+                let message = format!("is not UTF-8 text (an invalid byte at offset {at})");
+                return Err(DataError::new(path, message));
+            }
+        };
+        offset += valid as u64;
+        carry.drain(..valid);
+        if n == 0 {
+            return Ok(offset);
         }
     }
 }

@@ -101,8 +101,24 @@ impl TrainOptions {
             if !ok || !value.is_finite() {
                 return bad(option, format!("{value} is out of range: give {valid}"));
             }
+            if let Some(why) = not_an_f32(value) {
+                return bad(option, format!("{value} {why}"));
+            }
         }
         Ok(())
+    }
+}
+
+/// Why a finite option value cannot be the f32 the training step computes with (infinite
+/// there, or a non-zero value that rounds to 0), or `None` if it can.
+fn not_an_f32(value: f64) -> Option<&'static str> {
+    let single = value as f32;
+    if !single.is_finite() {
+        Some("is out of range: the training step computes in f32, whose largest value is 3.4e38")
+    } else if single == 0.0 && value != 0.0 {
+        Some("is out of range: it rounds to 0 in f32, which the training step computes in")
+    } else {
+        None
     }
 }
 
@@ -227,5 +243,20 @@ mod tests {
         };
         let s = first_part.options(&flash, 200).schedule;
         assert_eq!((s.warmup, s.total_steps), (80, 800));
+    }
+
+    #[test]
+    fn values_finite_in_f64_but_not_an_f32_are_refused() {
+        let flash = ModelConfig::preset("flash-tiny").unwrap_or_else(|e| panic!("{e}"));
+        let mut t = TrainOptions::defaults_for(&flash, 10);
+        t.schedule.lr = 1e39;
+        let e = t.validate().unwrap_err().to_string();
+        assert!(e.contains("lr") && e.contains("f32"), "{e}");
+        t.schedule.lr = 1e-3;
+        t.adamw.eps = 1e-50;
+        let e = t.validate().unwrap_err().to_string();
+        assert!(e.contains("adam-eps") && e.contains("rounds to 0"), "{e}");
+        t.adamw.eps = 1e-12;
+        assert!(t.validate().is_ok());
     }
 }

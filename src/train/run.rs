@@ -320,8 +320,17 @@ fn draw_plot(_dir: &Path) -> Result<(), TrainError> {
     Ok(())
 }
 
-fn diverged(spec: &RunSpec, k: u64, what: &str) -> TrainError {
-    let msg = format!("the {what} is not finite at step {}; training diverged (try a lower --lr); the last checkpoint is kept", k + 1);
+/// The error for a loss that is not finite at step `k`; `kept`: the step of the run's
+/// checkpoint in the folder (the last one written, else the one resumed from), if any.
+fn diverged(spec: &RunSpec, k: u64, what: &str, kept: Option<u64>) -> TrainError {
+    let after = match kept {
+        Some(step) => format!("the checkpoint of step {step} is kept"),
+        None => "no checkpoint of this run was written".to_string(),
+    };
+    let msg = format!(
+        "the {what} is not finite at step {}; training diverged (try a lower --lr); {after}",
+        k + 1
+    );
     checkpoint_error(&spec.out, msg)
 }
 
@@ -393,7 +402,7 @@ impl Loop<'_> {
             let dt = began.elapsed();
             total_time += dt;
             if !loss.is_finite() {
-                return Err(diverged(spec, k, "training loss"));
+                return Err(diverged(spec, k, "training loss", self.kept_step()));
             }
             let tokens = (t.batch * t.seq_len) as u64;
             let bpb = bits_per_byte(f64::from(loss), tokens, batch.target_bytes);
@@ -484,7 +493,7 @@ impl Loop<'_> {
             .val
             .bits_per_byte(self.trainer.eval_loss(&self.val.batches)?);
         if !bpb.is_finite() {
-            return Err(diverged(self.spec, k, "validation loss"));
+            return Err(diverged(self.spec, k, "validation loss", self.kept_step()));
         }
         obs.evaluated(k + 1, bpb);
         Ok(bpb)
@@ -492,6 +501,13 @@ impl Loop<'_> {
 
     /// Writes the checkpoint after `step` steps (the first one of an `--overwrite` run then
     /// replaces the old run's files).
+    /// The step of this run's checkpoint in its folder: the last one this invocation wrote,
+    /// else the one it resumed from (`None`: there is none).
+    fn kept_step(&self) -> Option<u64> {
+        let resumed = self.spec.resume.as_ref().map(|c| c.step);
+        self.checkpoint_step.or(resumed)
+    }
+
     fn save(&mut self, step: u64) -> Result<(), TrainError> {
         let spec = self.spec;
         let ckpt = Checkpoint {

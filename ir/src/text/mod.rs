@@ -47,7 +47,7 @@ mod parse;
 mod print;
 mod value;
 
-pub use parse::parse_graph;
+pub use parse::{parse_graph, parse_graph_file};
 pub use print::print_graph;
 
 use thiserror::Error;

@@ -22,10 +22,23 @@ type Result<T> = std::result::Result<T, ParseError>;
 /// attribute, an undefined or redefined value, a wrong operand count, a constraint that
 /// inference rejects, or a written type that differs from the inferred one. Never panics.
 pub fn parse_graph(src: &str) -> Result<Graph> {
+    parse(src, None)
+}
+
+/// [`parse_graph`] of the text of `file`: a node written without `loc(...)` is located at
+/// its op in that file (`file:line:col`), so later errors (passes, the emitter) point at
+/// the text rather than at an unknown place.
+pub fn parse_graph_file(src: &str, file: &str) -> Result<Graph> {
+    parse(src, Some(Arc::from(file)))
+}
+
+/// Parses `src`, locating unlocated nodes in `file` if given.
+fn parse(src: &str, file: Option<Arc<str>>) -> Result<Graph> {
     let mut p = Parser {
         cur: Cursor::new(lex(src)?),
         graph: Graph::default(),
         names: HashMap::new(),
+        file,
     };
     p.graph()?;
     Ok(p.graph)
@@ -45,6 +58,8 @@ struct NodeSyntax {
 }
 
 struct Parser {
+    /// The text's file, where nodes without `loc(...)` are located (`None`: unknown).
+    file: Option<Arc<str>>,
     cur: Cursor,
     graph: Graph,
     /// Value names seen so far, with their ids and definition sites.
@@ -222,7 +237,7 @@ impl Parser {
         let attrs = self.cur.attrs(&op_name, op_pos)?;
         self.cur.punct(':')?;
         let (ty, ty_pos) = self.cur.tensor_type()?;
-        let (loc, scope) = (self.location()?, self.scope()?);
+        let (loc, scope) = (self.location(op_pos)?, self.scope()?);
         Ok(NodeSyntax {
             op_name,
             kind,
@@ -296,10 +311,18 @@ impl Parser {
         }
     }
 
-    /// An optional `loc("file":line:col)`; unknown when absent.
-    fn location(&mut self) -> Result<Location> {
+    /// An optional `loc("file":line:col)`; when absent, `at` in the text's file, else
+    /// unknown.
+    fn location(&mut self, at: Pos) -> Result<Location> {
         if !self.cur.is_keyword("loc") {
-            return Ok(Location::unknown());
+            return Ok(self
+                .file
+                .clone()
+                .map_or_else(Location::unknown, |file| Location {
+                    file,
+                    line: u32::try_from(at.line).unwrap_or(u32::MAX),
+                    col: u32::try_from(at.col).unwrap_or(u32::MAX),
+                }));
         }
         self.cur.next();
         self.cur.punct('(')?;

@@ -152,7 +152,7 @@ impl Spanned {
 
     fn float(&self) -> Result<f64> {
         let parsed = match &self.value {
-            Value::Num(s) => s.parse::<f64>().ok(),
+            Value::Num(s) => return literal_number(s, self.pos),
             Value::Word(w) if w == "inf" => Some(f64::INFINITY),
             Value::Word(w) if w == "nan" => Some(f64::NAN),
             _ => None,
@@ -223,6 +223,31 @@ impl Spanned {
             let names: Vec<&str> = all.iter().map(|t| name(*t)).collect();
             self.expected(&format!("one of {}", names.join(", ")))
         })
+    }
+}
+
+/// The largest integer every literal holds exactly: literals are `f64`s, whose 53-bit
+/// mantissa is exact for whole numbers up to `2^53`.
+pub(super) const MAX_EXACT_INT: u64 = 1 << 53;
+
+/// A literal's number from its text: an integer must be at most [`MAX_EXACT_INT`] in
+/// magnitude (a larger one would be rounded, silently), any other number finite as an
+/// `f64` (`1e400` is not `inf`); either error quotes the text as written.
+fn literal_number(text: &str, pos: Pos) -> Result<f64> {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    let whole = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
+    if whole && digits.parse::<u64>().map_or(true, |n| n > MAX_EXACT_INT) {
+        return Err(pos.error(format!(
+            "integer `{text}` is out of range: a literal holds whole numbers exactly up to \
+             2^53 = {MAX_EXACT_INT} in magnitude"
+        )));
+    }
+    match text.parse::<f64>() {
+        Ok(x) if x.is_finite() => Ok(x),
+        Ok(_) => Err(pos.error(format!(
+            "number `{text}` is out of range: beyond the largest f64 (write inf for infinity)"
+        ))),
+        Err(_) => Err(pos.error(format!("expected a number, found `{text}`"))),
     }
 }
 

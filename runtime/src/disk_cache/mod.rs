@@ -33,7 +33,9 @@ pub const CACHE_ENV: &str = "FLASH_CACHE";
 pub const CACHE_DIR_ENV: &str = "FLASH_EXECUTABLE_CACHE_DIR";
 /// The size cap in MiB.
 pub const CACHE_MAX_ENV: &str = "FLASH_CACHE_MAX_MB";
-/// Prints a line per hit, miss and store when `1`.
+/// The caps `FLASH_CACHE_MAX_MB` takes, in MiB: 1 MiB to 1 PiB (so the byte count fits).
+pub const MAX_MB: std::ops::RangeInclusive<u64> = 1..=1 << 30;
+/// Prints a line per hit, miss and store when on (a switch).
 pub const CACHE_LOG_ENV: &str = "FLASH_CACHE_LOG";
 
 /// The default size cap: 4 GiB.
@@ -79,10 +81,9 @@ impl DiskCache {
             return None;
         }
         let dir = dir::chosen(|| Some(crate::locate::cache_dir().ok()?.join("executables")))?;
-        let max_mb = std::env::var(CACHE_MAX_ENV)
-            .ok()
-            .and_then(|v| v.trim().parse::<u64>().ok());
-        let max = max_mb.map_or(DEFAULT_MAX_BYTES, |mb| mb.saturating_mul(1 << 20));
+        // A bad value was refused by `check_environment` before any client was made.
+        let max_mb = crate::env::whole_number(CACHE_MAX_ENV, MAX_MB).unwrap_or(None);
+        let max = max_mb.map_or(DEFAULT_MAX_BYTES, |mb| mb << 20);
         Some(DiskCache::new(dir, max))
     }
 
@@ -199,18 +200,23 @@ impl DiskCache {
     }
 }
 
-/// Whether `FLASH_CACHE` leaves the cache on (it is on unless set to 0/off/false/no).
+/// Whether `FLASH_CACHE` leaves the cache on (a switch, on unless set off; a bad value,
+/// refused by [`check_env`] up front, leaves it on).
 pub fn enabled_by_env() -> bool {
-    let v = std::env::var(CACHE_ENV).unwrap_or_default();
-    !matches!(
-        v.trim().to_ascii_lowercase().as_str(),
-        "0" | "off" | "false" | "no"
-    )
+    crate::env::switch(CACHE_ENV, true).unwrap_or(true)
 }
 
-/// Prints a cache event when `FLASH_CACHE_LOG=1`.
+/// Reads the cache's variables, refusing a value they do not take.
+pub(crate) fn check_env() -> crate::Result<()> {
+    crate::env::switch(CACHE_ENV, true)?;
+    crate::env::switch(CACHE_LOG_ENV, false)?;
+    crate::env::whole_number(CACHE_MAX_ENV, MAX_MB)?;
+    Ok(())
+}
+
+/// Prints a cache event when `FLASH_CACHE_LOG` is on.
 pub(crate) fn log(message: &str) {
-    if std::env::var(CACHE_LOG_ENV).is_ok_and(|v| v.trim() == "1") {
+    if crate::env::switch(CACHE_LOG_ENV, false).unwrap_or(false) {
         crate::note_stderr!("flash: executable cache: {message}");
     }
 }

@@ -26,7 +26,9 @@ use std::path::{Path, PathBuf};
 
 /// Environment variable naming the plugin when `--plugin` is not given.
 pub const PLUGIN_ENV: &str = "FLASH_PJRT_PLUGIN";
-/// Environment variable that forbids installing anything when set to `1`.
+/// What `FLASH_PJRT_PLUGIN` takes, for messages.
+const PLUGIN_VALUES: &str = "cpu, cuda, tpu or a path to a plugin .so";
+/// Environment variable that forbids installing anything when on (a switch: `1`).
 pub const OFFLINE_ENV: &str = "FLASH_OFFLINE";
 
 /// Which plugin to load.
@@ -61,10 +63,10 @@ impl PluginSpec {
         if let Some(s) = explicit {
             return PluginSpec::parse(s);
         }
-        match std::env::var(PLUGIN_ENV) {
-            Ok(s) if s.trim().is_empty() => Err(RuntimeError::EmptyEnvSpec),
-            Ok(s) => PluginSpec::parse(&s),
-            Err(_) => Ok(PluginSpec::Cpu),
+        match crate::env::text(PLUGIN_ENV, PLUGIN_VALUES)? {
+            Some(s) if s.trim().is_empty() => Err(RuntimeError::EmptyEnvSpec),
+            Some(s) => PluginSpec::parse(&s),
+            None => Ok(PluginSpec::Cpu),
         }
     }
 
@@ -118,9 +120,16 @@ pub fn cuda_plugin_in_python() -> Option<PathBuf> {
 /// How to get the TPU plugin.
 const TPU_HINT: &str = "install it with `pip install libtpu`, or pass --plugin PATH";
 
-/// Whether `FLASH_OFFLINE` forbids installing.
+/// Whether `FLASH_OFFLINE` forbids installing (a switch, off by default; a bad value,
+/// refused by [`check_env`] up front, counts as offline: nothing is installed on it).
 pub fn offline() -> bool {
-    std::env::var(OFFLINE_ENV).is_ok_and(|v| v.trim() == "1")
+    crate::env::switch(OFFLINE_ENV, false).unwrap_or(true)
+}
+
+/// Reads the plugin's variables, refusing a value they do not take.
+pub(crate) fn check_env() -> Result<()> {
+    crate::env::switch(OFFLINE_ENV, false)?;
+    crate::env::text(PLUGIN_ENV, PLUGIN_VALUES).map(|_| ())
 }
 
 /// The CPU plugin: found, or installed into the cache unless offline.
