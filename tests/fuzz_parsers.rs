@@ -11,7 +11,8 @@ mod cli_support;
 use flash::compiler::compile;
 use flash::config::ModelConfig;
 use flash::ir::{parse_graph, print_graph};
-use flash::mlir_signature::parse_signature;
+use flash::ir::{DType, TensorType};
+use flash::mlir_signature::{parse_signature, Argument, Signature};
 use flash::models::{build_lm, init_params, param_specs, BuildOptions, Mode};
 use flash::passes::PipelineOptions;
 use flash::runtime::env::{parse_switch, parse_whole_number, parse_xla_flags};
@@ -234,6 +235,155 @@ proptest! {
     }
 }
 
+/// The element types of generated signatures.
+const DTYPES: [DType; 4] = [DType::F32, DType::BF16, DType::I32, DType::Bool];
+
+fn tensor_type() -> impl Strategy<Value = TensorType> {
+    (0..DTYPES.len(), prop::collection::vec(1usize..6, 0..3))
+        .prop_map(|(d, shape)| TensorType::new(DTYPES[d], shape))
+}
+
+/// Names with the characters a string literal must escape.
+fn name() -> impl Strategy<Value = String> {
+    "[a-z0-9_\\\\\"\n ()>{},:=/]{0,8}"
+}
+
+fn argument() -> impl Strategy<Value = Argument> {
+    let bound = prop::option::of(any::<u64>());
+    (tensor_type(), prop::option::of(name()), bound).prop_map(|(ty, name, bound)| Argument {
+        ty,
+        name,
+        bound,
+    })
+}
+
+fn signature() -> impl Strategy<Value = Signature> {
+    let args = prop::collection::vec(argument(), 0..4);
+    let results = prop::collection::vec(tensor_type(), 0..3);
+    (args, results).prop_map(|(args, results)| Signature { args, results })
+}
+
+/// How a generated program hides decoys around its signature.
+#[derive(Clone, Debug)]
+struct Noise {
+    /// Texts of `//` comments (no newline) and string attributes (any characters).
+    texts: Vec<String>,
+    /// `func.func public @main` rather than `func.func @main`.
+    public: bool,
+    /// Give names as `loc("name")` rather than `flash.name`.
+    loc_names: bool,
+}
+
+fn noise() -> impl Strategy<Value = Noise> {
+    let text = prop_oneof![
+        Just("func.func @main(%d: tensor<7xi8>) -> tensor<7xi8> {".to_string()),
+        Just("flash.name = \"decoy\", flash.bound = 3 : i64}".to_string()),
+        "[ -~]{0,24}",
+    ];
+    (
+        prop::collection::vec(text, 4..8),
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(|(texts, public, loc_names)| Noise {
+            texts,
+            public,
+            loc_names,
+        })
+}
+
+/// An MLIR string literal of `s`.
+fn quote(s: &str) -> String {
+    let mut out = String::from("\"");
+    for b in s.bytes() {
+        match b {
+            b'"' | b'\\' => out.extend(['\\', b as char]),
+            b' '..=b'~' => out.push(b as char),
+            _ => out.push_str(&format!("\\{b:02X}")),
+        }
+    }
+    out + "\""
+}
+
+/// The MLIR spelling of a tensor type.
+fn mlir_type(t: &TensorType) -> String {
+    let dims: String = t.shape.iter().map(|d| format!("{d}x")).collect();
+    format!("tensor<{dims}{}>", t.dtype.mlir_name())
+}
+
+impl Noise {
+    /// Noise text `i` (cycled).
+    fn text(&self, i: usize) -> &str {
+        &self.texts[i % self.texts.len()]
+    }
+
+    /// A `//` comment of text `i` with its newline (newlines of the text dropped).
+    fn comment(&self, i: usize) -> String {
+        format!(" // {}\n", self.text(i).replace(['\n', '\r'], " "))
+    }
+
+    /// Argument `i` with its attributes, a nested dictionary of decoys and a comment.
+    fn argument(&self, i: usize, a: &Argument) -> String {
+        let mut attrs = vec![format!(
+            "meta = {{flash.name = {}, inner = {{flash.bound = 1 : i64, s = {}}}}}",
+            quote(self.text(i)),
+            quote(self.text(i + 1))
+        )];
+        if let (Some(name), false) = (&a.name, self.loc_names) {
+            attrs.push(format!("flash.name = {}", quote(name)));
+        }
+        if let Some(b) = a.bound {
+            attrs.push(format!("flash.bound = {b} : i64"));
+        }
+        let loc = match (&a.name, self.loc_names) {
+            (Some(name), true) => format!("loc({})", quote(name)),
+            _ => "loc(#loc1)".to_string(),
+        };
+        let ty = mlir_type(&a.ty);
+        format!(
+            "%a{i}: {ty} {{{}}} {loc}{}",
+            attrs.join(", "),
+            self.comment(i + 2)
+        )
+    }
+
+    /// The whole program: decoys, then `@main` with `sig`.
+    fn program(&self, sig: &Signature) -> String {
+        let args: Vec<String> = sig
+            .args
+            .iter()
+            .enumerate()
+            .map(|(i, a)| self.argument(i, a))
+            .collect();
+        let results: Vec<String> = sig
+            .results
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                format!(
+                    "{} {{jax.result_info = {}}}",
+                    mlir_type(t),
+                    quote(self.text(i))
+                )
+            })
+            .collect();
+        let public = if self.public { "public " } else { "" };
+        format!(
+            "//{}module @m attributes {{note = {}, nest = {{a = {{b = {}}}}}}} {{\n  \
+             func.func private @main_decoy(%h: tensor<3xi8>) -> tensor<3xi8> {{\n    \
+             return %h : tensor<3xi8>\n  }}\n  func.func {public}@main({}) -> ({}) {{{}    \
+             return\n  }}\n}}\n#loc1 = loc({})\n",
+            self.comment(0),
+            quote(self.text(1)),
+            quote(self.text(2)),
+            args.join(","),
+            results.join(", "),
+            self.comment(3),
+            quote(self.text(4)),
+        )
+    }
+}
+
 proptest! {
     #![proptest_config(config())]
 
@@ -257,6 +407,17 @@ proptest! {
     #[test]
     fn stablehlo_signature_reader_never_panics(bytes in input(emitted_mlir())) {
         let _ = parse_signature(&String::from_utf8_lossy(&bytes));
+    }
+
+    #[test]
+    fn stablehlo_signature_reader_reads_the_real_signature_around_decoys(
+        sig in signature(),
+        noise in noise(),
+        edits in prop::collection::vec(edit(), 1..4),
+    ) {
+        let text = noise.program(&sig);
+        prop_assert_eq!(parse_signature(&text), Ok(sig.clone()), "{}", text);
+        let _ = parse_signature(&String::from_utf8_lossy(&mutate(text.as_bytes(), &edits)));
     }
 
     #[test]

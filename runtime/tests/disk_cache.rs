@@ -1,6 +1,6 @@
 //! The persistent executable cache on the real plugin: a second client loads from disk and
 //! computes the same; changed programs and options miss; truncated or garbage entries are
-//! recompiled; two processes filling one cache leave only whole, loadable entries.
+//! recompiled; an entry copied over another program's name is a miss; two processes filling one cache leave only whole, loadable entries.
 
 mod common;
 
@@ -99,6 +99,33 @@ fn truncated_or_garbage_entries_are_recompiled() {
     let c = client_on(&dir);
     assert_eq!(run(&c, 3), want);
     assert_eq!(c.cache_stats().disk_hits, 1, "the rewritten entry loads");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn an_entry_copied_over_another_programs_name_is_a_miss_not_its_result() {
+    let dir = temp_dir("copied");
+    let four = run(&client_on(&dir), 4);
+    let entry_four = only_entry(&dir);
+    let five = run(&client_on(&dir), 5);
+    assert_eq!((four[0], five[0]), (8.0, 9.0));
+    let entry_five = entry_names(&dir)
+        .into_iter()
+        .map(|n| dir.join(n))
+        .find(|p| *p != entry_four)
+        .unwrap();
+    std::fs::copy(&entry_four, &entry_five).unwrap();
+    let c = client_on(&dir);
+    assert_eq!(run(&c, 5), five, "program 5 gets its own result");
+    let s = c.cache_stats();
+    assert_eq!(
+        (s.compiles, s.disk_hits),
+        (1, 0),
+        "the copy is a miss: {s:?}"
+    );
+    let c = client_on(&dir);
+    assert_eq!((run(&c, 4), run(&c, 5)), (four, five));
+    assert_eq!(c.cache_stats().disk_hits, 2, "both entries load again");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -1,6 +1,8 @@
 //! [`Dataset`]: the training and validation token streams with their tokenizer, and
 //! [`Tokens`], one stream: ids in memory, or a memory-mapped `.bin` file of little-endian
 //! u16/u32 ids (so a corpus larger than memory trains: only the windows drawn are read).
+//! Text from a stream that can be read only once (a pipe, `/dev/stdin`) is read whole and
+//! its size and SHA-256 kept ([`StreamRead`]), so the data's identity is what was read.
 
 use super::error::DataError;
 use super::meta::{Meta, TRAIN_FILE, VAL_FILE};
@@ -112,6 +114,35 @@ pub struct Dataset {
     pub tokenizer: Tokenizer,
     /// Text bytes per id, for bits per byte.
     pub byte_lens: Vec<u32>,
+    /// The size and SHA-256 of the text when `source` is a stream read once (`None` for a
+    /// regular file or a prepared folder, which can be measured again).
+    pub streamed: Option<StreamRead>,
+}
+
+/// What was read from a stream: its size and SHA-256 (hex).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StreamRead {
+    /// Bytes read.
+    pub bytes: u64,
+    /// Their SHA-256, in hex.
+    pub sha256: String,
+}
+
+/// Whether `path` can be read only once (it exists and is neither a regular file nor a
+/// folder: a pipe, a socket or a device such as `/dev/stdin`).
+pub fn is_stream(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
+}
+
+/// Reads the stream `path` whole and tokenizes it: its ids and what was read.
+fn encode_stream(path: &Path, tokenizer: &Tokenizer) -> Result<(Vec<u32>, StreamRead), DataError> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| DataError::new(path, format!("cannot read the data file: {e}")))?;
+    let read = StreamRead {
+        bytes: bytes.len() as u64,
+        sha256: super::tokenizer::sha256_hex(&bytes),
+    };
+    Ok((tokenizer.encode(&bytes, path)?, read))
 }
 
 impl Dataset {
@@ -132,7 +163,14 @@ impl Dataset {
         val_fraction: f64,
     ) -> Result<Dataset, DataError> {
         let mut ids = Vec::new();
+        let mut streamed = None;
         for f in files {
+            if is_stream(f) {
+                let (more, read) = encode_stream(f, &tokenizer)?;
+                ids.extend_from_slice(&more);
+                streamed = streamed.or((Some(f) == files.first()).then_some(read));
+                continue;
+            }
             encode_file(
                 f,
                 &tokenizer,
@@ -158,6 +196,7 @@ impl Dataset {
             val: Tokens::Memory(val),
             byte_lens: tokenizer.byte_lengths(),
             tokenizer,
+            streamed,
         })
     }
 
@@ -208,6 +247,7 @@ impl Dataset {
             val,
             byte_lens: stored.byte_lengths(),
             tokenizer: stored,
+            streamed: None,
         })
     }
 

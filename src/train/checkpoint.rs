@@ -4,7 +4,9 @@
 //! (`"bytes"`, or the hash of `DIR/tokenizer.json`, copied there by the run), the data's identity
 //! (`data`: path, size, SHA-256) and the SHA-256 of every tensor (`tensor_sha256`, a JSON object
 //! by tensor name), checked on load so a corrupted tensor is named. Older checkpoints without
-//! these keys load unchecked. Written atomically (a temporary file renamed into place), so a
+//! these keys load unchecked. A state holding NaN or an infinity is refused on every load
+//! (`eval`, `generate`, `train --resume`), naming the first such tensor: it would give a wrong
+//! score or text, not an error. Written atomically (a temporary file renamed into place), so a
 //! failed or interrupted write never damages the previous checkpoint, and byte-reproducibly
 //! (sorted metadata): the same run writes the same file.
 
@@ -154,6 +156,7 @@ impl Checkpoint {
         for (name, ty) in names.iter().zip(ckpt.layout.state_types()) {
             let tensor = read_f32(&path, &st, name, ty.clone())?;
             check_sha256(&path, name, &tensor, checksums.as_ref())?;
+            check_finite(&path, name, &tensor)?;
             ckpt.state.push(tensor);
         }
         Ok(ckpt)
@@ -262,6 +265,24 @@ fn check_sha256(
         return Err(checkpoint_error(path, msg));
     }
     Ok(())
+}
+
+/// Refuses a tensor (named `name`) holding NaN or an infinity, naming its first such element.
+fn check_finite(path: &Path, name: &str, tensor: &HostTensor) -> Result<(), TrainError> {
+    let values = tensor
+        .bytes
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+    let Some((at, value)) = values.enumerate().find(|(_, v)| !v.is_finite()) else {
+        return Ok(());
+    };
+    let msg = format!(
+        "tensor {name:?} holds {value} at element {at} of {}: the run diverged before this \
+         checkpoint was written, so it cannot give a meaningful answer (train again from an \
+         earlier checkpoint, or with a lower --lr)",
+        tensor.bytes.len() / 4
+    );
+    Err(checkpoint_error(path, msg))
 }
 
 impl Checkpoint {

@@ -113,7 +113,7 @@ pub fn evaluate(spec: &EvalSpec) -> Result<EvalReport, TrainError> {
         Some(n) => &all[..all.len().min(n.saturating_mul(t.batch))],
         None => &all[..],
     };
-    let warning = training_overlap(&ckpt, &spec.checkpoint, &spec.data)?;
+    let warning = training_overlap(&ckpt, &spec.checkpoint, &spec.data, &data)?;
     let total = score(spec, &ckpt, &data, windows, seq_len)?;
     let tokens: u64 = windows.iter().map(|w| w.count as u64).sum();
     let bytes = scored_bytes(&data, &data.val, windows);
@@ -188,14 +188,15 @@ fn score(
     Ok(total)
 }
 
-/// Why the text at `data` includes text the run in `run` trained on, if it does: the same
-/// text file (of which the run held out only the end), or a source file of the prepared
-/// folder whose `train.bin` it trained on. A prepared folder is scored on its `val.bin`,
+/// Why the text at `data` (read as `read`) includes text the run in `run` trained on, if it
+/// does: the same text file (of which the run held out only the end), or a source file of
+/// the prepared folder whose `train.bin` it trained on. A prepared folder is scored on its `val.bin`,
 /// which its own runs hold out.
 fn training_overlap(
     ckpt: &Checkpoint,
     run: &Path,
     data: &Path,
+    read: &Dataset,
 ) -> Result<Option<String>, TrainError> {
     let Some(trained) = ckpt.data.as_ref() else {
         return Ok(None);
@@ -205,7 +206,7 @@ fn training_overlap(
     }
     let includes = "so the score includes text the model was trained on; evaluate held-out text \
          (e.g. the val.bin of a folder from `flash data prepare`) for a fair score";
-    if DataIdentity::of(data)?.same_data(trained) {
+    if DataIdentity::of_dataset(data, read)?.same_data(trained) {
         return Ok(Some(format!(
             "{} is the text the run in {} trained on (all but its last {}%), {includes}",
             data.display(),

@@ -178,10 +178,11 @@ fn check_resumed_data(
     match &ckpt.data {
         Some(trained) if !spec.new_data && !trained.same_data(data) => {
             let msg = format!(
-                "is not the data the checkpoint was trained on ({}: {} bytes, sha256 {}; this \
-                 one: {} bytes, sha256 {}); resume with that --data, or pass --new-data to \
-                 continue on this one",
-                trained.path, trained.bytes, trained.sha256, data.bytes, data.sha256
+                "is not the data the checkpoint was trained on ({}: {}; this one: {}); resume \
+                 with that --data, or pass --new-data to continue on this one",
+                trained.path,
+                trained.describe(),
+                data.describe()
             );
             Err(TrainError::Data {
                 path: spec.data.clone(),
@@ -221,7 +222,7 @@ fn check_inputs(spec: &RunSpec) -> Result<(Dataset, DataIdentity), TrainError> {
             return Err(checkpoint_error(&tk_path, msg));
         }
     }
-    let data_id = DataIdentity::of(&spec.data)?;
+    let data_id = DataIdentity::of_dataset(&spec.data, &data)?;
     if let Some(ckpt) = &spec.resume {
         check_resume(spec, ckpt)?;
         check_resumed_data(spec, ckpt, &data_id)?;

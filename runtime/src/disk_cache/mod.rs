@@ -2,10 +2,13 @@
 //! (`PJRT_Executable_Serialize`) and kept as files in a directory, one per key (see
 //! [`key`]), loaded back with `PJRT_Executable_DeserializeAndLoad`.
 //!
-//! - An entry is `MAGIC`, the SHA-256 of the payload, then the payload. A missing,
-//!   truncated or garbage entry fails the check and reads as a miss (the file is removed),
-//!   so the plugin never sees bytes we did not write; an entry the plugin refuses is a miss
-//!   too. Nothing here is ever an error for the caller: the worst case is a recompile.
+//! - An entry is `MAGIC`, the length (u32, little-endian) and bytes of its own key, the
+//!   SHA-256 of the payload, then the payload. A missing, truncated or garbage entry fails
+//!   the check and reads as a miss (the file is removed), so the plugin never sees bytes we
+//!   did not write; so does an entry whose recorded key is not the one asked for (a file
+//!   copied or renamed over another key's name holds another program's executable); an
+//!   entry the plugin refuses is a miss too. Nothing here is ever an error for the caller:
+//!   the worst case is a recompile.
 //! - Entries are written to a temporary sibling and renamed into place, so a reader sees a
 //!   whole entry or none, and processes filling the cache at once cannot interleave.
 //! - The directory has a size cap: after each store the least recently used entries
@@ -40,8 +43,8 @@ pub const CACHE_LOG_ENV: &str = "FLASH_CACHE_LOG";
 
 /// The default size cap: 4 GiB.
 pub const DEFAULT_MAX_BYTES: u64 = 4 << 30;
-/// The first bytes of every entry (format version 1).
-const MAGIC: &[u8; 8] = b"FLASHX01";
+/// The first bytes of every entry (format version 2: with its key; version 1 entries miss).
+const MAGIC: &[u8; 8] = b"FLASHX02";
 /// File name suffix of entries.
 const SUFFIX: &str = ".xla";
 /// Prefix of temporary files being written.
@@ -116,13 +119,16 @@ impl DiskCache {
     pub(crate) fn load(&self, key: &str) -> Option<Vec<u8>> {
         let path = self.entry_path(key);
         let bytes = fs::read(&path).ok()?;
-        match verified_payload(&bytes) {
+        match verified_payload(&bytes, key) {
             Some(payload) => {
                 touch(&path);
                 Some(payload.to_vec())
             }
             None => {
-                log(&format!("corrupt entry {} removed", path.display()));
+                log(&format!(
+                    "corrupt entry, or another key's, {} removed",
+                    path.display()
+                ));
                 let _ = fs::remove_file(&path);
                 None
             }
@@ -140,7 +146,7 @@ impl DiskCache {
         fs::create_dir_all(&self.dir)?;
         let tmp = self.dir.join(temp_name());
         let written =
-            write_entry(&tmp, payload).and_then(|_| fs::rename(&tmp, self.entry_path(key)));
+            write_entry(&tmp, key, payload).and_then(|_| fs::rename(&tmp, self.entry_path(key)));
         if written.is_err() {
             let _ = fs::remove_file(&tmp);
         }
@@ -221,20 +227,25 @@ pub(crate) fn log(message: &str) {
     }
 }
 
-/// The payload of an entry whose magic and checksum are right.
-fn verified_payload(bytes: &[u8]) -> Option<&[u8]> {
+/// The payload of an entry whose magic, recorded key (`key`) and checksum are right.
+fn verified_payload<'b>(bytes: &'b [u8], key: &str) -> Option<&'b [u8]> {
     let rest = bytes.strip_prefix(MAGIC.as_slice())?;
-    if rest.len() < 32 {
+    let (len, rest) = rest.split_first_chunk::<4>()?;
+    let rest = rest.strip_prefix(key.as_bytes())?;
+    if u32::from_le_bytes(*len) as usize != key.len() || rest.len() < 32 {
         return None;
     }
     let (sum, payload) = rest.split_at(32);
     (Sha256::digest(payload).as_slice() == sum).then_some(payload)
 }
 
-/// Writes magic, checksum and payload to a new file and syncs it.
-fn write_entry(path: &Path, payload: &[u8]) -> std::io::Result<()> {
+/// Writes magic, key, checksum and payload to a new file and syncs it.
+fn write_entry(path: &Path, key: &str, payload: &[u8]) -> std::io::Result<()> {
+    let len = u32::try_from(key.len()).map_err(std::io::Error::other)?;
     let mut f = fs::File::create_new(path)?;
     f.write_all(MAGIC)?;
+    f.write_all(&len.to_le_bytes())?;
+    f.write_all(key.as_bytes())?;
     f.write_all(&Sha256::digest(payload))?;
     f.write_all(payload)?;
     f.sync_all()
@@ -292,8 +303,25 @@ mod tests {
     }
 
     #[test]
+    fn an_entry_under_another_keys_name_misses_and_is_removed() {
+        let c = temp_cache(1 << 20);
+        c.store("k1", b"program one").unwrap();
+        c.store("k2", b"program two").unwrap();
+        fs::copy(c.entry_path("k1"), c.entry_path("k2")).unwrap();
+        assert_eq!(c.load("k2"), None, "k1's executable is no answer for k2");
+        assert!(!c.entry_path("k2").exists());
+        assert_eq!(c.load("k1").as_deref(), Some(&b"program one"[..]));
+        let mut old = b"FLASHX01".to_vec();
+        old.extend_from_slice(&Sha256::digest(b"p"));
+        old.push(b'p');
+        fs::write(c.entry_path("k3"), old).unwrap();
+        assert_eq!(c.load("k3"), None, "a version 1 entry records no key");
+        let _ = fs::remove_dir_all(c.dir());
+    }
+
+    #[test]
     fn eviction_removes_least_recently_used() {
-        let c = temp_cache(2 * (40 + 100));
+        let c = temp_cache(2 * (40 + 5 + 100));
         for k in ["a", "b"] {
             c.store(k, &[0u8; 100]).unwrap();
         }
