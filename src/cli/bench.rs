@@ -7,7 +7,7 @@ use super::device_args::{DeviceArgs, MeshArgs};
 use super::model_args::choice;
 use super::output;
 use super::output::outln;
-use super::paths::check_output_file;
+use super::paths::{check_not_an_input, check_output_file};
 use crate::bench::plot::plot_latency;
 use crate::bench::record::{table, Record};
 use crate::bench::{parse_model, run_bench, BenchOptions, Progress, Stage, Workload};
@@ -155,6 +155,9 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     for (flag, path) in [("--json", &args.json), ("--plot", &args.plot)] {
         if let Some(path) = path {
             check_output_file(flag, path)?;
+            if let Some(input) = &args.from_json {
+                check_not_an_input(flag, path, &[("--from-json", input)])?;
+            }
         }
     }
     if args.decode {
