@@ -1,7 +1,8 @@
 //! A command never destroys its own input (RELIABILITY.md, second round, class 1): an output
 //! path that is one of the command's input files (by name, through a link or a hard link, or
 //! as `/dev/stdin`), or a folder output that holds an input, is refused before any work, and
-//! the input is left byte for byte as it was.
+//! the input is left byte for byte as it was. And no input makes a command hang (class 4):
+//! `bench --from-json --plot` of a record it cannot draw ends at once with the file and record.
 
 mod cli_support;
 
@@ -144,4 +145,26 @@ fn data_prepare_refuses_a_folder_that_holds_its_data() {
         .map(|a| a.to_string())
         .collect();
     refused(&args, "holds the input --data", &bin, b"\x01\x00\x02\x00");
+}
+
+#[test]
+fn bench_replot_of_a_record_with_seq_len_0_ends_naming_the_file_and_record() {
+    let dir = temp_dir("in-replot");
+    let (json, png) = (dir.join("r.json"), dir.join("r.png"));
+    let record = r#"{"model": "flash", "workload": "train", "seq_len": 0, "batch": 16,
+        "layers": 4, "width": 256, "expansion": 2, "shared": 128, "chunk": 256,
+        "params": 1, "reps": 3, "median_s": 0.25, "min_s": 0.24, "flops": 1,
+        "elementwise_flops": 1, "reduce_flops": 1, "formula_flops": 1, "flops_per_s": 4,
+        "peak_flops_per_s": null, "peak_fraction": null, "best_peak_fraction": null,
+        "xla_compile_s": 1.5, "our_compile_s": 0.1, "memory": null, "platform": "cpu"}"#;
+    fs::write(&json, format!("[{record}]")).unwrap();
+    let start = std::time::Instant::now();
+    let err = fails(&["bench", "--from-json", &s(&json), "--plot", &s(&png)]);
+    assert!(start.elapsed().as_secs() < 30, "took {:?}", start.elapsed());
+    let want = format!(
+        "error: {}: record 0 (\"flash\", T = 0): batch 16 and seq_len 0",
+        s(&json)
+    );
+    assert!(err.starts_with(&want), "{err}");
+    assert!(!png.exists());
 }
