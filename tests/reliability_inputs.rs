@@ -168,3 +168,38 @@ fn bench_replot_of_a_record_with_seq_len_0_ends_naming_the_file_and_record() {
     assert!(err.starts_with(&want), "{err}");
     assert!(!png.exists());
 }
+
+#[test]
+fn data_prepare_may_reuse_the_tokenizer_of_the_folder_it_replaces() {
+    let dir = temp_dir("in-retok");
+    let (text, tok, ds) = (dir.join("t.txt"), dir.join("tok.json"), dir.join("ds"));
+    fs::write(&text, "hello world, hello there\n".repeat(40)).unwrap();
+    let train = [
+        "tokenizer",
+        "train",
+        "--vocab",
+        "270",
+        "--data",
+        &s(&text),
+        "-o",
+        &s(&tok),
+    ];
+    cli_support::ok(&train);
+    let prepare = |tokenizer: &Path| {
+        let args = [
+            "data",
+            "prepare",
+            "--data",
+            &s(&text),
+            "--tokenizer",
+            &s(tokenizer),
+        ];
+        let mut args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        args.extend(["-o".to_string(), s(&ds)]);
+        cli_support::ok(&args);
+        fs::read_to_string(ds.join("meta.json")).unwrap()
+    };
+    let first = prepare(&tok);
+    // The folder's own tokenizer is read before the folder is replaced.
+    assert_eq!(prepare(&ds.join("tokenizer.json")), first);
+}
