@@ -59,6 +59,18 @@ pub fn write_through_temp<E>(
     result
 }
 
+/// The identity `(device, inode)` of the file at `path`, following links (`None`: nothing
+/// there). `/dev/stdin` gives the file or pipe standard input is.
+pub fn file_id(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
+/// Whether `a` and `b` are one existing file or folder (through links, hard links too).
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    file_id(a).is_some_and(|id| file_id(b) == Some(id))
+}
+
 /// The temporary sibling of `path`: `.{name}.tmp{pid}{suffix}` in the same folder.
 pub fn temp_sibling(path: &Path, suffix: &str) -> PathBuf {
     let name = path

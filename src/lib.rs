@@ -22,6 +22,7 @@ pub mod data;
 pub mod decode;
 pub mod dsl;
 pub mod exec;
+pub mod file_lock;
 pub mod mlir_signature;
 pub mod models;
 pub mod nn;

@@ -268,3 +268,124 @@ fn bad_datasets_are_errors_naming_the_file() {
         .to_string();
     assert!(e.contains("val.bin") && e.contains("out of range"), "{e}");
 }
+
+/// `prepare` of `files` (bytes) into `out` with `val_fraction`.
+fn prepare_bytes(files: &[PathBuf], out: &Path, val_fraction: f64) -> Result<Meta, String> {
+    let opts = PrepareOptions {
+        files: files.to_vec(),
+        tokenizer: Tokenizer::Bytes,
+        val_fraction,
+        out: out.to_path_buf(),
+    };
+    prepare(&opts, &mut |_, _| {}).map_err(|e| e.to_string())
+}
+
+/// The names in `dir`, sorted.
+fn names(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn a_mapped_old_dataset_keeps_its_ids_while_a_new_one_replaces_it() {
+    let dir = tmp("mapped");
+    let (a, b) = (dir.join("a.txt"), dir.join("b.txt"));
+    std::fs::write(&a, text()).unwrap();
+    std::fs::write(&b, "short\n".repeat(50)).unwrap();
+    let out = dir.join("ds");
+    prepare_bytes(std::slice::from_ref(&a), &out, 0.1).unwrap();
+    let old = Dataset::open(&out, None).unwrap();
+    let first: Vec<u32> = (0..old.train.len()).map(|i| old.train.get(i)).collect();
+    prepare_bytes(&[b], &out, 0.1).unwrap();
+    // Truncating the mapped train.bin in place would make these reads fault (SIGBUS).
+    let again: Vec<u32> = (0..old.train.len()).map(|i| old.train.get(i)).collect();
+    assert_eq!(first, again, "the old mapping still reads the old ids");
+    assert_eq!(Meta::load(&out).unwrap().train_tokens, 270);
+    assert_eq!(
+        names(&dir),
+        ["a.txt", "b.txt", "ds"],
+        "no staging folder left"
+    );
+}
+
+#[test]
+fn a_failed_prepare_leaves_the_old_dataset_and_no_staging_folder() {
+    let dir = tmp("failed");
+    let a = dir.join("a.txt");
+    std::fs::write(&a, text()).unwrap();
+    let out = dir.join("ds");
+    prepare_bytes(std::slice::from_ref(&a), &out, 0.1).unwrap();
+    let before: Vec<Vec<u8>> = [META_FILE, TRAIN_FILE, VAL_FILE]
+        .iter()
+        .map(|f| std::fs::read(out.join(f)).unwrap())
+        .collect();
+    // The second source is a folder: reading it fails after train.bin was half written.
+    let sub = dir.join("sub");
+    std::fs::create_dir(&sub).unwrap();
+    let err = prepare_bytes(&[a, sub], &out, 0.1).unwrap_err();
+    assert!(err.contains("sub"), "{err}");
+    for (f, old) in [META_FILE, TRAIN_FILE, VAL_FILE].iter().zip(&before) {
+        assert!(&std::fs::read(out.join(f)).unwrap() == old, "{f} changed");
+    }
+    assert_eq!(
+        names(&dir),
+        ["a.txt", "ds", "sub"],
+        "no staging folder left"
+    );
+}
+
+#[test]
+fn one_prepare_writes_a_folder_at_a_time_and_the_next_removes_killed_ones_leftovers() {
+    let dir = tmp("race");
+    let a = dir.join("a.txt");
+    std::fs::write(&a, "some text\n".repeat(40)).unwrap();
+    let out = dir.join("ds");
+    let held = flash::data::folder::StagedDataset::begin(&out).unwrap();
+    let err = prepare_bytes(std::slice::from_ref(&a), &out, 0.1).unwrap_err();
+    let pid = std::process::id();
+    assert!(
+        err.contains(&format!("being written by process {pid}")),
+        "{err}"
+    );
+    drop(held);
+    // A prepare killed while writing leaves its staging folder behind.
+    std::fs::create_dir_all(dir.join(".ds.prepare-4000000/x")).unwrap();
+    prepare_bytes(&[a], &out, 0.1).unwrap();
+    assert_eq!(names(&dir), ["a.txt", "ds"]);
+}
+
+#[test]
+fn a_folder_holding_other_files_such_as_a_run_is_never_replaced() {
+    let dir = tmp("foreign");
+    let a = dir.join("a.txt");
+    std::fs::write(&a, "some text\n".repeat(40)).unwrap();
+    let run = dir.join("run");
+    std::fs::create_dir(&run).unwrap();
+    std::fs::write(run.join("checkpoint.safetensors"), "ckpt").unwrap();
+    std::fs::write(run.join("tokenizer.json"), "the run's tokenizer").unwrap();
+    let err = prepare_bytes(&[a], &run, 0.1).unwrap_err();
+    assert!(
+        err.contains("holds files that are not a dataset's (checkpoint.safetensors)"),
+        "{err}"
+    );
+    assert_eq!(names(&run), ["checkpoint.safetensors", "tokenizer.json"]);
+    let tk = std::fs::read_to_string(run.join("tokenizer.json")).unwrap();
+    assert_eq!(tk, "the run's tokenizer");
+}
+
+#[test]
+fn a_val_fraction_that_holds_out_nothing_is_refused() {
+    let dir = tmp("val0");
+    let a = dir.join("a.txt");
+    std::fs::write(&a, "some text\n".repeat(40)).unwrap();
+    let out = dir.join("ds");
+    let err = prepare_bytes(std::slice::from_ref(&a), &out, 0.0).unwrap_err();
+    assert!(err.contains("--val-fraction 0 is not in (0, 1)"), "{err}");
+    let err = prepare_bytes(&[a], &out, 0.001).unwrap_err();
+    assert!(err.contains("holds out none for validation"), "{err}");
+    assert!(!out.exists());
+}

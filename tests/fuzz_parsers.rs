@@ -1,7 +1,8 @@
 //! Fuzzing every parser of untrusted input (issue 10, "Also"): the IR text form, model
 //! configs (TOML and JSON), safetensors files and training checkpoints, and the StableHLO
-//! signature reader, and the environment's values (every `FLASH_*` variable and `XLA_FLAGS`,
-//! through the readers and through the `flash` binary). Inputs are mutations of real printed/written artefacts (deleted, inserted
+//! signature reader, the environment's values (every `FLASH_*` variable and `XLA_FLAGS`,
+//! through the readers and through the `flash` binary), and the records `bench --from-json`
+//! reads and plots (issue 23: each case must also end within a time bound). Inputs are mutations of real printed/written artefacts (deleted, inserted
 //! and overwritten bytes, huge numbers spliced in) plus random bytes; each parser must return
 //! `Ok` or `Err`, never panic. `FLASH_FUZZ_CASES` (default 256 per target, under a minute in
 //! all) sets the budget; RELIABILITY.md records a long run.
@@ -24,6 +25,7 @@ use proptest::test_runner::Config;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::OnceLock;
+use std::time::Duration;
 
 /// Cases per target: `FLASH_FUZZ_CASES`, else 256.
 fn config() -> Config {
@@ -384,8 +386,83 @@ impl Noise {
     }
 }
 
+/// Two bench records (`bench --json`'s form) of two models.
+const RECORDS: &str = r#"[
+ {"model": "flash", "workload": "train", "seq_len": 512, "batch": 16, "layers": 4,
+  "width": 256, "expansion": 2, "shared": 128, "chunk": 256, "params": 1000000, "reps": 3,
+  "median_s": 0.25, "min_s": 0.24, "flops": 1000000000, "elementwise_flops": 10,
+  "reduce_flops": 10, "formula_flops": 1000000000, "flops_per_s": 4e9,
+  "peak_flops_per_s": null, "peak_fraction": null, "best_peak_fraction": null,
+  "xla_compile_s": 1.5, "our_compile_s": 0.1, "memory": null, "platform": "cpu"},
+ {"model": "transformer++", "workload": "train", "seq_len": 1024, "batch": 8, "layers": 2,
+  "width": 256, "expansion": 4, "shared": 0, "chunk": 0, "params": 1000000, "reps": 3,
+  "median_s": 1.25, "min_s": 1.2, "flops": 1000000000, "elementwise_flops": 10,
+  "reduce_flops": 10, "formula_flops": 1000000000, "flops_per_s": 8e8,
+  "peak_flops_per_s": 1e11, "peak_fraction": 0.008, "best_peak_fraction": 0.01,
+  "xla_compile_s": 1.5, "our_compile_s": 0.1, "memory": null, "platform": "cpu"}
+]"#;
+
+/// Lengths and batches that stress the plot's log axis and the title's product.
+const COUNTS: [u64; 6] = [0, 1, 3, 4096, 1 << 40, u64::MAX];
+/// Times that stress the time axis (zero, negative, subnormal, huge).
+const TIMES: [f64; 8] = [0.0, -1.0, 5e-324, 1e-300, 0.5, 3.0, 1e299, f64::MAX];
+
+/// Records with their lengths, batches and times drawn from [`COUNTS`] and [`TIMES`].
+fn drawn_records() -> impl Strategy<Value = Vec<u8>> {
+    let one = (
+        0..COUNTS.len(),
+        0..COUNTS.len(),
+        0..TIMES.len(),
+        0..TIMES.len(),
+        0..3usize,
+    );
+    prop::collection::vec(one, 0..5).prop_map(|picks| {
+        let base: Vec<serde_json::Value> = serde_json::from_str(RECORDS).unwrap();
+        let records: Vec<serde_json::Value> = picks
+            .into_iter()
+            .map(|(t, b, median, min, model)| {
+                let mut r = base[model % 2].clone();
+                r["seq_len"] = COUNTS[t].into();
+                r["batch"] = COUNTS[b].into();
+                r["median_s"] = TIMES[median].into();
+                r["min_s"] = TIMES[min].into();
+                r["model"] = ["flash", "flash-quad", "transformer++"][model].into();
+                r
+            })
+            .collect();
+        serde_json::to_vec(&records).unwrap()
+    })
+}
+
+/// Runs `bench --from-json`'s replot of `bytes` (table and plot) on another thread: it must
+/// return within a minute, without a panic.
+fn replot_ends(bytes: Vec<u8>) -> Result<(), TestCaseError> {
+    let dir = scratch();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let (json, png) = (dir.join("records.json"), dir.join("records.png"));
+        let text = String::from_utf8_lossy(&bytes);
+        let ended = flash::bench::plot::replot(&text, &json, Some(&png)).map(|_| ());
+        let _ = tx.send(ended.map_err(|e| e.to_string()));
+    });
+    match rx.recv_timeout(Duration::from_secs(60)) {
+        Ok(_) => Ok(()),
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+            Err(TestCaseError::fail("the replot did not end within 60 s"))
+        }
+        Err(_) => Err(TestCaseError::fail("the replot panicked")),
+    }
+}
+
 proptest! {
     #![proptest_config(config())]
+
+    #[test]
+    fn bench_records_replot_ends_without_a_panic(
+        bytes in prop_oneof![input(RECORDS.as_bytes()), drawn_records()]
+    ) {
+        replot_ends(bytes)?;
+    }
 
     #[test]
     fn environment_readers_never_panic_and_keep_their_ranges(value in env_value()) {
@@ -442,4 +519,43 @@ proptest! {
         let _ = read_tensors(&checkpoint_path(&dir));
         let _ = Checkpoint::load(&dir);
     }
+}
+
+/// The records of [`RECORDS`] with the first one's `field` set to `value`.
+fn records_with(field: &str, value: serde_json::Value) -> String {
+    let mut records: Vec<serde_json::Value> = serde_json::from_str(RECORDS).unwrap();
+    records[0][field] = value;
+    serde_json::to_string(&records).unwrap()
+}
+
+#[test]
+fn a_record_with_seq_len_0_or_a_zero_time_is_refused_naming_the_file_and_record() {
+    let dir = scratch();
+    let (json, png) = (dir.join("zero.json"), dir.join("zero.png"));
+    for (field, value, needle) in [
+        ("seq_len", 0.into(), "batch 16 and seq_len 0"),
+        ("median_s", 0.0.into(), "median_s is 0"),
+        ("min_s", (-1.0).into(), "min_s is -1"),
+    ] {
+        let text = records_with(field, value);
+        let err = flash::bench::plot::replot(&text, &json, Some(&png))
+            .unwrap_err()
+            .to_string();
+        let want = format!("{}: record 0 (\"flash\", T = ", json.display());
+        assert!(err.starts_with(&want) && err.contains(needle), "{err}");
+    }
+    assert!(!png.exists(), "no plot drawn from a refused record");
+}
+
+#[test]
+fn the_plot_itself_refuses_points_it_cannot_draw() {
+    let mut records: Vec<flash::bench::record::Record> = serde_json::from_str(RECORDS).unwrap();
+    records[0].seq_len = 0;
+    let png = scratch().join("unchecked.png");
+    let err = flash::bench::plot::plot_latency(&records, &png).unwrap_err();
+    assert!(err.to_string().contains("flash at T = 0"), "{err}");
+    records[0].seq_len = 512;
+    records[1].median_s = f64::NAN;
+    let err = flash::bench::plot::plot_latency(&records, &png).unwrap_err();
+    assert!(err.to_string().contains("cannot be drawn"), "{err}");
 }

@@ -152,6 +152,44 @@ fn a_new_run_never_replaces_a_checkpoint_without_overwrite() {
 }
 
 #[test]
+fn resume_into_another_run_folder_needs_overwrite_and_overwrite_works_with_resume() {
+    let f = fixture();
+    let other = f.dir.join("other-run");
+    std::fs::create_dir_all(&other).unwrap();
+    let theirs = b"another run's checkpoint".to_vec();
+    std::fs::write(other.join("checkpoint.safetensors"), &theirs).unwrap();
+    let resume = |extra: &[&str]| {
+        let base = ["--steps", "3", "--resume", &s(&f.run), "--out", &s(&other)];
+        args(&f.dir, &[&base[..], extra].concat())
+    };
+    fails(
+        resume(&[]),
+        "already holds a checkpoint of another run than --resume",
+    );
+    assert_eq!(
+        std::fs::read(other.join("checkpoint.safetensors")).unwrap(),
+        theirs
+    );
+    fails(
+        args(
+            &f.dir,
+            &["--steps", "3", "--resume", &s(&f.run), "--overwrite"],
+        ),
+        "is the folder --resume continues in place",
+    );
+    let out = flash(&resume(&["--overwrite"]));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let now = std::fs::read(other.join("checkpoint.safetensors")).unwrap();
+    assert_ne!(
+        now, theirs,
+        "--overwrite replaced the other run's checkpoint"
+    );
+    let now = std::fs::read(f.run.join("checkpoint.safetensors")).unwrap();
+    assert!(now == f.checkpoint, "the resumed folder is left as it was");
+}
+
+#[test]
 fn resume_checks_the_folder_the_model_and_the_settings() {
     let f = fixture();
     let run = s(&f.run);

@@ -372,6 +372,7 @@ fn the_last_step_report_and_the_summary_agree_on_throughput_and_bits_per_byte() 
         log_every: 1,
         out: dir.join("run"),
         resume: None,
+        resumed_from: None,
         overwrite: false,
         plugin: None,
         client_options: Default::default(),

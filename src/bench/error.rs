@@ -85,6 +85,14 @@ pub enum BenchError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// A records file (`--from-json`) that cannot be read or shown.
+    #[error("{}: {message}", path.display())]
+    Records {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, naming the record.
+        message: String,
+    },
     /// The plot could not be drawn or written.
     #[error("cannot draw the plot: {0}")]
     Plot(String),

@@ -6,7 +6,7 @@
 
 use super::decode::DecodeRecord;
 use super::error::BenchError;
-use super::record::Record;
+use super::record::{parse_records, table, Record};
 use crate::atomic_write::WriteError;
 use crate::train::plot::text::TextBackend;
 use crate::train::plot::{describe, write_png};
@@ -47,11 +47,21 @@ pub fn plot_latency(records: &[Record], path: &Path) -> Result<(), BenchError> {
     let title = format!(
         "{} step latency, {} tokens/batch, d={} ({})",
         first.workload,
-        first.batch * first.seq_len,
+        first.batch.saturating_mul(first.seq_len),
         first.width,
         first.platform
     );
     plot_curves(records, &title, "median step time", path)
+}
+
+/// `bench --from-json FILE [--plot OUT]`: the records of `text` (read from `path`, checked
+/// by [`parse_records`]) as the table, drawn into `plot` if given. Returns the table.
+pub fn replot(text: &str, path: &Path, plot: Option<&Path>) -> Result<String, BenchError> {
+    let records = parse_records(text, path)?;
+    if let Some(out) = plot {
+        plot_latency(&records, out)?;
+    }
+    Ok(table(&records))
 }
 
 /// A record that is one point of a latency curve.
@@ -127,11 +137,21 @@ fn series(points: &[Point<'_>], factor: f64) -> Vec<Series> {
     out
 }
 
-fn draw(points: &[Point<'_>], title: &str, what: &str, file: &Path) -> Result<(), String> {
-    let (unit, factor) = unit(points);
-    let lines = series(points, factor);
+/// The axes' ranges: log2 of the lengths (each at least 1, so within [0, 64]) and the times
+/// from 0 (each finite and not negative); an error for points that cannot be drawn.
+fn ranges(points: &[Point<'_>], factor: f64) -> Result<((f64, f64), f64), String> {
+    if let Some(p) = points.iter().find(|p| {
+        let y = p.median_s * factor * 1.08;
+        p.seq_len == 0 || !(y.is_finite() && y >= 0.0)
+    }) {
+        return Err(format!(
+            "{} at T = {} ({} s) cannot be drawn: a length is at least 1 and a time finite and \
+             not negative",
+            p.model, p.seq_len, p.median_s
+        ));
+    }
     let xs = points.iter().map(|r| (r.seq_len as f64).log2());
-    let (x_lo, x_hi) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
+    let x = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
         (lo.min(x), hi.max(x))
     });
     let y_hi = points
@@ -140,6 +160,13 @@ fn draw(points: &[Point<'_>], title: &str, what: &str, file: &Path) -> Result<()
         .fold(0.0, f64::max)
         .max(1e-3)
         * 1.08;
+    Ok((x, y_hi))
+}
+
+fn draw(points: &[Point<'_>], title: &str, what: &str, file: &Path) -> Result<(), String> {
+    let (unit, factor) = unit(points);
+    let lines = series(points, factor);
+    let ((x_lo, x_hi), y_hi) = ranges(points, factor)?;
     let root = TextBackend {
         inner: BitMapBackend::new(file, (900, 560)),
     }
@@ -155,7 +182,7 @@ fn draw(points: &[Point<'_>], title: &str, what: &str, file: &Path) -> Result<()
         .map_err(e)?;
     chart
         .configure_mesh()
-        .x_labels(((x_hi - x_lo) as usize + 1).max(2))
+        .x_labels(((x_hi - x_lo) as usize).saturating_add(1).clamp(2, 66))
         .x_label_formatter(&|x| format!("{}", 2f64.powf(x.round()) as u64))
         .x_desc("context length (tokens)")
         .y_desc(format!("{what} ({unit})"))

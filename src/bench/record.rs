@@ -1,6 +1,7 @@
 //! The result of one benchmark case ([`Record`], one JSON object per model and length) and
 //! the text table printed on stdout.
 
+use super::error::BenchError;
 use super::measure::{Measured, Peak};
 use super::options::Workload;
 use super::program::Prepared;
@@ -9,6 +10,7 @@ use crate::parallel::Parallelism;
 use crate::runtime::MemoryStats;
 use crate::train::Remat;
 use serde::{Deserialize, Serialize};
+use std::path::Path;
 
 /// One (model, sequence length) measurement.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -176,6 +178,47 @@ impl Record {
         self.memory
             .map(|m| m.temp_bytes.max(m.host_temp_bytes) as f64 / (1 << 20) as f64)
     }
+}
+
+impl Record {
+    /// Why this record cannot be shown as a row of the table and a point of the plot: a
+    /// context length or batch of 0, `batch x seq_len` beyond a count, a time that is not a
+    /// finite number above 0.
+    pub fn problem(&self) -> Option<String> {
+        if self.seq_len == 0 || self.batch == 0 {
+            let (b, t) = (self.batch, self.seq_len);
+            return Some(format!(
+                "batch {b} and seq_len {t}: both must be at least 1"
+            ));
+        }
+        if self.batch.checked_mul(self.seq_len).is_none() {
+            return Some("batch x seq_len does not fit in a count".into());
+        }
+        [("median_s", self.median_s), ("min_s", self.min_s)]
+            .into_iter()
+            .find(|(_, v)| !(v.is_finite() && *v > 0.0 && *v < 1e300))
+            .map(|(name, v)| {
+                format!("{name} is {v}; a time is a number of seconds above 0 and below 1e300")
+            })
+    }
+}
+
+/// The records of an earlier `--json` file (`text`, read from `path`), each checked with
+/// [`Record::problem`]; the error names the file and the record.
+pub fn parse_records(text: &str, path: &Path) -> Result<Vec<Record>, BenchError> {
+    let fail = |message: String| BenchError::Records {
+        path: path.into(),
+        message,
+    };
+    let records: Vec<Record> = serde_json::from_str(text)
+        .map_err(|e| fail(format!("not a list of bench records: {e}")))?;
+    for (i, r) in records.iter().enumerate() {
+        if let Some(problem) = r.problem() {
+            let (model, t) = (&r.model, r.seq_len);
+            return Err(fail(format!("record {i} ({model:?}, T = {t}): {problem}")));
+        }
+    }
+    Ok(records)
 }
 
 /// The table's columns: heading and width (the first is left-aligned).

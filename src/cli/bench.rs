@@ -7,9 +7,9 @@ use super::device_args::{DeviceArgs, MeshArgs};
 use super::model_args::choice;
 use super::output;
 use super::output::outln;
-use super::paths::check_output_file;
+use super::paths::{check_not_an_input, check_output_file};
 use crate::bench::plot::plot_latency;
-use crate::bench::record::{table, Record};
+use crate::bench::record::table;
 use crate::bench::{parse_model, run_bench, BenchOptions, Progress, Stage, Workload};
 use crate::chunk_choice::ChunkChoice;
 use crate::config::Precision;
@@ -155,6 +155,9 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     for (flag, path) in [("--json", &args.json), ("--plot", &args.plot)] {
         if let Some(path) = path {
             check_output_file(flag, path)?;
+            if let Some(input) = &args.from_json {
+                check_not_an_input(flag, path, &[("--from-json", input)])?;
+            }
         }
     }
     if args.decode {
@@ -206,12 +209,11 @@ pub(super) fn write_json<T: serde::Serialize>(path: &Path, records: &[T]) -> any
 fn replot(path: &Path, args: &BenchArgs) -> anyhow::Result<()> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let records: Vec<Record> = serde_json::from_str(&text)
-        .with_context(|| format!("{}: not a list of bench records", path.display()))?;
-    output::text(&table(&records))?;
-    if let Some(out) = &args.plot {
-        plot_latency(&records, out)?;
-    }
+    output::text(&crate::bench::plot::replot(
+        &text,
+        path,
+        args.plot.as_deref(),
+    )?)?;
     Ok(())
 }
 

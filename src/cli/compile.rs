@@ -4,7 +4,7 @@
 use super::device_args::MeshArgs;
 use super::model_args::{choice, ModelArgs, OptimizerArgs};
 use super::output::note;
-use super::paths::check_output_file;
+use super::paths::{check_not_an_input, check_output_file};
 use crate::chunk_choice::{chunk_note, ChunkChoice};
 use crate::compiler::{compile, Program};
 use crate::config::ModelConfig;
@@ -150,6 +150,15 @@ fn target_parser() -> impl TypedValueParser<Value = Target> {
 /// Runs `flash compile`.
 pub fn run(args: CompileArgs) -> anyhow::Result<()> {
     check_output_file("-o", &args.output)?;
+    let inputs = [
+        ("GRAPH", args.graph.as_deref()),
+        ("--config", args.model.config.as_deref()),
+    ];
+    let inputs: Vec<_> = inputs
+        .into_iter()
+        .filter_map(|(f, p)| Some((f, p?)))
+        .collect();
+    check_not_an_input("-o", &args.output, &inputs)?;
     let start = std::time::Instant::now();
     let (graph, what, note) = match &args.graph {
         Some(_) if args.mesh.mesh.is_some() => {

@@ -2,7 +2,7 @@
 //! files to a memory-mappable token dataset folder, with a progress bar).
 
 use super::output::outln;
-use super::paths::{check_output_dir, check_output_file};
+use super::paths::{check_not_an_input, check_output_dir, check_output_file};
 use crate::data::{prepare, PrepareOptions, Tokenizer};
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -57,6 +57,7 @@ pub struct PrepareArgs {
 pub fn run_tokenizer(cmd: TokenizerCommand) -> anyhow::Result<()> {
     let TokenizerCommand::Train(a) = cmd;
     check_output_file("--out", &a.out)?;
+    check_not_an_input("--out", &a.out, &data_inputs(&a.data))?;
     let tk = Tokenizer::train_bpe(&a.data, a.vocab, &a.out)?;
     tk.save(&a.out)?;
     outln!(
@@ -67,10 +68,16 @@ pub fn run_tokenizer(cmd: TokenizerCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The `--data` files as inputs of [`check_not_an_input`].
+fn data_inputs(files: &[PathBuf]) -> Vec<(&'static str, &std::path::Path)> {
+    files.iter().map(|f| ("--data", f.as_path())).collect()
+}
+
 /// Runs `flash data ...`.
 pub fn run_data(cmd: DataCommand) -> anyhow::Result<()> {
     let DataCommand::Prepare(a) = cmd;
     check_output_dir("--out", &a.out)?;
+    check_not_an_input("--out", &a.out, &data_inputs(&a.data))?;
     let opts = PrepareOptions {
         files: a.data,
         tokenizer: Tokenizer::from_option(a.tokenizer.as_deref())?,

@@ -3,7 +3,7 @@
 
 use super::model_args::ModelArgs;
 use super::output::{note, outln};
-use super::paths::check_output_file;
+use super::paths::{check_not_an_input, check_output_file};
 use crate::models::{count_params, init_params, param_specs};
 use crate::safetensors_io::write_tensors;
 use anyhow::Context;
@@ -52,6 +52,9 @@ pub struct InitArgs {
 /// Runs `flash init`.
 pub fn run_init(args: InitArgs) -> anyhow::Result<()> {
     check_output_file("-o", &args.output)?;
+    if let Some(config) = &args.model.config {
+        check_not_an_input("-o", &args.output, &[("--config", config)])?;
+    }
     let cfg = args.model.load()?;
     let specs = param_specs(&cfg)?;
     let tensors = init_params(&specs, args.seed);

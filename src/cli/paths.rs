@@ -1,9 +1,9 @@
 //! Output paths checked before any work starts (`-o`, `--out`, `--output`, `--json`,
 //! `--plot`): a command that compiles for minutes or benchmarks for an hour must not learn
-//! only at the end that it cannot write its result. One helper per kind of path, used by
-//! every command.
+//! only at the end that it cannot write its result, nor destroy its own input by writing it.
+//! One helper per kind of path, used by every command.
 
-use crate::atomic_write::{resolve_links, temp_sibling};
+use crate::atomic_write::{resolve_links, same_file, temp_sibling};
 use std::fs;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
@@ -66,6 +66,44 @@ pub fn check_output_dir(flag: &'static str, dir: &Path) -> Result<(), OutputPath
     }
     let probe = existing.join(format!(".flash-probe{}", std::process::id()));
     check_writable_folder(&existing, &probe).map_err(fail)
+}
+
+/// Checks that writing the output `path` given by `flag` destroys none of the command's
+/// `inputs` (`(flag, path)`, each as the command line spells it): a file output must not be an
+/// input file (compared by device and inode, so through links, hard links and `/dev/stdin`
+/// too); a folder output (replaced as a whole) must not hold an input.
+pub fn check_not_an_input(
+    flag: &'static str,
+    path: &Path,
+    inputs: &[(&str, &Path)],
+) -> Result<(), OutputPathError> {
+    for &(input_flag, input) in inputs {
+        if let Some(how) = clash(path, input) {
+            let problem = format!(
+                "{how} the input {input_flag} {}; writing it would destroy that input: write \
+                 the output elsewhere",
+                input.display()
+            );
+            return Err(OutputPathError {
+                flag,
+                path: path.into(),
+                problem,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// How writing `output` would destroy `input`, if it would.
+fn clash(output: &Path, input: &Path) -> Option<&'static str> {
+    if output.is_dir() {
+        let (Ok(dir), Ok(file)) = (fs::canonicalize(output), fs::canonicalize(input)) else {
+            return None;
+        };
+        return file.starts_with(dir).then_some("holds");
+    }
+    let regular = fs::metadata(output).is_ok_and(|m| m.is_file());
+    (regular && same_file(output, input)).then_some("is")
 }
 
 /// The folder holding `path` (`.` for a bare name).

@@ -3,7 +3,7 @@
 //! outputs `out0`, `out1`, ... and optionally benchmarks it.
 
 use super::output::{outln, OutputError};
-use super::paths::check_output_file;
+use super::paths::{check_not_an_input, check_output_file};
 use crate::exec;
 use crate::mlir_signature::{parse_signature, Argument, Signature};
 use crate::runtime::RuntimeError;
@@ -50,6 +50,9 @@ pub struct RunArgs {
 pub fn run(args: RunArgs) -> anyhow::Result<()> {
     if let Some(path) = &args.output {
         check_output_file("--output", path)?;
+        let mut inputs = vec![("PROGRAM", args.program.as_path())];
+        inputs.extend(args.inputs.as_deref().map(|p| ("--inputs", p)));
+        check_not_an_input("--output", path, &inputs)?;
     }
     let text = std::fs::read_to_string(&args.program)
         .with_context(|| format!("cannot read program {}", args.program.display()))?;

@@ -76,9 +76,10 @@ pub struct TrainArgs {
     /// Continue the run saved in this folder.
     #[arg(long, value_name = "DIR")]
     pub resume: Option<PathBuf>,
-    /// Start afresh even if the run folder already holds a checkpoint (its files are
-    /// replaced once the new run's first checkpoint exists).
-    #[arg(long, conflicts_with = "resume")]
+    /// Replace the checkpoint the run folder already holds (its files are replaced once the
+    /// new run's first checkpoint exists): start afresh, or with --resume continue that run
+    /// into this --out.
+    #[arg(long)]
     pub overwrite: bool,
     /// With --resume: continue on a --data other than the one the checkpoint was trained on
     /// (refused without this flag).
@@ -197,6 +198,7 @@ fn run_spec(a: &TrainArgs) -> anyhow::Result<RunSpec> {
         log_every: a.log_every,
         out,
         resume,
+        resumed_from: a.resume.clone(),
         overwrite: a.overwrite,
         plugin: a.devices.plugin.clone(),
         client_options: a.devices.client_options()?,

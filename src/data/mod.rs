@@ -7,6 +7,7 @@
 pub mod byte_level;
 pub mod dataset;
 mod error;
+pub mod folder;
 pub mod meta;
 pub mod prepare;
 pub mod tokenizer;

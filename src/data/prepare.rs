@@ -3,10 +3,12 @@
 //! [`PIECE`] bytes, cut only where the cut cannot change the ids (any byte for the byte
 //! tokenizer; for a `tokenizer.json`, after a newline with non-space characters on both
 //! sides, which byte-level BPE's pre-tokenizer always splits at), and the ids are appended to
-//! `train.bin`; the last `val_fraction` of them is then moved to `val.bin`.
+//! `train.bin`; the last `val_fraction` of them is then moved to `val.bin`. The files are
+//! written into a staging folder that replaces the old dataset as a whole ([`super::folder`]).
 
 use super::dataset::val_count;
 use super::error::DataError;
+use super::folder::StagedDataset;
 use super::meta::{Meta, Source, FORMAT, TRAIN_FILE, VAL_FILE};
 use super::tokenizer::{Tokenizer, BYTES, TOKENIZER_FILE};
 use std::fs::{File, OpenOptions};
@@ -88,52 +90,56 @@ fn safe_cut(buf: &[u8], tokenizer: &Tokenizer) -> usize {
         .map_or(0, |i| i + 1)
 }
 
-/// Writes the dataset folder `opts.out`; `progress(done, total)` in bytes of text read.
+/// Writes the dataset folder `opts.out`, replacing an old one as a whole (see
+/// [`super::folder`]); `progress(done, total)` in bytes of text read.
 pub fn prepare(
     opts: &PrepareOptions,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Meta, DataError> {
     let out = &opts.out;
-    if !(0.0..1.0).contains(&opts.val_fraction) {
-        let msg = format!("--val-fraction {} is not in [0, 1)", opts.val_fraction);
+    if !(opts.val_fraction > 0.0 && opts.val_fraction < 1.0) {
+        let msg = format!(
+            "--val-fraction {} is not in (0, 1): `flash train` evaluates on the validation \
+             tokens, so hold out some (e.g. 0.1)",
+            opts.val_fraction
+        );
         return Err(DataError::new(out, msg));
     }
-    let mut sources = Vec::new();
-    for f in &opts.files {
-        let bytes = std::fs::metadata(f)
-            .map_err(|e| DataError::new(f, format!("cannot read: {e}")))?
-            .len();
-        sources.push(Source {
-            path: f.clone(),
-            bytes,
-        });
-    }
-    std::fs::create_dir_all(out).map_err(|e| DataError::new(out, e.to_string()))?;
+    let sources = sources_of(&opts.files)?;
+    let staged = StagedDataset::begin(out)?;
+    let meta = write_dataset(opts, sources, staged.dir(), progress)?;
+    staged.commit()?;
+    Ok(meta)
+}
+
+/// The source files with their sizes.
+fn sources_of(files: &[PathBuf]) -> Result<Vec<Source>, DataError> {
+    files
+        .iter()
+        .map(|f| {
+            let bytes = std::fs::metadata(f)
+                .map_err(|e| DataError::new(f, format!("cannot read: {e}")))?
+                .len();
+            Ok(Source {
+                path: f.clone(),
+                bytes,
+            })
+        })
+        .collect()
+}
+
+/// Writes the dataset of `sources` into the (new, empty) folder `dir`.
+fn write_dataset(
+    opts: &PrepareOptions,
+    sources: Vec<Source>,
+    dir: &Path,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Meta, DataError> {
     let tk = &opts.tokenizer;
     let width = Meta::width_for(tk.vocab_size());
     let lens = tk.byte_lengths();
-    let train_path = out.join(TRAIN_FILE);
-    let file = File::create(&train_path).map_err(|e| DataError::new(&train_path, e.to_string()))?;
-    let mut w = BufWriter::new(file);
-    let (mut count, mut covered) = (0u64, 0u64);
-    let total: u64 = sources.iter().map(|s| s.bytes).sum();
-    let mut before = 0u64;
-    for s in &sources {
-        let mut sink = |ids: &[u32]| {
-            for &id in ids {
-                covered += u64::from(lens.get(id as usize).copied().unwrap_or(0));
-                write_id(&mut w, id, width)
-                    .map_err(|e| DataError::new(&train_path, e.to_string()))?;
-            }
-            count += ids.len() as u64;
-            Ok(())
-        };
-        encode_file(&s.path, tk, &mut sink, &mut |d| progress(before + d, total))?;
-        before += s.bytes;
-    }
-    w.flush()
-        .map_err(|e| DataError::new(&train_path, e.to_string()))?;
-    drop(w);
+    let train_path = dir.join(TRAIN_FILE);
+    let (count, covered) = write_ids(&sources, tk, width, &train_path, progress)?;
     if count == 0 {
         return Err(DataError::new(
             opts.files.first().cloned().unwrap_or_default(),
@@ -141,9 +147,17 @@ pub fn prepare(
         ));
     }
     let n_val = val_count(count, opts.val_fraction);
+    if n_val == 0 {
+        let msg = format!(
+            "--val-fraction {} of {count} tokens holds out none for validation; give a larger \
+             fraction or more text",
+            opts.val_fraction
+        );
+        return Err(DataError::new(&opts.out, msg));
+    }
     let val_bytes = split_tail(
         &train_path,
-        &out.join(VAL_FILE),
+        &dir.join(VAL_FILE),
         count - n_val,
         width,
         &lens,
@@ -151,7 +165,7 @@ pub fn prepare(
     let name = match tk {
         Tokenizer::Bytes => BYTES.to_string(),
         Tokenizer::Json { .. } => {
-            tk.save(&out.join(TOKENIZER_FILE))?;
+            tk.save(&dir.join(TOKENIZER_FILE))?;
             TOKENIZER_FILE.to_string()
         }
     };
@@ -167,8 +181,40 @@ pub fn prepare(
         val_bytes,
         sources,
     };
-    meta.save(out)?;
+    meta.save(dir)?;
     Ok(meta)
+}
+
+/// Tokenizes every source into `train_path`; returns the id count and the text bytes covered.
+fn write_ids(
+    sources: &[Source],
+    tk: &Tokenizer,
+    width: usize,
+    train_path: &Path,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<(u64, u64), DataError> {
+    let file = File::create(train_path).map_err(|e| DataError::new(train_path, e.to_string()))?;
+    let mut w = BufWriter::new(file);
+    let lens = tk.byte_lengths();
+    let (mut count, mut covered) = (0u64, 0u64);
+    let total: u64 = sources.iter().map(|s| s.bytes).sum();
+    let mut before = 0u64;
+    for s in sources {
+        let mut sink = |ids: &[u32]| {
+            for &id in ids {
+                covered += u64::from(lens.get(id as usize).copied().unwrap_or(0));
+                write_id(&mut w, id, width)
+                    .map_err(|e| DataError::new(train_path, e.to_string()))?;
+            }
+            count += ids.len() as u64;
+            Ok(())
+        };
+        encode_file(&s.path, tk, &mut sink, &mut |d| progress(before + d, total))?;
+        before += s.bytes;
+    }
+    w.flush()
+        .map_err(|e| DataError::new(train_path, e.to_string()))?;
+    Ok((count, covered))
 }
 
 fn write_id(w: &mut impl Write, id: u32, width: usize) -> std::io::Result<()> {

@@ -16,8 +16,8 @@ use super::checkpoint::CHECKPOINT_FILE;
 use super::error::TrainError;
 use super::metrics::METRICS_FILE;
 use crate::data::tokenizer::TOKENIZER_FILE;
-use std::fs::{File, TryLockError};
-use std::io::{Read, Seek, Write};
+use crate::file_lock::{lock_exclusive, LockError};
+use std::fs::File;
 use std::path::{Path, PathBuf};
 
 /// The lock file's name inside a run folder.
@@ -58,12 +58,7 @@ impl RunFolder {
     pub fn lock(dir: &Path) -> Result<RunFolder, TrainError> {
         std::fs::create_dir_all(dir).map_err(io_error(dir))?;
         let path = dir.join(LOCK_FILE);
-        let mut file = lock_file(dir, &path)?;
-        let pid = std::process::id().to_string();
-        file.set_len(0)
-            .and_then(|_| file.rewind())
-            .and_then(|_| file.write_all(pid.as_bytes()))
-            .map_err(io_error(&path))?;
+        let file = lock_file(dir, &path)?;
         let folder = RunFolder {
             dir: dir.into(),
             _lock: file,
@@ -150,37 +145,12 @@ impl Drop for RunFolder {
     }
 }
 
-/// Opens and locks the lock file `path` of `dir`. A holder removes the file before it lets
-/// go, so a lock taken on a file that is no longer at `path` is stale: open it again.
+/// Locks the lock file `path` of `dir` (see [`crate::file_lock`]).
 fn lock_file(dir: &Path, path: &Path) -> Result<File, TrainError> {
-    loop {
-        let mut file = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(path)
-            .map_err(io_error(path))?;
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(TryLockError::WouldBlock) => return Err(held_by_another(dir, &mut file)),
-            Err(TryLockError::Error(source)) => return Err(io_error(path)(source)),
-        }
-        if is_same_file(&file, path)? {
-            return Ok(file);
-        }
-    }
-}
-
-/// Whether `file` is the file now at `path` (a missing path is not).
-fn is_same_file(file: &File, path: &Path) -> Result<bool, TrainError> {
-    use std::os::unix::fs::MetadataExt;
-    let held = file.metadata().map_err(io_error(path))?;
-    match std::fs::metadata(path) {
-        Ok(now) => Ok(now.dev() == held.dev() && now.ino() == held.ino()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
-        Err(e) => Err(io_error(path)(e)),
-    }
+    lock_exclusive(path).map_err(|e| match e {
+        LockError::Held(pid) => held_by_another(dir, pid),
+        LockError::Io(source) => io_error(path)(source),
+    })
 }
 
 /// Whether `name` is a temporary file of an atomic write of a run file: `.NAME.tmpPID` (or
@@ -192,19 +162,14 @@ pub fn is_leftover(name: &str) -> bool {
     })
 }
 
-/// The refusal when another process holds the lock of `dir` (its pid read from the file).
-fn held_by_another(dir: &Path, file: &mut File) -> TrainError {
-    let mut text = String::new();
-    let _ = file.read_to_string(&mut text);
-    let holder = match text.trim().parse::<u32>() {
-        Ok(pid) => format!("process {pid}"),
-        Err(_) => "another process".to_string(),
-    };
+/// The refusal when another process holds the lock of `dir` (`pid`: read from the file).
+fn held_by_another(dir: &Path, pid: Option<u32>) -> TrainError {
     TrainError::Checkpoint {
         path: dir.into(),
         message: format!(
-            "the run folder is in use by {holder} (another `flash train`); wait for it to end, \
-             stop it, or choose another --out"
+            "the run folder is in use by {} (another `flash train`); wait for it to end, \
+             stop it, or choose another --out",
+            LockError::holder(pid)
         ),
     }
 }
@@ -257,9 +222,24 @@ mod tests {
         // Opened before the last holder removed it: locking it must not count.
         let stale = std::fs::File::create(&path).unwrap();
         std::fs::remove_file(&path).unwrap();
-        assert!(!is_same_file(&stale, &path).unwrap());
+        assert!(!crate::file_lock::is_same_file(&stale, &path).unwrap());
         let folder = RunFolder::lock(&dir).unwrap();
-        assert!(is_same_file(&folder._lock, &path).unwrap());
+        assert!(crate::file_lock::is_same_file(&folder._lock, &path).unwrap());
+    }
+
+    #[test]
+    fn a_lock_file_that_is_a_symbolic_link_is_refused_and_its_target_kept() {
+        let dir = scratch("link");
+        std::fs::create_dir_all(&dir).unwrap();
+        let victim = dir.join("notes.txt");
+        std::fs::write(&victim, "keep me").unwrap();
+        std::os::unix::fs::symlink(&victim, dir.join(LOCK_FILE)).unwrap();
+        let err = RunFolder::lock(&dir).unwrap_err().to_string();
+        assert!(
+            err.contains(LOCK_FILE) && err.contains("symbolic link"),
+            "{err}"
+        );
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
     }
 
     #[test]

@@ -60,7 +60,10 @@ pub struct RunSpec {
     pub out: PathBuf,
     /// The checkpoint to continue from.
     pub resume: Option<Checkpoint>,
-    /// Start afresh even if `out` already holds a checkpoint.
+    /// The run folder `resume` was loaded from (continued in place when it is `out`).
+    pub resumed_from: Option<PathBuf>,
+    /// Replace the checkpoint `out` already holds: start afresh, or (with `resume` from
+    /// another folder) continue that run into `out`.
     pub overwrite: bool,
     /// The PJRT plugin (`None`: FLASH_PJRT_PLUGIN, else cpu).
     pub plugin: Option<String>,
@@ -230,13 +233,31 @@ fn check_inputs(spec: &RunSpec) -> Result<(Dataset, DataIdentity), TrainError> {
     Ok((data, data_id))
 }
 
-/// Locks the run folder (refusing one that holds a checkpoint, unless resuming or
+/// Locks the run folder (refusing one that holds a checkpoint, unless resuming it in place or
 /// overwriting); returns it and where this run writes its files until its first checkpoint.
 fn open_folder(spec: &RunSpec) -> Result<(RunFolder, Option<PathBuf>), TrainError> {
     let folder = RunFolder::lock(&spec.out)?;
     let holds_checkpoint = checkpoint_path(&spec.out).exists();
-    if spec.resume.is_none() && !spec.overwrite && holds_checkpoint {
-        let msg = "already holds a checkpoint: continue it with --resume, or pass --overwrite to start afresh";
+    let in_place = spec
+        .resumed_from
+        .as_deref()
+        .is_some_and(|dir| crate::atomic_write::same_file(dir, &spec.out));
+    if in_place && spec.overwrite {
+        let msg = "is the folder --resume continues in place; --overwrite replaces another \
+                   folder's run (give that folder as --out), so drop it here";
+        return Err(checkpoint_error(&spec.out, msg));
+    }
+    if holds_checkpoint && !in_place && !spec.overwrite {
+        let msg = match &spec.resumed_from {
+            Some(dir) => format!(
+                "already holds a checkpoint of another run than --resume {}: pass --overwrite \
+                 to replace it, or choose another --out",
+                dir.display()
+            ),
+            None => "already holds a checkpoint: continue it with --resume, or pass --overwrite \
+                     to start afresh"
+                .into(),
+        };
         return Err(checkpoint_error(&spec.out, msg));
     }
     let staging = if spec.overwrite {
