@@ -40,6 +40,9 @@ fn dynamic_dims_and_missing_main_are_errors() {
     assert!(e.message.contains("@main"), "{e}");
     let e = parse_signature("func.func @main(%a: tensor<3xui8>) -> ()").unwrap_err();
     assert!(e.message.contains("ui8"), "{e}");
+    // An element type with an `x` in it is named as written, not cut at its `x`.
+    let e = parse_signature("func.func @main(%a: tensor<2xcomplex<f32>>) -> ()").unwrap_err();
+    assert!(e.message.contains("element type `complex<f32>`"), "{e}");
 }
 
 /// A program whose comments, string attributes and nested attribute dictionaries all hold

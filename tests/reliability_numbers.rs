@@ -236,3 +236,29 @@ fn a_variable_that_is_not_unicode_is_refused_naming_it() {
         assert!(e.starts_with(&format!("error: {name}=")), "{e}");
     }
 }
+
+#[test]
+fn an_xla_flag_xla_does_not_know_is_one_error_line_and_a_known_one_works() {
+    let out = cli_support::flash_command()
+        .args(["info"])
+        .env("XLA_FLAGS", "--xla_no_such_flag=1")
+        .output()
+        .unwrap();
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{e}");
+    assert!(
+        e.starts_with("error: XLA_FLAGS=") && e.lines().count() == 1,
+        "{e}"
+    );
+    assert!(e.contains("--xla_no_such_flag"), "{e}");
+    let out = cli_support::flash_command()
+        .args(["info"])
+        .env("XLA_FLAGS", "--xla_cpu_enable_fast_math=false")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -21,6 +21,7 @@ mod run;
 mod setup;
 mod train;
 mod train_bar;
+mod xla_flags;
 
 use clap::{Parser, Subcommand};
 use output::note;
@@ -65,6 +66,9 @@ pub enum Command {
     Data(data::DataCommand),
     /// Continue a prompt with a trained checkpoint (raw bytes to a pipe or file).
     Generate(generate::GenerateArgs),
+    /// (Internal) create a client, which makes XLA read `XLA_FLAGS`; see `xla_flags`.
+    #[command(name = xla_flags::CHECK_SUBCOMMAND, hide = true)]
+    CheckXlaFlags,
 }
 
 impl Command {
@@ -83,7 +87,8 @@ impl Command {
             | Command::Init(_)
             | Command::Setup(_)
             | Command::Tokenizer(_)
-            | Command::Data(_) => None,
+            | Command::Data(_)
+            | Command::CheckXlaFlags => None,
         }
     }
 }
@@ -133,7 +138,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     // or plugin; an unknown value is refused here, before the work starts).
     crate::runtime::apply_xla_log_setting()?;
     if let Some(cache) = cli.command.cache_args() {
+        // The commands that load the plugin: XLA_FLAGS first, in a child process.
         cache.apply();
+        xla_flags::check()?;
     }
     match cli.command {
         Command::Compile(a) => compile::run(a),
@@ -148,5 +155,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Tokenizer(c) => data::run_tokenizer(c),
         Command::Data(c) => data::run_data(c),
         Command::Generate(a) => generate::run(a),
+        Command::CheckXlaFlags => xla_flags::run_check(),
     }
 }

@@ -380,6 +380,22 @@ fn has_top_level_comma(s: &str) -> bool {
     })
 }
 
+/// The leading `Nx` (or `?x`) dimensions of a tensor type's inside, and the element type
+/// after them, which may hold an `x` itself (`complex<f32>`).
+fn dims_and_element(inner: &str) -> (Vec<&str>, &str) {
+    let mut dims = Vec::new();
+    let mut rest = inner;
+    while let Some((d, after)) = rest.split_once('x') {
+        let is_dim = d == "?" || (!d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()));
+        if !is_dim {
+            break;
+        }
+        dims.push(d);
+        rest = after;
+    }
+    (dims, rest)
+}
+
 /// Parses `tensor<2x3xf32>` / `tensor<f32>` into a [`TensorType`].
 pub fn parse_tensor_type(s: &str) -> Result<TensorType, String> {
     let inner = s
@@ -393,8 +409,7 @@ pub fn parse_tensor_type(s: &str) -> Result<TensorType, String> {
             s.trim()
         ));
     }
-    let mut parts: Vec<&str> = inner.split('x').collect();
-    let elem = parts.pop().unwrap_or_default();
+    let (parts, elem) = dims_and_element(inner);
     let dtype = DType::from_mlir_name(elem).ok_or_else(|| {
         let supported: Vec<&str> = DType::ALL.iter().map(|d| d.mlir_name()).collect();
         format!(

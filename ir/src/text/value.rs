@@ -232,7 +232,8 @@ pub(super) const MAX_EXACT_INT: u64 = 1 << 53;
 
 /// A literal's number from its text: an integer must be at most [`MAX_EXACT_INT`] in
 /// magnitude (a larger one would be rounded, silently), any other number finite as an
-/// `f64` (`1e400` is not `inf`); either error quotes the text as written.
+/// `f64` (`1e400` is not `inf`; `inf`, `-inf` and `nan` written as such are taken); either
+/// error quotes the text as written.
 fn literal_number(text: &str, pos: Pos) -> Result<f64> {
     let digits = text.strip_prefix('-').unwrap_or(text);
     let whole = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
@@ -242,8 +243,11 @@ fn literal_number(text: &str, pos: Pos) -> Result<f64> {
              2^53 = {MAX_EXACT_INT} in magnitude"
         )));
     }
+    let spelled = ["inf", "infinity", "nan"]
+        .iter()
+        .any(|w| digits.trim_start_matches('+').eq_ignore_ascii_case(w));
     match text.parse::<f64>() {
-        Ok(x) if x.is_finite() => Ok(x),
+        Ok(x) if x.is_finite() || spelled => Ok(x),
         Ok(_) => Err(pos.error(format!(
             "number `{text}` is out of range: beyond the largest f64 (write inf for infinity)"
         ))),
