@@ -129,17 +129,12 @@ fn greedy_generate_equals_the_full_recompute_oracle() {
         ("gen-tpp", "transformer++-tiny"),
     ] {
         let run = checkpoint(name, preset);
-        let printed = ok(&[
-            "generate",
-            "--checkpoint",
-            &s(&run),
-            "--prompt",
-            "to be",
-            "--tokens",
-            "20",
-            "--temperature",
-            "0",
-        ]);
+        let c = s(&run);
+        let greedy = |extra: &[&str]| {
+            let args = ["generate", "--checkpoint", &c, "--prompt", "to be"];
+            ok(&[&args[..], &["--tokens", "20", "--temperature", "0"], extra].concat())
+        };
+        let printed = greedy(&[]);
         let ckpt = Checkpoint::load(&run).unwrap();
         cli_support::test_cache();
         let client = flash::runtime::shared_client(None).unwrap();
@@ -150,19 +145,7 @@ fn greedy_generate_equals_the_full_recompute_oracle() {
         // To a pipe: the raw bytes, no newline added.
         assert_eq!(printed.as_bytes(), want, "{preset}");
         // Greedy samples of a batch are the same text, separated by a NUL byte.
-        let batch = ok(&[
-            "generate",
-            "--checkpoint",
-            &s(&run),
-            "--prompt",
-            "to be",
-            "--tokens",
-            "20",
-            "--temperature",
-            "0",
-            "--batch",
-            "2",
-        ]);
+        let batch = greedy(&["--batch", "2"]);
         assert_eq!(
             batch.as_bytes(),
             [&want[..], b"\0", &want[..]].concat(),
@@ -170,21 +153,7 @@ fn greedy_generate_equals_the_full_recompute_oracle() {
         );
         // Or each sample in a file of its own, and a line naming them.
         let out_dir = run.parent().unwrap().join("samples");
-        let named = ok(&[
-            "generate",
-            "--checkpoint",
-            &s(&run),
-            "--prompt",
-            "to be",
-            "--tokens",
-            "20",
-            "--temperature",
-            "0",
-            "--batch",
-            "2",
-            "--out-dir",
-            &s(&out_dir),
-        ]);
+        let named = greedy(&["--batch", "2", "--out-dir", &s(&out_dir)]);
         assert!(named.starts_with("wrote 2 sample(s): "), "{named}");
         for i in 1..=2 {
             let file = out_dir.join(format!("sample-{i}.txt"));
