@@ -18,32 +18,7 @@ fn s(p: &Path) -> String {
 
 /// A checkpoint of `preset` after 3 training steps on a short text (T = 32).
 fn checkpoint(name: &str, preset: &str) -> std::path::PathBuf {
-    let dir = temp_dir(name);
-    let data = dir.join("data.txt");
-    std::fs::write(
-        &data,
-        "to be or not to be, that is the question.\n".repeat(50),
-    )
-    .unwrap();
-    let run = dir.join("run");
-    ok(&[
-        "train",
-        "--preset",
-        preset,
-        "--data",
-        &s(&data),
-        "--seq-len",
-        "32",
-        "--batch",
-        "2",
-        "--steps",
-        "3",
-        "--eval-every",
-        "3",
-        "--out",
-        &s(&run),
-    ]);
-    run
+    cli_support::tiny_run(&temp_dir(name), preset).0
 }
 
 #[test]

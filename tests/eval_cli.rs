@@ -14,33 +14,10 @@ fn s(p: &Path) -> String {
     p.to_str().unwrap().to_string()
 }
 
-/// The training text: 42 bytes.
-const TRAIN_TEXT: &str = "to be or not to be, that is the question.\n";
-
-/// A flash-tiny run (T = 32, B = 2, 3 steps) on 50 copies of [`TRAIN_TEXT`] in `dir`:
-/// (the run folder, the training text).
+/// A flash-tiny run on 50 copies of [`cli_support::TINY_TEXT`] in `dir`: (the run folder,
+/// the text).
 fn trained_run(dir: &Path) -> (PathBuf, PathBuf) {
-    let data = dir.join("train.txt");
-    std::fs::write(&data, TRAIN_TEXT.repeat(50)).unwrap();
-    let run = dir.join("run");
-    ok(&[
-        "train",
-        "--preset",
-        "flash-tiny",
-        "--data",
-        &s(&data),
-        "--seq-len",
-        "32",
-        "--batch",
-        "2",
-        "--steps",
-        "3",
-        "--eval-every",
-        "3",
-        "--out",
-        &s(&run),
-    ]);
-    (run, data)
+    cli_support::tiny_run(dir, "flash-tiny")
 }
 
 /// `flash eval --json` on `data` with `extra` flags: (the report, stderr).

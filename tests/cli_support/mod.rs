@@ -67,3 +67,33 @@ pub fn temp_dir(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+/// The training text of [`tiny_run`]: 42 bytes.
+pub const TINY_TEXT: &str = "to be or not to be, that is the question.\n";
+
+/// A `preset` run (T = 32, B = 2, 3 steps) on 50 copies of [`TINY_TEXT`] written to
+/// `dir/train.txt`: (the run folder `dir/run`, the training text).
+pub fn tiny_run(dir: &std::path::Path, preset: &str) -> (PathBuf, PathBuf) {
+    let data = dir.join("train.txt");
+    std::fs::write(&data, TINY_TEXT.repeat(50)).unwrap();
+    let run = dir.join("run");
+    let path = |p: &PathBuf| p.to_str().unwrap().to_string();
+    ok(&[
+        "train",
+        "--preset",
+        preset,
+        "--data",
+        &path(&data),
+        "--seq-len",
+        "32",
+        "--batch",
+        "2",
+        "--steps",
+        "3",
+        "--eval-every",
+        "3",
+        "--out",
+        &path(&run),
+    ]);
+    (run, data)
+}
