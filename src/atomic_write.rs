@@ -82,6 +82,12 @@ pub fn temp_sibling(path: &Path, suffix: &str) -> PathBuf {
     path.with_file_name(format!(".{base}.tmp{}{suffix}", std::process::id()))
 }
 
+/// Moves a temporary file `tmp` (made with [`temp_sibling`] of `path`) that its writer has
+/// finished to `path`, as [`write_atomically`] does (through links; in place for devices).
+pub fn finish_temp(tmp: &Path, path: &Path) -> io::Result<()> {
+    move_into_place(tmp, &resolve_links(path)?)
+}
+
 /// Moves the finished temporary file `tmp` to `target` (a path that is not a link).
 fn move_into_place(tmp: &Path, target: &Path) -> io::Result<()> {
     if is_special(target)? {

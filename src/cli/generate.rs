@@ -12,13 +12,13 @@
 //!   `--- sample I of N ---`, and a sample that does not end with a newline gets one, so the
 //!   shell prompt starts on a line of its own.
 //!
-//! With `--out-dir DIR`, each sample goes to a file of its own instead, `DIR/sample-I.txt`
-//! (the prompt and the drawn bytes, nothing added), written whole when the samples are
-//! drawn (the one output-file writer, [`crate::atomic_write`]: a failed run leaves no
-//! half-written sample), and stdout gets one line naming the files.
+//! With `--out-dir DIR`, each sample is streamed to a file of its own instead,
+//! `DIR/sample-I.txt` (the prompt and the drawn bytes, nothing added; see
+//! [`super::sample_files`]), and stdout gets one line naming the files.
 
 use super::device_args::CacheArgs;
 use super::output::{write_bytes, OutputError};
+use super::sample_files::SampleFiles;
 use crate::config::ModelConfig;
 use crate::decode::{uses_kv_cache, DecodeError, DecodeOptions, Decoder, Sampling};
 use crate::passes::PipelineOptions;
@@ -103,25 +103,65 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
     let client = crate::runtime::shared_client(args.plugin.as_deref())?;
     let pipeline = PipelineOptions::for_target(Target::of(&client));
     let mut decoder = Decoder::new(client, &ckpt.config, ckpt.params()?, opts, &pipeline)?;
-    let framing = Framing {
-        tty: std::io::stdout().is_terminal(),
-        batch: args.batch,
-        files: args.out_dir.is_some(),
+    let mut sink = match &args.out_dir {
+        Some(dir) => Sink::Files(
+            SampleFiles::create(dir, args.batch, &prompt)
+                .with_context(|| format!("--out-dir {}", dir.display()))?,
+        ),
+        None => {
+            let framing = Framing {
+                tty: std::io::stdout().is_terminal(),
+                batch: args.batch,
+            };
+            Sink::Stdout(Samples::start(framing, prompt)?)
+        }
     };
-    let mut out = Samples::start(framing, prompt)?;
     decoder
         .generate(&tokens, start, args.tokens, &sampling, |row, t| {
             let bytes = tokenizer.token_bytes(t).map_err(DecodeError::from)?;
-            out.push(row, &bytes)
-                .map_err(|e| DecodeError::Write(e.into()))
+            sink.push(row, &bytes)
         })
         .map_err(|e| match e {
             DecodeError::Write(io) => anyhow::Error::from(OutputError::from(io)),
             other => other.into(),
         })?;
-    match &args.out_dir {
-        Some(dir) => write_sample_files(dir, &out),
-        None => Ok(out.finish()?),
+    sink.finish(args.out_dir.as_deref())
+}
+
+/// Where the drawn bytes go: stdout, or a file per sample.
+enum Sink {
+    Stdout(Samples),
+    Files(SampleFiles),
+}
+
+impl Sink {
+    /// Takes the bytes of one token drawn for sample `row`.
+    fn push(&mut self, row: usize, bytes: &[u8]) -> Result<(), DecodeError> {
+        match self {
+            Sink::Stdout(s) => s.push(row, bytes).map_err(|e| DecodeError::Write(e.into())),
+            Sink::Files(f) => f.push(row, bytes).map_err(DecodeError::Write),
+        }
+    }
+
+    /// Ends the output; files are moved into place and named on stdout.
+    fn finish(self, dir: Option<&Path>) -> anyhow::Result<()> {
+        match self {
+            Sink::Stdout(s) => Ok(s.finish()?),
+            Sink::Files(f) => {
+                let dir = dir.unwrap_or(Path::new("."));
+                let paths = f
+                    .finish()
+                    .with_context(|| format!("--out-dir {}", dir.display()))?;
+                let (first, last) = (&paths[0], &paths[paths.len() - 1]);
+                super::output::outln!(
+                    "wrote {} sample(s): {} ... {}",
+                    paths.len(),
+                    first.display(),
+                    last.display()
+                );
+                Ok(())
+            }
+        }
     }
 }
 
@@ -144,30 +184,6 @@ fn check_cache_room(
              key/value cache, which holds {capacity}; raise --max-len or lower --tokens"
         );
     }
-    Ok(())
-}
-
-/// The name of sample `i` (from 0) in `--out-dir`.
-fn sample_file(dir: &Path, i: usize) -> PathBuf {
-    dir.join(format!("sample-{}.txt", i + 1))
-}
-
-/// Writes each of the kept samples to its own file in `dir` and names them on stdout.
-fn write_sample_files(dir: &Path, out: &Samples) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("--out-dir {}", dir.display()))?;
-    for (i, sample) in out.kept.iter().enumerate() {
-        let path = sample_file(dir, i);
-        let text = [&out.prompt[..], sample].concat();
-        crate::atomic_write::write_atomically(&path, &text)
-            .with_context(|| format!("cannot write {}", path.display()))?;
-    }
-    let last = sample_file(dir, out.kept.len() - 1);
-    super::output::outln!(
-        "wrote {} sample(s): {} ... {}",
-        out.kept.len(),
-        sample_file(dir, 0).display(),
-        last.display()
-    );
     Ok(())
 }
 
@@ -197,8 +213,6 @@ struct Framing {
     tty: bool,
     /// Samples drawn (`--batch`).
     batch: usize,
-    /// The samples go to files (`--out-dir`): every sample is kept, none streamed.
-    files: bool,
 }
 
 impl Framing {
@@ -238,7 +252,7 @@ struct Samples {
 impl Samples {
     /// Starts the output: a single sample's prompt is written at once.
     fn start(framing: Framing, prompt: Vec<u8>) -> Result<Samples, OutputError> {
-        let streaming = framing.batch == 1 && !framing.files;
+        let streaming = framing.batch == 1;
         if streaming {
             write_bytes(&prompt)?;
         }
@@ -300,7 +314,6 @@ mod tests {
         let tty = Framing {
             tty: true,
             batch: 3,
-            files: false,
         };
         assert_eq!(tty.before(0), b"--- sample 1 of 3 ---\n");
         assert_eq!(tty.before(2), b"--- sample 3 of 3 ---\n");
@@ -310,7 +323,6 @@ mod tests {
         let single = Framing {
             tty: true,
             batch: 1,
-            files: false,
         };
         assert_eq!(single.before(0), b"");
         assert_eq!(single.after(Some(b'x')), b"\n");
@@ -321,7 +333,6 @@ mod tests {
         let pipe = Framing {
             tty: false,
             batch: 3,
-            files: false,
         };
         assert_eq!(pipe.before(0), b"");
         assert_eq!(pipe.before(1), b"\0");
@@ -329,7 +340,6 @@ mod tests {
         let single = Framing {
             tty: false,
             batch: 1,
-            files: false,
         };
         assert_eq!(single.before(0), b"");
         assert_eq!(single.after(None), b"");

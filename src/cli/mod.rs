@@ -18,6 +18,7 @@ mod params;
 mod paths;
 mod progress;
 mod run;
+mod sample_files;
 mod setup;
 mod train;
 mod train_bar;
